@@ -1,0 +1,10 @@
+"""`make bench`: every benchmark in turn (`python -m bench`)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import store_ops
+
+if __name__ == "__main__":
+    asyncio.run(store_ops.main())

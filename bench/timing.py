@@ -1,0 +1,40 @@
+"""Measuring without fooling ourselves: several rounds, medians, and a baseline from the same run."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    ops_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+async def measure(name: str, operation: Callable[[int], Awaitable[object]], *, count: int, rounds: int = 5) -> Result:
+    """Run `operation(i)` `count` times per round; report the median round's rate and per-op
+    latency percentiles over all rounds."""
+    rates: list[float] = []
+    latencies: list[float] = []
+    for round_number in range(rounds):
+        started = time.perf_counter()
+        for i in range(count):
+            before = time.perf_counter()
+            await operation(round_number * count + i)
+            latencies.append(time.perf_counter() - before)
+        rates.append(count / (time.perf_counter() - started))
+    latencies.sort()
+    return Result(name, statistics.median(rates), 1000 * statistics.median(latencies), 1000 * latencies[int(len(latencies) * 0.99) - 1])
+
+
+def report(title: str, results: list[Result], baseline: Result) -> None:
+    print(f"\n{title}")
+    print(f"  {'operation':<42} {'ops/s (median)':>15} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}")
+    for result in [baseline, *results]:
+        ratio = result.ops_per_second / baseline.ops_per_second
+        print(f"  {result.name:<42} {result.ops_per_second:>15,.0f} {result.p50_ms:>8.3f} {result.p99_ms:>8.3f} {ratio:>11.2f}x")

@@ -1,0 +1,75 @@
+"""The composition root: settings → Store → handlers → channels → aiohttp app.
+
+This is the only place that constructs things (STYLE.md lesson 10); nothing is built at import
+time and there are no module-level singletons, so tests and the demo build as many bots as they
+need, each with its own Store and clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bots.config import Settings
+from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_requests, readyz
+from bots.router import MessengerByChannel
+from handlers.dispatch import Dispatcher
+from handlers.duties import Deps
+from handlers.messenger import Messenger
+from handlers.routes import policy_routes
+from policy_text.catalog import Catalog
+from state.clock import Clock, SystemClock
+from state.factory import open_store
+from state.store import Store
+
+NO_ADAPTER_YET = "this build has no {channel} adapter yet"
+
+
+@dataclass(frozen=True)
+class Bot:
+    """Everything a running bot is made of, built once by `bootstrap`."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    catalog: Catalog
+    messenger: MessengerByChannel
+    dispatcher: Dispatcher
+
+    def channel_report(self) -> dict[str, str]:
+        """Each channel's state as `serve` prints it and as its route answers when off."""
+        report = self.settings.channel_status()
+        for channel, state in report.items():
+            if state.startswith("on") and channel not in self.messenger.channels:
+                report[channel] = "off: " + NO_ADAPTER_YET.format(channel=channel)
+        return report
+
+
+async def bootstrap(settings: Settings, *, clock: Clock | None = None, channels: Mapping[str, Messenger] | None = None) -> Bot:
+    """Load the policy text (checked), open the Store (must answer) and wire the duties."""
+    catalog = Catalog.load()
+    clock = clock or SystemClock()
+    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
+    messenger = MessengerByChannel(channels or {})
+    deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
+                school_locale=settings.locale, school_timezone=settings.timezone)
+    return Bot(settings, store, clock, catalog, messenger, Dispatcher(policy_routes(), deps))
+
+
+def build_app(bot: Bot) -> web.Application:
+    """The HTTP face of the bot. Bodies over 256 KiB are refused with 413 by aiohttp itself."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests])
+    app[STORE_KEY] = bot.store
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    report = bot.channel_report()
+    app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
+    app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
+
+    async def close_store(_: web.Application) -> None:
+        await bot.store.close()
+
+    app.on_cleanup.append(close_store)
+    return app

@@ -1,0 +1,120 @@
+"""The `esafety-bot` command: serve, demo, and the administrative commands.
+
+Every failure a person can cause (a bad setting, an unreachable Store, a malformed roster, an
+unknown group) ends with one clear line on stderr and a non-zero exit; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bots import commands
+from bots.backup import backup_database
+from bots.config import ConfigError, Settings, load_settings
+from handlers.groups import GroupNotFound
+from handlers.roster_import import RosterError
+from policy_text.catalog import CatalogError
+from state.clock import SystemClock
+from state.factory import open_store
+from state.store import Store, StoreUnavailable
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="esafety-bot", description="School e-safety assistant for Teams and WeCom class groups.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the bot server (PORT, default 3978)")
+    demo = sub.add_parser("demo", help="show every duty end to end against local fakes")
+    demo.add_argument("--keep", type=Path, help="keep the demo's database and exports in this folder")
+    roster = sub.add_parser("roster", help="the school roster").add_subparsers(dest="action", required=True)
+    imp = roster.add_parser("import", help="import a roster CSV (replaces the channels it contains)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--merge", action="store_true", help="add and update only; remove nobody")
+    listing = roster.add_parser("list", help="show the stored roster")
+    listing.add_argument("--channel", choices=["teams", "wecom"])
+    groups = sub.add_parser("groups", help="class groups the bot is in").add_subparsers(dest="action", required=True)
+    groups.add_parser("list", help="every known group as channel:conversation_id")
+    set_class = groups.add_parser("set-class", help="set a group's class")
+    set_class.add_argument("group")
+    set_class.add_argument("class_name", metavar="CLASS")
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    export = audit.add_parser("export", help="write the audit log as JSON lines")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(os.environ)
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        return asyncio.run(_run(args, settings))
+    except (ConfigError, StoreUnavailable, RosterError, GroupNotFound, CatalogError, FileNotFoundError, FileExistsError) as error:
+        print(f"esafety-bot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        from bots.server import serve
+
+        await serve(settings)
+        return 0
+    if args.command == "demo":
+        from bots.demo import run_demo
+
+        return await run_demo(keep=args.keep)
+    if args.command == "backup":
+        await backup_database(settings, args.file)
+        print(f"backed up {settings.db_path} to {args.file}")
+        return 0
+    return await _with_store(settings, lambda store: _admin(args, store))
+
+
+async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
+    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=SystemClock())
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+async def _admin(args: argparse.Namespace, store: Store) -> int:
+    clock, out = SystemClock(), sys.stdout
+    match (args.command, args.action):
+        case ("roster", "import"):
+            change = await commands.roster_import(store, clock, args.file, merge=args.merge)
+            print(f"roster imported: {len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed")
+        case ("roster", "list"):
+            print(f"{await commands.roster_list(store, out, args.channel)} people", file=sys.stderr)
+        case ("groups", "list"):
+            print(f"{await commands.groups_list(store, out)} groups", file=sys.stderr)
+        case ("groups", "set-class"):
+            print(f"{await commands.groups_set_class(store, clock, args.group, args.class_name)}: class set to {args.class_name}")
+        case ("audit", "export"):
+            await _export(store, args.out)
+    return 0
+
+
+async def _export(store: Store, target: Path | None) -> None:
+    if target is None:
+        count = await commands.audit_export(store, sys.stdout)
+    else:
+        with target.open("w", encoding="utf-8") as out:
+            count = await commands.audit_export(store, out)
+    print(f"{count} audit records exported", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""`esafety-bot demo`: the whole bot, in one process, against local fakes, with no cloud account.
+
+It starts the real server on a free loopback port, drives a scripted school day, prints what
+happens, and exits non-zero if any expected step did not happen. Each duty adds its scenes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from bots.app import bootstrap
+from bots.config import load_settings
+from bots.demo import foundation
+from bots.demo.scene import Scene
+from bots.demo.transcript import Transcript
+from bots.server import run_bot
+from bots.sockets import free_port
+from state.clock import ManualClock
+
+DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
+
+
+async def run_demo(*, keep: Path | None = None) -> int:
+    transcript = Transcript()
+    with tempfile.TemporaryDirectory(prefix="esafety-demo-") as scratch:
+        folder = keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London"})
+        clock = ManualClock(DEMO_START)
+        bot = await bootstrap(settings, clock=clock)
+        stop, started = asyncio.Event(), asyncio.Event()
+        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
+        await started.wait()
+        transcript.section(f"esafety-bot demo: server on http://127.0.0.1:{port}, store {settings.db_path}")
+        try:
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
+                scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
+                await foundation.play(scene)
+        finally:
+            stop.set()
+            await server
+        await foundation.play_after_restart(Scene(bot=None, clock=clock, http=None, folder=folder, transcript=transcript), settings)
+    return transcript.verdict()

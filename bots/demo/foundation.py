@@ -1,0 +1,162 @@
+"""Demo scenes for the foundation: the roster, the Store, the server's health, the audit log,
+the backup, and a restart that loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from datetime import timedelta
+
+from bots import commands
+from bots.backup import backup_database
+from bots.config import Settings
+from bots.demo.scene import Scene
+from handlers.events import GroupJoined, MembersChanged
+from handlers.roster_import import RosterError
+from state.due import DueItem, Queue
+from state.factory import open_store
+from state.models import GroupKey, Member, PersonRef, Role
+from state.records import Case
+from state.sqlite import SqliteStore
+
+ROSTER = "roster.csv"
+CLASS_CHAT = GroupKey("teams", "19:demo-class-5a@thread.v2")
+DEMO_REPORT = "DEMO-REPORT-TEXT: this must never be printed"
+
+
+async def play(scene: Scene) -> None:
+    assert scene.bot is not None
+    assert scene.http is not None
+    await _roster(scene)
+    await _health(scene)
+    await _groups(scene)
+    await _cases_and_claims(scene)
+    await _audit_and_backup(scene)
+
+
+async def _roster(scene: Scene) -> None:
+    t, store = scene.transcript, scene.bot.store  # type: ignore[union-attr]
+    t.section("Roster import (roles decide every duty: 000 §5, 004 strategy 18)")
+    source = scene.folder / ROSTER
+    await asyncio.to_thread(source.write_bytes, _bundled_roster())
+    change = await commands.roster_import(store, scene.clock, source, merge=False)
+    t.say(f"$ esafety-bot roster import {ROSTER}\nroster imported: {len(change.added)} added, {len(change.removed)} removed")
+    t.expect(len(change.added) == 14, "the sample roster's 14 people are imported")
+    listing = io.StringIO()
+    await commands.roster_list(store, listing, "wecom")
+    t.say("$ esafety-bot roster list --channel wecom\n" + listing.getvalue())
+    bad = scene.folder / "bad-roster.csv"
+    bad_rows = "channel,user_id,name,role,class,consent\nteams,x1,Pat,pupil,5A,yes\nskype,x2,Sam,student,5A,maybe\n"
+    await asyncio.to_thread(bad.write_text, bad_rows)
+    try:
+        await commands.roster_import(store, scene.clock, bad, merge=False)
+        t.expect(False, "a malformed roster is refused")
+    except RosterError as error:
+        t.say(f"$ esafety-bot roster import bad-roster.csv\n{error}")
+        listed = len(error.problems) == 3 and "line 2" in str(error) and "line 3" in str(error)
+        t.expect(listed, "a malformed roster is refused whole, every problem listed by line")
+    t.expect(len(await store.list_people()) == 14, "nothing was half-imported: the roster still has 14 people")
+
+
+async def _health(scene: Scene) -> None:
+    t, http = scene.transcript, scene.http
+    assert http is not None
+    t.section("Server health and channels")
+    for path, status in (("/healthz", 200), ("/readyz", 200)):
+        async with http.get(path) as response:
+            t.say(f"GET {path} → {response.status} {await response.text()}")
+            t.expect(response.status == status, f"{path} answers {status}")
+    async with http.post("/api/messages", json={"type": "message"}) as response:
+        body = await response.json()
+        t.say(f"POST /api/messages → {response.status} {body}")
+        t.expect(response.status == 503 and "teams" in body["error"], "an off channel answers 503 with a clear reason")
+
+
+async def _groups(scene: Scene) -> None:
+    t, bot = scene.transcript, scene.bot
+    assert bot is not None
+    t.section("Joining a class group (stored so proactive sends survive a restart)")
+    joined = GroupJoined(event_id="demo-join", at=scene.clock.now(), group=CLASS_CHAT, name="Class 5A", locale="en-GB",
+                         address={"serviceUrl": "http://127.0.0.1/", "conversation": {"id": CLASS_CHAT.conversation_id}})
+    await bot.dispatcher.dispatch(joined)
+    await bot.dispatcher.dispatch(joined)  # Teams sends installationUpdate and conversationUpdate for one install
+    t.expect(len(await bot.store.list_groups()) == 1, "joining twice registers the group once")
+    members = tuple(Member(user_id=p.user_id, platform_id=f"29:{n}") for n, p in enumerate(await bot.store.list_people("teams"))
+                    if p.role in {Role.STUDENT, Role.TEACHER})
+    await bot.dispatcher.dispatch(MembersChanged(event_id="demo-members", at=scene.clock.now(), group=CLASS_CHAT, added=members))
+    listing = io.StringIO()
+    await commands.groups_list(bot.store, listing)
+    t.say("$ esafety-bot groups list\n" + listing.getvalue())
+    t.expect("class=5A (inferred)" in listing.getvalue(), "the group's class is inferred from its students")
+
+
+async def _cases_and_claims(scene: Scene) -> None:
+    t, bot = scene.transcript, scene.bot
+    assert bot is not None
+    t.section("A case and its delivery, written in one step; two instances, one claimer")
+    second = await SqliteStore.open(bot.settings.db_path, clock=scene.clock)
+    try:
+        refs = await asyncio.gather(bot.store.next_case_reference(2026), second.next_case_reference(2026))
+        t.say(f"two instances took references {refs[0]} and {refs[1]}")
+        t.expect(len(set(refs)) == 2, "case references are unique across instances")
+        case = Case(reference=refs[0], reporter=PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000002"),
+                    reporter_role=Role.STUDENT, received_at=scene.clock.now(), text=DEMO_REPORT, group=CLASS_CHAT)
+        deliver = DueItem(queue=Queue.OUTBOX, item_id=f"{refs[0]}|dsl|1", kind="case.deliver", due_at=scene.clock.now())
+        escalate = DueItem(queue=Queue.TIMERS, item_id=f"{refs[0]}|escalate", kind="case.escalate",
+                           due_at=scene.clock.now() + timedelta(seconds=bot.settings.case_ack_timeout_seconds))
+        await bot.store.save_case_with_delivery(case, [deliver, escalate])
+        t.expect(await second.get_case(refs[0].lower()) is not None, "the case is stored (and found by a lower-case reference)")
+        first_claims, second_claims = await asyncio.gather(
+            bot.store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60), second.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60))
+        t.say(f"instance 1 claimed {len(first_claims)}, instance 2 claimed {len(second_claims)} outbox entries")
+        t.expect(len(first_claims) + len(second_claims) == 1, "two claimers, one winner")
+        t.expect(not await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60), "the escalation timer waits until it is due")
+        scene.clock.advance(bot.settings.case_ack_timeout_seconds)
+        due = await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60)
+        t.say(f"{bot.settings.case_ack_timeout_seconds} s later (fast clock): {[c.item.kind for c in due]}")
+        t.expect([c.item.kind for c in due] == ["case.escalate"], "the escalation timer falls due on time")
+    finally:
+        await second.close()
+
+
+async def _audit_and_backup(scene: Scene) -> None:
+    t, bot = scene.transcript, scene.bot
+    assert bot is not None
+    t.section("Audit export and backup")
+    export = io.StringIO()
+    count = await commands.audit_export(bot.store, export)
+    lines = export.getvalue().splitlines()
+    t.say(f"$ esafety-bot audit export\n{count} records; first: {lines[0] if lines else '-'}")
+    t.expect(count >= 1 and all(json.loads(line)["clause"] for line in lines), "every audit record names its clause")
+    t.expect(DEMO_REPORT not in export.getvalue(), "no report text in the audit export")
+    target = scene.folder / "backup.db"
+    if await asyncio.to_thread(target.exists):
+        await asyncio.to_thread(target.unlink)
+    await backup_database(bot.settings, target)
+    copy = await SqliteStore.open(target)
+    try:
+        people = await copy.list_people()
+    finally:
+        await copy.close()
+    t.say(f"$ esafety-bot backup {target.name}\nthe copy holds {len(people)} people")
+    t.expect(len(people) == 14, "the online backup is a consistent copy")
+
+
+async def play_after_restart(scene: Scene, settings: Settings) -> None:
+    t = scene.transcript
+    t.section("Restart: the server stopped; reopening the Store")
+    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=scene.clock)
+    try:
+        groups, cases = await store.list_groups(), await store.list_cases()
+        t.say(f"after restart: {len(await store.list_people())} people, {len(groups)} group(s), {len(cases)} case(s)")
+        t.expect(len(groups) == 1 and groups[0].address.get("serviceUrl") is not None, "the group and its address survived the restart")
+        t.expect(len(cases) == 1, "the case survived the restart")
+    finally:
+        await store.close()
+
+
+def _bundled_roster() -> bytes:
+    from importlib import resources
+
+    return resources.files("bots.demo").joinpath(ROSTER).read_bytes()

@@ -1,0 +1,62 @@
+"""HTTP plumbing shared by every route: one log line per request, health and readiness, and the
+answer an off channel gives.
+
+The request log line has the method, path, status and time only: never a body or a query
+string (a body can hold a child's report; a WeCom query holds signatures).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from state.store import Store, StoreUnavailable
+
+log = logging.getLogger("esafety.http")
+MAX_BODY_BYTES = 256 * 1024
+STORE_KEY = web.AppKey("store", Store)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        log.info("%s %s %d %.1fms", request.method, request.path, status, elapsed_ms)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up (liveness)."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The Store answers (readiness): without it no report can be stored, so not ready."""
+    try:
+        await request.app[STORE_KEY].ping()
+    except (StoreUnavailable, OSError, ConnectionError) as error:
+        log.warning("readiness check failed: %s", type(error).__name__)
+        return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def channel_off(channel: str, reason: str) -> Handler:
+    """The route of a channel that is not configured: a clear 503, nothing processed."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"error": f"the {channel} channel is off", "reason": reason}, status=503)
+
+    return answer

@@ -1,0 +1,35 @@
+"""One Messenger for the duties, many channels behind it: each message goes to the channel its
+group or person belongs to. A channel that is off raises `ChannelOff`, which the outbox keeps
+and retries rather than dropping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from handlers.messenger import Message, Messenger, Sent
+from state.models import GroupKey, PersonRef
+
+
+class ChannelOff(RuntimeError):
+    pass
+
+
+class MessengerByChannel:
+    def __init__(self, channels: Mapping[str, Messenger]) -> None:
+        self._channels = dict(channels)
+
+    @property
+    def channels(self) -> frozenset[str]:
+        return frozenset(self._channels)
+
+    def _for(self, channel: str) -> Messenger:
+        try:
+            return self._channels[channel]
+        except KeyError:
+            raise ChannelOff(f"the {channel} channel is off") from None
+
+    async def send_to_group(self, group: GroupKey, message: Message) -> Sent:
+        return await self._for(group.channel).send_to_group(group, message)
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+        return await self._for(person.channel).send_to_person(person, message)

@@ -1,0 +1,59 @@
+"""The audit log: every decision that touches a child, in one place, in one order.
+
+Every duty records through `record_decision` (refusals, escalations, supervision alerts,
+consent gaps, roster changes). Records say who, what, which group, which rule and when, and
+never carry report contents (DEVELOPERS.md, privacy; 004 strategy 13).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import IO
+
+from state import codec
+from state.clock import Clock
+from state.records import AuditEntry, AuditRecord
+from state.store import Store
+
+EXPORT_FIELDS = ("seq", "at", "action", "actor", "actor_role", "subject", "group", "clause", "outcome", "detail")
+"""The fields of one exported JSON line, documented in the README."""
+
+
+async def record_decision(
+    store: Store,
+    clock: Clock,
+    *,
+    action: str,
+    actor: str,
+    clause: str,
+    actor_role: str = "",
+    subject: str = "",
+    group: str = "",
+    outcome: str = "",
+    detail: dict[str, str] | None = None,
+) -> AuditEntry:
+    """Append one decision to the audit log, stamped with the clock's time."""
+    record = AuditRecord(
+        at=clock.now(), action=action, actor=actor, actor_role=actor_role, subject=subject,
+        group=group, clause=clause, outcome=outcome, detail=detail or {},
+    )
+    return await store.append_audit(record)
+
+
+async def iter_audit(store: Store, *, page: int = 1000) -> AsyncIterator[AuditEntry]:
+    after = 0
+    while entries := await store.read_audit(after_seq=after, limit=page):
+        for entry in entries:
+            yield entry
+        after = entries[-1].seq
+
+
+async def export_audit(store: Store, out: IO[str]) -> int:
+    """Write the whole log as JSON lines (fields: EXPORT_FIELDS); return how many."""
+    count = 0
+    async for entry in iter_audit(store):
+        line = {"seq": entry.seq, **codec.to_plain(entry.record)}
+        out.write(json.dumps({name: line[name] for name in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,28 @@
+"""What every duty receives: its dependencies, visible in one small value (STYLE.md lesson 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from handlers.events import Event
+from handlers.messenger import Messenger
+from policy_text.catalog import Catalog
+from state.clock import Clock
+from state.store import Store
+
+E = TypeVar("E", bound=Event, contravariant=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deps:
+    store: Store
+    messenger: Messenger
+    clock: Clock
+    catalog: Catalog
+    school_locale: str = "en"
+    school_timezone: str = "UTC"
+
+
+Duty = Callable[[E, Deps], Awaitable[None]]

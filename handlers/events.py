@@ -1,0 +1,77 @@
+"""Neutral events: what happened, told the same way whichever channel saw it.
+
+`bots/teams` and `bots/wecom` translate activities and callbacks into these; `handlers/`
+decides on them. They carry ids, the channel, the locale, text and an aware timestamp, never
+an SDK object, so one rule serves both channels (DESIGN.md, data flow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from state.models import GroupKey, Member, PersonRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """`event_id` identifies the delivery (activity id, MsgId or event dedup key) in logs."""
+
+    event_id: str
+    at: datetime
+    locale: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupJoined(Event):
+    """The bot was installed in, or added to, a group chat or team channel."""
+
+    group: GroupKey
+    name: str
+    address: dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+    by: PersonRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BotRemoved(Event):
+    """The bot was taken out of a group: a safeguarding event, not a goodbye (000 §5)."""
+
+    group: GroupKey
+    by: PersonRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MembersChanged(Event):
+    group: GroupKey
+    added: tuple[Member, ...] = ()
+    removed: tuple[Member, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class DirectMessage(Event):
+    """A one-to-one message to the bot. `address` lets the channel answer there later."""
+
+    sender: PersonRef
+    text: str = field(repr=False)
+    address: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupMessage(Event):
+    """A message in a group addressed to the bot (Teams @mention, mention already removed)."""
+
+    group: GroupKey
+    sender: PersonRef
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardAction(Event):
+    """A button pressed on a card the bot sent: `verb` says which (`ack`, `report`, …)."""
+
+    sender: PersonRef
+    verb: str
+    data: dict[str, Any] = field(default_factory=dict)
+    group: GroupKey | None = None

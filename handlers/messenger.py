@@ -1,0 +1,44 @@
+"""The Messenger port: how a duty says something, without knowing Teams or WeCom.
+
+Duties pass text keys from `policy_text/` and their fields, never literal sentences; each
+channel renders them in the recipient's language and sends them its own way (a Teams card,
+a WeCom template card, plain text). Each channel in `bots/` implements this protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from state.models import GroupKey, PersonRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class Button:
+    label_key: str
+    verb: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """One message: a text key with its fields, optional buttons, and for cards the extra
+    lines shown under the title (each a key with fields)."""
+
+    key: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    lines: tuple[tuple[str, dict[str, Any]], ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the channel returned: its id for the message, to update a card later."""
+
+    message_id: str
+
+
+class Messenger(Protocol):
+    async def send_to_group(self, group: GroupKey, message: Message) -> Sent: ...
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent: ...

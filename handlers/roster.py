@@ -1,0 +1,40 @@
+"""Applying a roster to the Store, and asking it who someone is.
+
+Leavers removed by an import are audited one by one: a child who left must stop being
+treated as a student of the class, and the record shows when that happened.
+"""
+
+from __future__ import annotations
+
+from handlers.audit import record_decision
+from handlers.roster_import import ParsedRoster
+from state.clock import Clock
+from state.models import Person, Role, normalise_user_id
+from state.store import RosterChange, Store
+
+ROSTER_CLAUSE = "000 §5; 004 strategy 18"
+
+
+async def import_roster(store: Store, clock: Clock, roster: ParsedRoster, *, merge: bool, actor: str) -> RosterChange:
+    """Replace the roster of the file's channels (or, with `merge`, add and update only)."""
+    if merge:
+        change = await store.merge_roster(roster.people)
+    else:
+        change = await store.replace_roster(roster.channels, roster.people)
+    for leaver in change.removed:
+        await record_decision(store, clock, action="roster.removed", actor=actor, subject=leaver, clause=ROSTER_CLAUSE)
+    await record_decision(
+        store, clock, action="roster.imported", actor=actor, clause=ROSTER_CLAUSE,
+        outcome="merged" if merge else "replaced",
+        detail={"channels": ",".join(sorted(roster.channels)), "added": str(len(change.added)),
+                "updated": str(len(change.updated)), "removed": str(len(change.removed))},
+    )
+    return change
+
+
+async def identify(store: Store, channel: str, user_id: str) -> Person:
+    """The roster's person, or an `unknown` stranger with least privilege (a guest)."""
+    person = await store.get_person(channel, user_id)
+    if person is not None:
+        return person
+    return Person(channel=channel, user_id=normalise_user_id(channel, user_id), name="", role=Role.UNKNOWN)

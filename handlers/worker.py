@@ -1,0 +1,99 @@
+"""Doing durable work when it falls due: timers, outbox deliveries and inbox events.
+
+The worker claims due items with a lease, runs the handler for each item's `kind`, and then
+finishes it, retries it with bounded back-off, or parks it with the error where a person can
+see it. Nothing is dropped silently. If the process stops mid-item the lease runs out and
+another instance (or this one, restarted) takes it: at-least-once, so handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+
+from state.due import Claim, DueItem, Queue
+from state.store import Store
+
+log = logging.getLogger(__name__)
+
+ItemHandler = Callable[[DueItem], Awaitable[None]]
+
+
+class PermanentFailure(Exception):
+    """The handler knows retrying cannot help (e.g. the recipient does not exist): park it."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 300.0
+
+    def delay(self, attempts: int) -> float:
+        """Exponential back-off with full jitter, capped."""
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
+
+
+class DueWorker:
+    def __init__(
+        self,
+        store: Store,
+        queue: Queue,
+        handlers: Mapping[str, ItemHandler],
+        *,
+        lease_seconds: float = 60,
+        batch: int = 20,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._store = store
+        self._queue = queue
+        self._handlers = handlers
+        self._lease = lease_seconds
+        self._batch = batch
+        self._retry = retry or RetryPolicy()
+
+    async def run_once(self) -> int:
+        """Claim what is due and work through it; return how many items were claimed."""
+        claims = await self._store.claim_due(self._queue, limit=self._batch, lease_seconds=self._lease)
+        for claim in claims:
+            await self._work(claim)
+        return len(claims)
+
+    async def run_until(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
+        """Poll until `stop` is set; an item in hand is finished first (graceful shutdown)."""
+        while not stop.is_set():
+            try:
+                busy = await self.run_once()
+            except Exception as error:  # the Store may be briefly unreachable; keep polling
+                log.warning("%s worker could not claim work: %s", self._queue, type(error).__name__)
+                busy = 0
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+
+    async def _work(self, claim: Claim) -> None:
+        item = claim.item
+        handler = self._handlers.get(item.kind)
+        if handler is None:
+            log.error("%s item %s has unknown kind %s: parked", self._queue, item.item_id, item.kind)
+            await self._store.park_due(claim, error=f"no handler for kind {item.kind!r}")
+            return
+        try:
+            await handler(item)
+        except PermanentFailure as error:
+            log.error("%s item %s parked: %s", self._queue, item.item_id, error)
+            await self._store.park_due(claim, error=str(error))
+        except Exception as error:
+            reason = f"{type(error).__name__}: {error}"[:500]
+            if item.attempts + 1 >= self._retry.max_attempts:
+                log.error("%s item %s failed %d times: parked", self._queue, item.item_id, item.attempts + 1)
+                await self._store.park_due(claim, error=reason)
+            else:
+                log.warning("%s item %s failed (attempt %d): retrying", self._queue, item.item_id, item.attempts + 1)
+                await self._store.retry_due(claim, delay_seconds=self._retry.delay(item.attempts), error=reason)
+        else:
+            await self._store.finish_due(claim)

@@ -1,0 +1,103 @@
+"""Every sentence the bot says, per locale, each tagged with the policy clause it serves.
+
+The catalogs are `en.toml` and `zh_CN.toml` beside this file. They are checked when the bot
+starts: a key missing in one locale, placeholders that differ between locales, or a clause
+that differs is a start-up error, never a surprise in front of a child.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+LOCALES = ("en", "zh_CN")
+AUDIENCES = frozenset({"group", "child", "parent", "staff", "lead", "anyone"})
+
+
+class CatalogError(ValueError):
+    """The policy text is inconsistent; the bot must not start with it."""
+
+
+def normalise_locale(value: str | None, default: str = "en") -> str:
+    """Map what a platform or a roster says (`en-GB`, `zh-CN`, `zh_Hans`) onto a catalog locale."""
+    if not value:
+        return default
+    language = value.strip().replace("_", "-").split("-")[0].casefold()
+    return {"en": "en", "zh": "zh_CN"}.get(language, default)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    text: str
+    clause: str
+    audience: str
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        return frozenset(name for _, name, _, _ in string.Formatter().parse(self.text) if name is not None)
+
+
+class Catalog:
+    def __init__(self, entries: dict[str, dict[str, Entry]]) -> None:
+        self._entries = MappingProxyType(entries)
+        _validate(entries)
+
+    @classmethod
+    def load(cls) -> Catalog:
+        folder = resources.files("policy_text")
+        return cls({locale: _parse(tomllib.loads(folder.joinpath(f"{locale}.toml").read_text("utf-8"))) for locale in LOCALES})
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self._entries[LOCALES[0]])
+
+    def entry(self, key: str, locale: str = "en") -> Entry:
+        try:
+            return self._entries[normalise_locale(locale)][key]
+        except KeyError:
+            raise KeyError(f"no policy text {key!r}") from None
+
+    def say(self, key: str, locale: str = "en", **fields: Any) -> str:
+        """The sentence for `key` in `locale`, filled in. A missing field is a bug: it raises."""
+        entry = self.entry(key, locale)
+        missing = entry.placeholders - fields.keys()
+        if missing:
+            raise KeyError(f"policy text {key!r} needs {sorted(missing)}")
+        return entry.text.format(**fields).strip()
+
+
+def _parse(tree: dict[str, Any], prefix: str = "") -> dict[str, Entry]:
+    entries: dict[str, Entry] = {}
+    for name, value in tree.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict) and "text" in value:
+            entries[key] = Entry(key, str(value["text"]), str(value.get("clause", "")), str(value.get("audience", "")))
+        elif isinstance(value, dict):
+            entries.update(_parse(value, f"{key}."))
+    return entries
+
+
+def _validate(entries: dict[str, dict[str, Entry]]) -> None:
+    problems: list[str] = []
+    reference = entries[LOCALES[0]]
+    for locale in LOCALES:
+        catalog = entries.get(locale, {})
+        problems += [f"{locale}: missing {key}" for key in sorted(reference.keys() - catalog.keys())]
+        problems += [f"{locale}: {key} is not in {LOCALES[0]}" for key in sorted(catalog.keys() - reference.keys())]
+        for key in sorted(catalog.keys() & reference.keys()):
+            mine, theirs = catalog[key], reference[key]
+            if not mine.clause:
+                problems.append(f"{locale}: {key} cites no policy clause")
+            if mine.audience not in AUDIENCES:
+                problems.append(f"{locale}: {key} has unknown audience {mine.audience!r}")
+            if mine.placeholders != theirs.placeholders:
+                problems.append(f"{locale}: {key} placeholders {sorted(mine.placeholders)} != {sorted(theirs.placeholders)}")
+            if (mine.clause, mine.audience) != (theirs.clause, theirs.audience):
+                problems.append(f"{locale}: {key} clause/audience differ from {LOCALES[0]}")
+    if problems:
+        raise CatalogError("policy text is inconsistent:\n  " + "\n  ".join(problems))

@@ -1,0 +1,43 @@
+"""Durable due work: timers, the delivery outbox and the inbound inbox share one mechanism.
+
+A piece of work that must happen later (an escalation step, a re-check, a reminder, a message
+to deliver, a callback to process) is a row with a due time, never only an in-memory sleep, so a
+restart loses nothing and a second instance duplicates nothing (DESIGN.md, data flow). Claiming
+takes a lease: the claimer gets a token and the item is hidden until the lease runs out, so an
+instance that dies mid-work hands the item on instead of losing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Queue(StrEnum):
+    TIMERS = "timers"  # decisions due later: escalate a case, re-check a group, post a reminder
+    OUTBOX = "outbox"  # messages to deliver, at least once, one per recipient per step
+    INBOX = "inbox"  # accepted webhook deliveries waiting to be processed
+
+
+@dataclass(frozen=True, kw_only=True)
+class DueItem:
+    """`item_id` is the idempotency key: scheduling an id that is already queued does nothing,
+    which is what makes 'one card per recipient per step' and 'one welcome per join' hold."""
+
+    queue: Queue
+    item_id: str
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A leased item. Only the holder of `token` may finish, retry or park it."""
+
+    item: DueItem
+    token: str

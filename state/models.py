@@ -1,0 +1,142 @@
+"""Who is who, and where: people, roles and groups, as the Store keeps them.
+
+These are plain frozen values. They carry ids and facts, never a channel SDK object, so that
+`handlers/` can decide on them without knowing Teams or WeCom (DESIGN.md, data flow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+CHANNELS = ("teams", "wecom")
+
+
+class Role(StrEnum):
+    """A person's role at school; `unknown` is anyone the roster does not list (a guest)."""
+
+    STUDENT = "student"
+    PARENT = "parent"
+    TEACHER = "teacher"
+    ADMIN = "admin"
+    HEAD = "head"
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    UNKNOWN = "unknown"
+
+
+STAFF_ROLES = frozenset({Role.TEACHER, Role.ADMIN, Role.HEAD, Role.DSL, Role.DEPUTY_DSL})
+"""Adults employed by the school (004 strategy 18: 'another adult present')."""
+
+SAFEGUARDING_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEAD})
+"""Who may read and acknowledge a concern (004 strategy 9)."""
+
+
+def normalise_user_id(channel: str, user_id: str) -> str:
+    """One spelling per person: Entra object ids and user principal names ignore case, so
+    Teams ids are case-folded; WeCom userids are kept exactly as WeCom issues them."""
+    user_id = user_id.strip()
+    return user_id.casefold() if channel == "teams" else user_id
+
+
+@dataclass(frozen=True, order=True)
+class PersonRef:
+    """A person on one channel, written `channel:user_id`."""
+
+    channel: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> PersonRef:
+        channel, _, user_id = text.partition(":")
+        if channel not in CHANNELS or not user_id:
+            raise ValueError(f"not a person reference (want channel:user_id): {text!r}")
+        return cls(channel, user_id)
+
+
+@dataclass(frozen=True, order=True)
+class GroupKey:
+    """A group (class chat) on one channel, written `channel:conversation_id` everywhere the
+    CLI or a staff command names a group."""
+
+    channel: str
+    conversation_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.conversation_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> GroupKey:
+        channel, _, conversation_id = text.partition(":")
+        if channel not in CHANNELS or not conversation_id:
+            raise ValueError(f"not a group id (want channel:conversation_id): {text!r}")
+        return cls(channel, conversation_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    """One roster row. `consent` is parental consent to live lessons and recording
+    (000 §5.1–5.2, §5.10; 004 objective 13): True, False, or None when not recorded,
+    which every duty treats as no."""
+
+    channel: str
+    user_id: str
+    name: str
+    role: Role
+    classes: tuple[str, ...] = ()
+    consent: bool | None = None
+    locale: str | None = None
+
+    @property
+    def ref(self) -> PersonRef:
+        return PersonRef(self.channel, self.user_id)
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent is True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Member:
+    """Someone the platform says is in a group. `user_id` is the roster id (Entra object id
+    or WeCom userid); `platform_id` is the channel's own id (Teams `29:…`) used to reach them;
+    `platform_guest` is the platform's own guest flag (Teams `userRole: guest`)."""
+
+    user_id: str
+    display_name: str = ""
+    platform_id: str = ""
+    platform_guest: bool = False
+
+
+class Supervision(StrEnum):
+    """Where a group stands against 000 §5 / 004 strategy 18."""
+
+    UNCHECKED = "unchecked"
+    SUPERVISED = "supervised"
+    UNSUPERVISED = "unsupervised"
+    UNMONITORED = "unmonitored"  # the bot was removed: nobody is watching any more
+
+
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A class group the bot is in. `address` is the channel's opaque way back to it (a Teams
+    conversation reference, a WeCom chat id and kind), stored so proactive sends survive a
+    restart."""
+
+    key: GroupKey
+    name: str
+    joined_at: datetime
+    address: dict[str, Any] = field(default_factory=dict)
+    kind: str = ""
+    class_name: str = ""
+    locale: str = "en"
+    timezone: str = "UTC"
+    webhook: str | None = None
+    supervision: Supervision = Supervision.UNCHECKED
+    supervision_since: datetime | None = None
+    last_warning_at: datetime | None = None

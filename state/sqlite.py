@@ -1,0 +1,360 @@
+"""The embedded Store: one SQLite file, the default when no REDIS_URL is set.
+
+Every method that two processes (the server and the CLI) could race on is one immediate
+transaction with a conditional update, which SQLite serialises across processes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from state import codec
+from state.clock import Clock, SystemClock
+from state.due import Claim, DueItem, Queue
+from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
+from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule
+from state.roster_diff import diff_roster
+from state.send_slots import seconds_until_free
+from state.sqlite_db import SqliteDatabase
+from state.store import RosterChange, UnknownCase, format_case_reference
+
+Row = tuple[Any, ...]
+
+
+class SqliteStore:
+    def __init__(self, database: SqliteDatabase, clock: Clock) -> None:
+        self._db = database
+        self._clock = clock
+
+    @classmethod
+    async def open(cls, path: str | Path, clock: Clock | None = None) -> SqliteStore:
+        return cls(await SqliteDatabase.open(path), clock or SystemClock())
+
+    def _now(self) -> float:
+        return self._clock.now().timestamp()
+
+    async def ping(self) -> None:
+        await self._db.read(lambda c: c.execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def backup(self, target: str | Path) -> None:
+        await self._db.backup_to(target)
+
+    # -- roster ------------------------------------------------------------------------
+    async def replace_roster(self, channels: Collection[str], people: Sequence[Person]) -> RosterChange:
+        def work(c: sqlite3.Connection) -> RosterChange:
+            marks = ",".join("?" * len(channels))
+            old = _people(c.execute(f"SELECT data FROM people WHERE channel IN ({marks})", tuple(channels)))
+            c.execute(f"DELETE FROM people WHERE channel IN ({marks})", tuple(channels))
+            _put_people(c, people)
+            return diff_roster(old, people, removing=True)
+
+        return await self._db.write(work)
+
+    async def merge_roster(self, people: Sequence[Person]) -> RosterChange:
+        def work(c: sqlite3.Connection) -> RosterChange:
+            old = _people(c.execute("SELECT data FROM people"))
+            _put_people(c, people)
+            return diff_roster(old, people, removing=False)
+
+        return await self._db.write(work)
+
+    async def get_person(self, channel: str, user_id: str) -> Person | None:
+        key = (channel, normalise_user_id(channel, user_id))
+        row = await self._db.read(lambda c: c.execute("SELECT data FROM people WHERE channel=? AND user_id=?", key).fetchone())
+        return codec.loads(Person, row[0]) if row else None
+
+    async def list_people(self, channel: str | None = None) -> list[Person]:
+        query = "SELECT data FROM people WHERE ? IS NULL OR channel = ? ORDER BY channel, user_id"
+        return await self._db.read(lambda c: _people(c.execute(query, (channel, channel))))
+
+    async def save_person_address(self, ref: PersonRef, address: dict[str, Any]) -> None:
+        await self._put("person_addresses", "ref", str(ref), codec.dumps(address))
+
+    async def get_person_address(self, ref: PersonRef) -> dict[str, Any] | None:
+        data = await self._get("person_addresses", "ref", str(ref))
+        return dict(json.loads(data)) if data else None
+
+    # -- groups --------------------------------------------------------------------------
+    async def register_group(self, group: Group) -> bool:
+        sql = "INSERT OR IGNORE INTO groups (key, data) VALUES (?, ?)"
+        args = (str(group.key), codec.dumps(group))
+        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+
+    async def save_group(self, group: Group) -> None:
+        await self._put("groups", "key", str(group.key), codec.dumps(group))
+
+    async def get_group(self, key: GroupKey) -> Group | None:
+        data = await self._get("groups", "key", str(key))
+        return codec.loads(Group, data) if data else None
+
+    async def list_groups(self) -> list[Group]:
+        rows = await self._db.read(lambda c: c.execute("SELECT data FROM groups ORDER BY key").fetchall())
+        return [codec.loads(Group, row[0]) for row in rows]
+
+    async def set_group_members(self, key: GroupKey, members: Sequence[Member]) -> None:
+        await self._put("group_members", "key", str(key), codec.dumps(list(members)))
+
+    async def group_members(self, key: GroupKey) -> list[Member]:
+        data = await self._get("group_members", "key", str(key))
+        return [codec.from_plain(Member, item) for item in json.loads(data)] if data else []
+
+    # -- schedules ---------------------------------------------------------------------
+    async def save_schedule(self, schedule: Schedule) -> None:
+        await self._put("schedules", "key", str(schedule.group), codec.dumps(schedule))
+
+    async def get_schedule(self, key: GroupKey) -> Schedule | None:
+        data = await self._get("schedules", "key", str(key))
+        return codec.loads(Schedule, data) if data else None
+
+    async def list_schedules(self) -> list[Schedule]:
+        rows = await self._db.read(lambda c: c.execute("SELECT data FROM schedules ORDER BY key").fetchall())
+        return [codec.loads(Schedule, row[0]) for row in rows]
+
+    async def advance_rotation(self, key: GroupKey) -> int:
+        return await self._db.write(lambda c: _increment(c, f"rotation:{key}") - 1)
+
+    # -- lessons -------------------------------------------------------------------------
+    async def start_lesson(self, lesson: Lesson) -> bool:
+        sql = "INSERT OR IGNORE INTO lessons (lesson_id, group_key, active, started_at, data) VALUES (?, ?, 1, ?, ?)"
+        args = (lesson.lesson_id, str(lesson.group), lesson.started_at.timestamp(), codec.dumps(lesson))
+        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+
+    async def active_lesson(self, key: GroupKey) -> Lesson | None:
+        sql = "SELECT data FROM lessons WHERE group_key = ? AND active = 1"
+        row = await self._db.read(lambda c: c.execute(sql, (str(key),)).fetchone())
+        return codec.loads(Lesson, row[0]) if row else None
+
+    async def save_lesson(self, lesson: Lesson) -> None:
+        sql = "UPDATE lessons SET active = ?, data = ? WHERE lesson_id = ?"
+        args = (int(lesson.ended_at is None), codec.dumps(lesson), lesson.lesson_id)
+        await self._db.write(lambda c: c.execute(sql, args))
+
+    async def list_lessons(self) -> list[Lesson]:
+        rows = await self._db.read(lambda c: c.execute("SELECT data FROM lessons ORDER BY started_at").fetchall())
+        return [codec.loads(Lesson, row[0]) for row in rows]
+
+    # -- cases ---------------------------------------------------------------------------
+    async def next_case_reference(self, year: int) -> str:
+        number = await self._db.write(lambda c: _increment(c, f"case:{year}"))
+        return format_case_reference(year, number)
+
+    async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
+        def write(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO cases (reference, state, received_at, data) VALUES (?, ?, ?, ?)",
+                (case.reference.upper(), case.state.value, case.received_at.timestamp(), codec.dumps(case)),
+            )
+            for item in work:
+                _insert_due(c, item, replace=False)
+
+        await self._db.write(write)
+
+    async def get_case(self, reference: str) -> Case | None:
+        data = await self._get("cases", "reference", reference.strip().upper())
+        return codec.loads(Case, data) if data else None
+
+    async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]:
+        rows = await self._db.read(lambda c: c.execute("SELECT data FROM cases ORDER BY received_at, reference").fetchall())
+        cases = [codec.loads(Case, row[0]) for row in rows]
+        return [case for case in cases if states is None or case.state in states]
+
+    async def add_case_step(self, reference: str, step: CaseStep) -> None:
+        await self._update_case(reference, lambda case: replace(case, steps=(*case.steps, step)))
+
+    async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
+        await self._update_case(reference, lambda case: replace(case, text=f"{case.text}\n{text}", steps=(*case.steps, step)))
+
+    async def advance_case(
+        self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
+    ) -> Case | None:
+        def change(case: Case) -> Case | None:
+            if case.state not in allowed_from:
+                return None
+            moved = replace(case, state=to, steps=(*case.steps, step))
+            if to is CaseState.ACKNOWLEDGED:
+                moved = replace(moved, acknowledged_by=step.actor, acknowledged_at=step.at)
+            return moved
+
+        return await self._update_case(reference, change)
+
+    async def _update_case(self, reference: str, change: Callable[[Case], Case | None]) -> Case | None:
+        key = reference.strip().upper()
+
+        def work(c: sqlite3.Connection) -> Case | None:
+            row = c.execute("SELECT data FROM cases WHERE reference = ?", (key,)).fetchone()
+            if row is None:
+                raise UnknownCase(key)
+            changed = change(codec.loads(Case, row[0]))
+            if changed is not None:
+                c.execute("UPDATE cases SET state = ?, data = ? WHERE reference = ?", (changed.state.value, codec.dumps(changed), key))
+            return changed
+
+        return await self._db.write(work)
+
+    # -- due work ------------------------------------------------------------------------
+    async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
+        return await self._db.write(lambda c: _insert_due(c, item, replace=replace))
+
+    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> list[Claim]:
+            rows = c.execute(
+                "SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND due_at <= ? ORDER BY due_at, item_id LIMIT ?",
+                (queue.value, now, limit),
+            ).fetchall()
+            claims = []
+            for item_id, data in rows:
+                token = uuid.uuid4().hex
+                c.execute(
+                    "UPDATE due SET due_at = ?, token = ? WHERE queue = ? AND item_id = ?",
+                    (now + lease_seconds, token, queue.value, item_id),
+                )
+                claims.append(Claim(codec.loads(DueItem, data), token))
+            return claims
+
+        return await self._db.write(work)
+
+    async def finish_due(self, claim: Claim) -> bool:
+        sql = "DELETE FROM due WHERE queue = ? AND item_id = ? AND token = ?"
+        return await self._db.write(lambda c: c.execute(sql, _claimed(claim)).rowcount == 1)
+
+    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
+        item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
+        sql = "UPDATE due SET due_at = ?, token = NULL, data = ? WHERE queue = ? AND item_id = ? AND token = ?"
+        args = (self._now() + delay_seconds, codec.dumps(item), *_claimed(claim))
+        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+
+    async def park_due(self, claim: Claim, *, error: str) -> bool:
+        item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
+        sql = "UPDATE due SET parked = 1, token = NULL, data = ? WHERE queue = ? AND item_id = ? AND token = ?"
+        return await self._db.write(lambda c: c.execute(sql, (codec.dumps(item), *_claimed(claim))).rowcount == 1)
+
+    async def cancel_due(self, queue: Queue, item_id: str) -> bool:
+        sql = "DELETE FROM due WHERE queue = ? AND item_id = ?"
+        return await self._db.write(lambda c: c.execute(sql, (queue.value, item_id)).rowcount == 1)
+
+    async def get_due(self, queue: Queue, item_id: str) -> DueItem | None:
+        sql = "SELECT data FROM due WHERE queue = ? AND item_id = ?"
+        row = await self._db.read(lambda c: c.execute(sql, (queue.value, item_id)).fetchone())
+        return codec.loads(DueItem, row[0]) if row else None
+
+    async def list_parked(self, queue: Queue) -> list[DueItem]:
+        sql = "SELECT data FROM due WHERE queue = ? AND parked = 1 ORDER BY item_id"
+        rows = await self._db.read(lambda c: c.execute(sql, (queue.value,)).fetchall())
+        return [codec.loads(DueItem, row[0]) for row in rows]
+
+    # -- replay protection and inbox --------------------------------------------------------
+    async def remember_once(self, key: str, ttl_seconds: float) -> bool:
+        now = self._now()
+        return await self._db.write(lambda c: _remember(c, key, now, ttl_seconds))
+
+    async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> bool:
+            return _remember(c, key, now, ttl_seconds) and _insert_due(c, item, replace=True)
+
+        return await self._db.write(work)
+
+    # -- caches --------------------------------------------------------------------------
+    async def cache_get(self, key: str) -> str | None:
+        sql = "SELECT value FROM cache WHERE key = ? AND expires_at > ?"
+        row = await self._db.read(lambda c: c.execute(sql, (key, self._now())).fetchone())
+        return row[0] if row else None
+
+    async def cache_set(self, key: str, value: str, ttl_seconds: float) -> None:
+        sql = "INSERT OR REPLACE INTO cache (key, value, expires_at) VALUES (?, ?, ?)"
+        await self._db.write(lambda c: c.execute(sql, (key, value, self._now() + ttl_seconds)))
+
+    async def cache_add(self, key: str, value: str, ttl_seconds: float) -> bool:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> bool:
+            c.execute("DELETE FROM cache WHERE key = ? AND expires_at <= ?", (key, now))
+            sql = "INSERT OR IGNORE INTO cache (key, value, expires_at) VALUES (?, ?, ?)"
+            return c.execute(sql, (key, value, now + ttl_seconds)).rowcount == 1
+
+        return await self._db.write(work)
+
+    async def cache_delete(self, key: str) -> None:
+        await self._db.write(lambda c: c.execute("DELETE FROM cache WHERE key = ?", (key,)))
+
+    # -- send slots ----------------------------------------------------------------------
+    async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:
+        now = self._now()
+        horizon = max(per for _, per in windows)
+
+        def work(c: sqlite3.Connection) -> float:
+            c.execute("DELETE FROM send_slots WHERE bucket = ? AND at <= ?", (bucket, now - horizon))
+            sent = [row[0] for row in c.execute("SELECT at FROM send_slots WHERE bucket = ? ORDER BY at", (bucket,))]
+            wait = seconds_until_free(sent, now, windows)
+            if wait == 0:
+                c.execute("INSERT INTO send_slots (bucket, at) VALUES (?, ?)", (bucket, now))
+            return wait
+
+        return await self._db.write(work)
+
+    # -- audit ---------------------------------------------------------------------------
+    async def append_audit(self, record: AuditRecord) -> AuditEntry:
+        sql = "INSERT INTO audit (data) VALUES (?)"
+        seq = await self._db.write(lambda c: c.execute(sql, (codec.dumps(record),)).lastrowid)
+        return AuditEntry(int(seq or 0), record)
+
+    async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        sql = "SELECT seq, data FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
+        rows = await self._db.read(lambda c: c.execute(sql, (after_seq, limit)).fetchall())
+        return [AuditEntry(seq, codec.loads(AuditRecord, data)) for seq, data in rows]
+
+    # -- plumbing ------------------------------------------------------------------------
+    async def _put(self, table: str, column: str, key: str, data: str) -> None:
+        sql = f"INSERT OR REPLACE INTO {table} ({column}, data) VALUES (?, ?)"
+        await self._db.write(lambda c: c.execute(sql, (key, data)))
+
+    async def _get(self, table: str, column: str, key: str) -> str | None:
+        sql = f"SELECT data FROM {table} WHERE {column} = ?"
+        row = await self._db.read(lambda c: c.execute(sql, (key,)).fetchone())
+        return row[0] if row else None
+
+
+def _people(cursor: sqlite3.Cursor) -> list[Person]:
+    return [codec.loads(Person, row[0]) for row in cursor]
+
+
+def _put_people(c: sqlite3.Connection, people: Sequence[Person]) -> None:
+    c.executemany(
+        "INSERT OR REPLACE INTO people (channel, user_id, data) VALUES (?, ?, ?)",
+        [(p.channel, p.user_id, codec.dumps(p)) for p in people],
+    )
+
+
+def _increment(c: sqlite3.Connection, name: str) -> int:
+    row = c.execute(
+        "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        (name,),
+    ).fetchone()
+    return int(row[0])
+
+
+def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool) -> bool:
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+    sql = f"{verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
+    return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), codec.dumps(item))).rowcount == 1
+
+
+def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -> bool:
+    c.execute("DELETE FROM seen WHERE key = ? AND expires_at <= ?", (key, now))
+    return c.execute("INSERT OR IGNORE INTO seen (key, expires_at) VALUES (?, ?)", (key, now + ttl_seconds)).rowcount == 1
+
+
+def _claimed(claim: Claim) -> tuple[str, str, str]:
+    return (claim.item.queue.value, claim.item.item_id, claim.token)

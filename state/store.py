@@ -1,0 +1,172 @@
+"""The one storage contract every duty relies on, shaped around the duties, not tables.
+
+Two backends satisfy it and pass the same contract suite (tests/state/test_store_contract.py):
+`state.sqlite.SqliteStore` (embedded default) and `state.redis.RedisStore` (production and
+several instances). Anything two instances could race on — claiming due work, taking a case
+reference, the audit order, a send slot, a token refresh — is one atomic operation here.
+Times that decide expiry come from the store's injected clock, so tests never sleep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from state.due import Claim, DueItem, Queue
+from state.models import Group, GroupKey, Member, Person, PersonRef
+from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or read: a start-up error, never a silent no-op."""
+
+
+class UnknownCase(KeyError):
+    """A case reference that names no case."""
+
+
+@dataclass(frozen=True)
+class RosterChange:
+    """What a roster import did, by `channel:user_id`; removals are audited (leavers)."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def format_case_reference(year: int, number: int) -> str:
+    """`C-YYYY-NNNNNN`: what a child is told and what a lead types to acknowledge."""
+    return f"C-{year:04d}-{number:06d}"
+
+
+class Store(Protocol):
+    # -- lifecycle -------------------------------------------------------------------------
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the database answers (used by /readyz)."""
+
+    async def close(self) -> None: ...
+
+    # -- roster: who is who (roles decide every duty) -----------------------------------
+    async def replace_roster(self, channels: Collection[str], people: Sequence[Person]) -> RosterChange:
+        """Make `people` the whole roster of `channels`, atomically; others stay untouched."""
+
+    async def merge_roster(self, people: Sequence[Person]) -> RosterChange: ...
+
+    async def get_person(self, channel: str, user_id: str) -> Person | None: ...
+
+    async def list_people(self, channel: str | None = None) -> list[Person]: ...
+
+    async def save_person_address(self, ref: PersonRef, address: dict[str, Any]) -> None:
+        """Keep the channel's way to reach this person privately (a Teams personal
+        conversation reference, a member id) so alerts reach staff after a restart."""
+
+    async def get_person_address(self, ref: PersonRef) -> dict[str, Any] | None: ...
+
+    # -- groups --------------------------------------------------------------------------
+    async def register_group(self, group: Group) -> bool:
+        """Insert a group the bot has just joined; False (and nothing changed) if known."""
+
+    async def save_group(self, group: Group) -> None: ...
+
+    async def get_group(self, key: GroupKey) -> Group | None: ...
+
+    async def list_groups(self) -> list[Group]: ...
+
+    async def set_group_members(self, key: GroupKey, members: Sequence[Member]) -> None: ...
+
+    async def group_members(self, key: GroupKey) -> list[Member]: ...
+
+    # -- reminder schedules (000 §5.3, §5.5) --------------------------------------------
+    async def save_schedule(self, schedule: Schedule) -> None: ...
+
+    async def get_schedule(self, key: GroupKey) -> Schedule | None: ...
+
+    async def list_schedules(self) -> list[Schedule]: ...
+
+    async def advance_rotation(self, key: GroupKey) -> int:
+        """Return this group's reminder counter and add one, so consecutive reminders differ."""
+
+    # -- lessons and registers (000 §5.5, §5.6) ------------------------------------------
+    async def start_lesson(self, lesson: Lesson) -> bool:
+        """Open a lesson; False if the group already has one running."""
+
+    async def active_lesson(self, key: GroupKey) -> Lesson | None: ...
+
+    async def save_lesson(self, lesson: Lesson) -> None:
+        """Update a lesson (end, register); a lesson with `ended_at` is no longer active."""
+
+    async def list_lessons(self) -> list[Lesson]: ...
+
+    # -- concern cases (004 strategies 8, 9, 13; 000 §3) ---------------------------------
+    async def next_case_reference(self, year: int) -> str:
+        """A fresh `C-YYYY-NNNNNN`, unique across instances."""
+
+    async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
+        """The case and its first outbox entries and timers in one atomic write: the case is
+        the system of record before the reporter hears 'received'."""
+
+    async def get_case(self, reference: str) -> Case | None:
+        """Look a case up by reference, ignoring case (`c-2026-000001` finds it)."""
+
+    async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]: ...
+
+    async def add_case_step(self, reference: str, step: CaseStep) -> None: ...
+
+    async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
+        """A later message of the same report joins the case."""
+
+    async def advance_case(
+        self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
+    ) -> Case | None:
+        """Move a case on only from `allowed_from`, atomically: a double click on Acknowledge
+        acknowledges once. Returns the new case, or None if it was not in an allowed state.
+        Moving to `acknowledged` records the step's actor and time as who acknowledged."""
+
+    # -- due work: timers, outbox, inbox ---------------------------------------------------
+    async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
+        """Queue an item; with an id already queued, False unless `replace`."""
+
+    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
+        """Lease up to `limit` items due now, earliest first. Two claimers never get one item."""
+
+    async def finish_due(self, claim: Claim) -> bool: ...
+
+    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
+        """Give the item back with one more attempt counted and the error recorded."""
+
+    async def park_due(self, claim: Claim, *, error: str) -> bool:
+        """Stop retrying but keep the item and its error where a person can see it."""
+
+    async def cancel_due(self, queue: Queue, item_id: str) -> bool: ...
+
+    async def get_due(self, queue: Queue, item_id: str) -> DueItem | None: ...
+
+    async def list_parked(self, queue: Queue) -> list[DueItem]: ...
+
+    # -- replay protection and the inbound inbox -------------------------------------------
+    async def remember_once(self, key: str, ttl_seconds: float) -> bool:
+        """True the first time `key` is seen within `ttl_seconds`; False for a replay."""
+
+    async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
+        """Remember `key` and queue `item` atomically; False (nothing queued) for a replay."""
+
+    # -- shared caches (tokens, report windows) ---------------------------------------------
+    async def cache_get(self, key: str) -> str | None: ...
+
+    async def cache_set(self, key: str, value: str, ttl_seconds: float) -> None: ...
+
+    async def cache_add(self, key: str, value: str, ttl_seconds: float) -> bool:
+        """Set only if absent: one refresher at a time across instances."""
+
+    async def cache_delete(self, key: str) -> None: ...
+
+    # -- outbound rate limits, shared across instances ----------------------------------------
+    async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:
+        """Take a send slot under every `(count, per_seconds)` window and return 0, or take
+        nothing and return how many seconds until one frees up."""
+
+    # -- the audit log (append-only, one total order) ---------------------------------------
+    async def append_audit(self, record: AuditRecord) -> AuditEntry: ...
+
+    async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]: ...

@@ -1,0 +1,96 @@
+"""The `esafety-bot` command as a person runs it: clear errors, non-zero exits, nothing half-done."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bots.sockets import free_port
+
+ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
+
+
+def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ESAFETY_", "REDIS_", "WECOM_", "Microsoft"))}
+    environment |= {"ESAFETY_DB": str(tmp_path / "cli.db"), **env}
+    return subprocess.run([sys.executable, "-m", "bots.cli", *args], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_roster_import_list_and_audit_export(tmp_path: Path) -> None:
+    """Import a roster, list it, and export the audit of the import."""
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    imported = run(tmp_path, "roster", "import", "roster.csv")
+    assert imported.returncode == 0, imported.stderr
+    assert "2 added" in imported.stdout
+    listing = run(tmp_path, "roster", "list")
+    assert "teams:s1\tstudent\t5A\tconsent=yes\tAnn" in listing.stdout
+    exported = run(tmp_path, "audit", "export", "--out", "audit.jsonl")
+    assert exported.returncode == 0
+    records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert records[-1]["action"] == "roster.imported"
+
+
+def test_bad_roster_is_refused_whole(tmp_path: Path) -> None:
+    """A malformed file exits non-zero, lists the problem lines, and stores nothing."""
+    (tmp_path / "bad.csv").write_text(ROSTER + "teams,s2,Bo,wizard,5A,\n")
+    result = run(tmp_path, "roster", "import", "bad.csv")
+    assert result.returncode == 1
+    assert "line 4: role must be one of" in result.stderr
+    assert run(tmp_path, "roster", "list").stdout == ""
+
+
+def test_bad_setting_names_the_variable(tmp_path: Path) -> None:
+    """A malformed setting is one clear line naming the variable, exit 2."""
+    result = run(tmp_path, "roster", "list", ESAFETY_TIMEZONE="Nowhere/Land")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("esafety-bot: error: ESAFETY_TIMEZONE")
+
+
+def test_unreachable_redis_is_a_clear_start_up_error(tmp_path: Path) -> None:
+    """Nothing listens on the port: the command says so and exits 1, without a traceback."""
+    result = run(tmp_path, "groups", "list", REDIS_URL=f"redis://:pw-SECRET@127.0.0.1:{free_port()}/0")
+    assert result.returncode == 1
+    assert "esafety-bot: error:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "pw-SECRET" not in result.stderr
+
+
+def test_corrupt_database_is_refused(tmp_path: Path) -> None:
+    """A file that is not a SQLite database is a clear error, and the file is left untouched."""
+    corrupt = b"this is not a database" * 100
+    (tmp_path / "cli.db").write_bytes(corrupt)
+    result = run(tmp_path, "roster", "list")
+    assert result.returncode == 1
+    assert "cannot open the SQLite database" in result.stderr
+    assert (tmp_path / "cli.db").read_bytes() == corrupt
+
+
+def test_groups_set_class_and_unknown_group(tmp_path: Path) -> None:
+    """Setting a class needs a known group; an unknown one is a clear error."""
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    run(tmp_path, "roster", "import", "roster.csv")
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("INSERT INTO groups (key, data) VALUES (?, ?)", ("teams:19:x", json.dumps(
+            {"key": "teams:19:x", "name": "5A chat", "joined_at": "2026-11-23T09:00:00+00:00"})))
+    assert run(tmp_path, "groups", "set-class", "19:x", "5A").returncode == 0
+    assert "teams:19:x\t5A chat\tclass=5A\tunchecked" in run(tmp_path, "groups", "list").stdout
+    missing = run(tmp_path, "groups", "set-class", "teams:nope", "5A")
+    assert missing.returncode == 1
+    assert "no group" in missing.stderr
+
+
+def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    """`backup` copies the live database; it refuses to overwrite an existing file."""
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    run(tmp_path, "roster", "import", "roster.csv")
+    assert run(tmp_path, "backup", "copy.db").returncode == 0
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("SELECT count(*) FROM people").fetchone() == (2,)
+    again = run(tmp_path, "backup", "copy.db")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr

@@ -1,0 +1,70 @@
+"""Settings: read once, validated, secrets kept out of repr."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.config import ConfigError, load_settings
+
+AES_KEY = "a" * 43
+WECOM = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s3cret", "WECOM_TOKEN": "tok",
+         "WECOM_ENCODING_AES_KEY": AES_KEY}
+
+
+def test_defaults_need_no_environment() -> None:
+    """With nothing set the bot runs on SQLite with both channels off."""
+    settings = load_settings({})
+    assert (settings.port, settings.db_path, settings.redis_url) == (3978, "esafety.db", None)
+    assert (settings.locale, settings.timezone) == ("en", "UTC")
+    assert settings.case_ack_timeout_seconds == 900
+    assert settings.channel_status() == {"teams": "off: MicrosoftAppId is not set", "wecom": "off: WECOM_CORP_ID is not set"}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("en-GB", "en"), ("zh-CN", "zh_CN"), ("zh_CN", "zh_CN"), ("EN", "en")])
+def test_incoming_locales_map_onto_catalog_locales(raw: str, expected: str) -> None:
+    """Platform locales such as en-GB or zh-CN map onto en and zh_CN."""
+    assert load_settings({"ESAFETY_LOCALE": raw}).locale == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"ESAFETY_LOCALE": "fr"}, "ESAFETY_LOCALE"),
+        ({"ESAFETY_TIMEZONE": "Mars/Olympus"}, "ESAFETY_TIMEZONE"),
+        ({"ESAFETY_CASE_ACK_TIMEOUT_SECONDS": "0"}, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS"),
+        ({"ESAFETY_ALLOW_ANONYMOUS": "perhaps"}, "ESAFETY_ALLOW_ANONYMOUS"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+        ({"REDIS_URL": "redis://localhost:port"}, "REDIS_URL"),
+        ({"MicrosoftAppType": "Tenantless"}, "MicrosoftAppType"),
+        ({"MicrosoftAppType": "SingleTenant", "MicrosoftAppId": "id", "MicrosoftAppPassword": "pw"}, "MicrosoftAppTenantId"),
+        ({"MicrosoftAppPassword": "pw"}, "MicrosoftAppId"),
+        ({"WECOM_CORP_ID": "ww1"}, "WECOM_SECRET"),
+        ({**WECOM, "WECOM_ENCODING_AES_KEY": "short"}, "WECOM_ENCODING_AES_KEY"),
+        ({**WECOM, "WECOM_AGENT_ID": "x"}, "WECOM_AGENT_ID"),
+        ({"WECOM_API_BASE_URL": "ftp://x"}, "WECOM_API_BASE_URL"),
+    ],
+)
+def test_bad_values_are_start_up_errors_naming_the_variable(env: dict[str, str], named: str) -> None:
+    """A malformed setting stops start-up and the message says which variable."""
+    with pytest.raises(ConfigError, match=named):
+        load_settings(env)
+
+
+def test_channels_turn_on_with_their_credentials() -> None:
+    """A configured channel is on; Teams without an app id is on only in explicit anonymous mode."""
+    settings = load_settings({**WECOM, "MicrosoftAppType": "singletenant", "MicrosoftAppId": "app", "MicrosoftAppPassword": "pw",
+                              "MicrosoftAppTenantId": "tenant"})
+    assert settings.teams.APP_TYPE == "SingleTenant"
+    assert settings.channel_status() == {"teams": "on", "wecom": "on"}
+    assert settings.wecom.agent_id == 1000002
+    assert load_settings({"ESAFETY_ALLOW_ANONYMOUS": "1"}).channel_status()["teams"] == "on (ANONYMOUS local mode)"
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    """Printing the settings (or a traceback holding them) leaks no secret."""
+    settings = load_settings({**WECOM, "MicrosoftAppId": "app", "MicrosoftAppPassword": "pw-XYZ", "REDIS_URL": "redis://:hunter2@h:6379/0"})
+    text = repr(settings)
+    for secret in ("pw-XYZ", "s3cret", AES_KEY, "hunter2", "'tok'"):
+        assert secret not in text

@@ -1,0 +1,89 @@
+"""Shared fixtures: a real redis-server for the session, and the Store under test on each backend."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from state.clock import ManualClock
+from state.sqlite import SqliteStore
+from state.store import Store
+from tests.redis_server import RedisServer
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+async def empty_redis(server: RedisServer) -> None:
+    """Empty the session's redis-server, restarting it first if an earlier test stopped it."""
+    client = aioredis.Redis.from_url(server.url)
+    try:
+        await client.flushall()
+    except aioredis.ConnectionError:
+        server.start()
+        await client.flushall()
+    finally:
+        await client.aclose()
+
+
+class StoreFactory:
+    """Opens (and reopens, for restart tests) the backend under test on the same data."""
+
+    def __init__(self, backend: str, sqlite_path: Path, redis_server: RedisServer, clock: ManualClock) -> None:
+        self.backend = backend
+        self.sqlite_path = sqlite_path
+        self.redis_server = redis_server
+        self.clock = clock
+        self.opened: list[Store] = []
+
+    def restart_server(self) -> None:
+        """Stop and start the database server itself (Redis); SQLite has none to restart."""
+        if self.backend == "redis":
+            self.redis_server.restart()
+
+    async def open(self) -> Store:
+        store: Store
+        if self.backend == "sqlite":
+            store = await SqliteStore.open(self.sqlite_path, clock=self.clock)
+        else:
+            from state.redis import RedisStore
+
+            store = await RedisStore.from_url(self.redis_server.url, clock=self.clock)
+        self.opened.append(store)
+        return store
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def store_factory(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock, redis_server: RedisServer
+) -> AsyncIterator[StoreFactory]:
+    """The backend under test: every contract test runs once on SQLite and once on Redis."""
+    if request.param == "redis":
+        await empty_redis(redis_server)
+    factory = StoreFactory(request.param, tmp_path / "esafety.db", redis_server, clock)
+    yield factory
+    for store in factory.opened:
+        with contextlib.suppress(Exception):
+            await store.close()
+
+
+@pytest.fixture
+async def store(store_factory: StoreFactory) -> Store:
+    return await store_factory.open()

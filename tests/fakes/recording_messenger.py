@@ -1,0 +1,26 @@
+"""A Messenger that keeps what duties send, for handler tests that need no channel.
+
+It satisfies the real `handlers.messenger.Messenger` port (cosmicpython's fake-by-port); the
+channel tests use the fake Bot Connector and fake WeCom API instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.messenger import Message, Sent
+from state.models import GroupKey, PersonRef
+
+
+@dataclass
+class RecordingMessenger:
+    to_groups: list[tuple[GroupKey, Message]] = field(default_factory=list)
+    to_people: list[tuple[PersonRef, Message]] = field(default_factory=list)
+
+    async def send_to_group(self, group: GroupKey, message: Message) -> Sent:
+        self.to_groups.append((group, message))
+        return Sent(f"g{len(self.to_groups)}")
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+        self.to_people.append((person, message))
+        return Sent(f"p{len(self.to_people)}")

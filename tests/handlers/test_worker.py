@@ -1,0 +1,73 @@
+"""The due-work runner: finish, retry with back-off, park — never drop."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from handlers.worker import DueWorker, PermanentFailure, RetryPolicy
+from state.clock import ManualClock
+from state.due import DueItem, Queue
+from state.store import Store
+from tests.conftest import START
+
+
+def item(item_id: str, kind: str = "send") -> DueItem:
+    return DueItem(queue=Queue.OUTBOX, item_id=item_id, kind=kind, due_at=START)
+
+
+async def test_done_items_are_finished(store: Store) -> None:
+    """A handler that succeeds removes its item."""
+    seen: list[str] = []
+
+    async def send(due: DueItem) -> None:
+        seen.append(due.item_id)
+
+    await store.schedule_due(item("a"))
+    assert await DueWorker(store, Queue.OUTBOX, {"send": send}).run_once() == 1
+    assert seen == ["a"]
+    assert await store.get_due(Queue.OUTBOX, "a") is None
+
+
+async def test_failures_retry_then_park_with_the_error(store: Store, clock: ManualClock) -> None:
+    """A failing send is retried later and, after the last attempt, parked with its error."""
+
+    async def send(due: DueItem) -> None:
+        raise ConnectionError("connector down")
+
+    worker = DueWorker(store, Queue.OUTBOX, {"send": send}, retry=RetryPolicy(max_attempts=3, base_seconds=1, cap_seconds=1))
+    await store.schedule_due(item("a"))
+    for _ in range(3):
+        assert await worker.run_once() == 1
+        clock.advance(2)
+    parked = await store.list_parked(Queue.OUTBOX)
+    assert [(p.item_id, p.attempts, p.last_error) for p in parked] == [("a", 3, "ConnectionError: connector down")]
+
+
+async def test_unknown_kinds_and_permanent_failures_are_parked(store: Store) -> None:
+    """Work nobody can do is kept for a person to see, not retried forever or dropped."""
+
+    async def refuse(due: DueItem) -> None:
+        raise PermanentFailure("recipient does not exist")
+
+    await store.schedule_due(item("a", "mystery"))
+    await store.schedule_due(item("b", "refuse"))
+    await DueWorker(store, Queue.OUTBOX, {"refuse": refuse}).run_once()
+    assert {p.item_id: p.last_error for p in await store.list_parked(Queue.OUTBOX)} == {
+        "a": "no handler for kind 'mystery'", "b": "recipient does not exist"}
+
+
+async def test_run_until_stops_when_told(store: Store, clock: ManualClock) -> None:
+    """The polling loop works through due items and returns promptly on stop."""
+    done = asyncio.Event()
+
+    async def send(due: DueItem) -> None:
+        done.set()
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(DueWorker(store, Queue.OUTBOX, {"send": send}).run_until(stop, poll_seconds=0.01))
+    await store.schedule_due(DueItem(queue=Queue.OUTBOX, item_id="later", kind="send", due_at=START + timedelta(seconds=5)))
+    clock.advance(5)
+    await asyncio.wait_for(done.wait(), timeout=5)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)

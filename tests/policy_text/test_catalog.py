@@ -1,0 +1,63 @@
+"""Policy text: both locales complete and consistent, every entry tied to a clause."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from policy_text.catalog import LOCALES, Catalog, CatalogError, Entry, normalise_locale
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+def test_shipped_catalog_is_consistent(catalog: Catalog) -> None:
+    """Every key exists in every locale with the same placeholders and clause (checked at load)."""
+    assert len(catalog.keys) > 50
+    for key in catalog.keys:
+        entries = [catalog.entry(key, locale) for locale in LOCALES]
+        assert len({e.placeholders for e in entries}) == 1, key
+        assert re.fullmatch(r"(00[04] [^;]+)(; 00[04] [^;]+)*", entries[0].clause), f"{key}: {entries[0].clause}"
+
+
+def test_group_messages_have_no_slot_for_a_name(catalog: Catalog) -> None:
+    """Nothing said to a whole group can carry a child's name (DEVELOPERS.md privacy)."""
+    named = {"students", "name", "student", "guests", "person", "reporter", "staff"}
+    for key in catalog.keys:
+        entry = catalog.entry(key)
+        if entry.audience == "group":
+            assert not entry.placeholders & named, key
+
+
+def test_say_fills_fields_and_picks_the_locale(catalog: Catalog) -> None:
+    """`say` renders in the asked locale (mapped from platform spellings) and needs every field."""
+    english = catalog.say("report.received", "en-GB", reference="C-2026-000001", minutes=5)
+    chinese = catalog.say("report.received", "zh-CN", reference="C-2026-000001", minutes=5)
+    assert "C-2026-000001" in english
+    assert "C-2026-000001" in chinese
+    assert english != chinese
+    with pytest.raises(KeyError, match="reference"):
+        catalog.say("report.received", "en", minutes=5)
+    with pytest.raises(KeyError, match="no policy text"):
+        catalog.say("no.such.key")
+
+
+def test_inconsistent_catalogs_are_refused() -> None:
+    """A missing key, differing placeholders or a missing clause stops start-up."""
+    en = {"a": Entry("a", "Hi {name}", "000 §5", "staff"), "b": Entry("b", "Bye", "000 §5", "staff")}
+    zh = {"a": Entry("a", "你好 {who}", "000 §5", "staff")}
+    with pytest.raises(CatalogError) as caught:
+        Catalog({"en": en, "zh_CN": zh})
+    assert "zh_CN: missing b" in str(caught.value)
+    assert "placeholders" in str(caught.value)
+    with pytest.raises(CatalogError, match="cites no policy clause"):
+        Catalog({"en": {"a": Entry("a", "x", "", "staff")}, "zh_CN": {"a": Entry("a", "x", "", "staff")}})
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("en-US", "en"), ("zh-Hans-CN", "zh_CN"), ("", "en"), ("de-DE", "en")])
+def test_locale_normalisation(raw: str, expected: str) -> None:
+    """Unknown languages fall back to the default rather than failing a child's message."""
+    assert normalise_locale(raw) == expected

@@ -1,0 +1,319 @@
+"""The Store contract: every test runs once per backend (ids `[sqlite]` and `[redis]`)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from state.due import DueItem, Queue
+from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
+from state.records import AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, Urgency
+from state.store import Store, UnknownCase
+from tests.conftest import START, StoreFactory
+
+ALICE = Person(channel="teams", user_id="aad-alice", name="Alice Pupil", role=Role.STUDENT, classes=("5A",), consent=True)
+BOB = Person(channel="teams", user_id="aad-bob", name="Bob Pupil", role=Role.STUDENT, classes=("5A", "5B"))
+LEAD = Person(channel="wecom", user_id="lead01", name="Lee Lead", role=Role.DSL, locale="zh_CN")
+CLASS_5A = GroupKey("teams", "19:class5a@thread.v2")
+
+
+def group(key: GroupKey = CLASS_5A, name: str = "5A maths") -> Group:
+    return Group(key=key, name=name, joined_at=START, address={"serviceUrl": "http://x/", "conversation": {"id": key.conversation_id}})
+
+
+def due(item_id: str, after: float = 0, queue: Queue = Queue.TIMERS) -> DueItem:
+    return DueItem(queue=queue, item_id=item_id, kind="test", due_at=START + timedelta(seconds=after), payload={"n": item_id})
+
+
+def case(reference: str, text: str = "someone is bullying me") -> Case:
+    return Case(reference=reference, reporter=ALICE.ref, reporter_role=Role.STUDENT, received_at=START, text=text, group=CLASS_5A)
+
+
+def audit(action: str) -> AuditRecord:
+    return AuditRecord(at=START, action=action, actor="system", group=str(CLASS_5A), clause="000 §5")
+
+
+class TestRoster:
+    async def test_replace_reports_added_updated_and_removed(self, store: Store) -> None:
+        """An import replaces its channels' roster and says who joined, changed and left."""
+        await store.replace_roster({"teams", "wecom"}, [ALICE, BOB, LEAD])
+        change = await store.replace_roster({"teams"}, [Person(**{**ALICE.__dict__, "consent": False})])
+        assert change.added == ()
+        assert change.updated == ("teams:aad-alice",)
+        assert change.removed == ("teams:aad-bob",)
+        assert [p.user_id for p in await store.list_people()] == ["aad-alice", "lead01"]
+
+    async def test_merge_adds_and_updates_only(self, store: Store) -> None:
+        """`--merge` never removes anyone."""
+        await store.replace_roster({"teams"}, [ALICE])
+        change = await store.merge_roster([BOB])
+        assert change.added == ("teams:aad-bob",)
+        assert change.removed == ()
+        assert len(await store.list_people("teams")) == 2
+
+    async def test_lookup_ignores_case_of_teams_ids(self, store: Store) -> None:
+        """Entra ids and UPNs match whatever case the platform sends them in."""
+        await store.merge_roster([ALICE])
+        found = await store.get_person("teams", "AAD-Alice")
+        assert found == ALICE
+        assert await store.get_person("teams", "nobody") is None
+
+    async def test_person_address_round_trip(self, store: Store) -> None:
+        """A staff member's private conversation reference is kept to reach them later."""
+        address = {"conversation": {"id": "a:1"}, "serviceUrl": "http://x/"}
+        await store.save_person_address(LEAD.ref, address)
+        assert await store.get_person_address(LEAD.ref) == address
+        assert await store.get_person_address(PersonRef("teams", "x")) is None
+
+
+class TestGroups:
+    async def test_register_is_idempotent(self, store: Store) -> None:
+        """Joining twice (installationUpdate + conversationUpdate) registers the group once."""
+        assert await store.register_group(group()) is True
+        assert await store.register_group(group(name="renamed")) is False
+        stored = await store.get_group(CLASS_5A)
+        assert stored is not None
+        assert stored.name == "5A maths"
+
+    async def test_save_updates_and_list_orders_by_key(self, store: Store) -> None:
+        """Supervision status and class are updated in place; groups list in id order."""
+        other = GroupKey("teams", "19:aaa")
+        await store.register_group(group())
+        await store.register_group(group(other, "other"))
+        changed = Group(**{**group().__dict__, "supervision": Supervision.UNSUPERVISED, "supervision_since": START, "class_name": "5A"})
+        await store.save_group(changed)
+        assert await store.get_group(CLASS_5A) == changed
+        assert [g.key for g in await store.list_groups()] == [other, CLASS_5A]
+
+    async def test_members_round_trip(self, store: Store) -> None:
+        """The last roster read of a group is kept for the periodic re-check."""
+        members = [Member(user_id="aad-alice", platform_id="29:a"), Member(user_id="", display_name="Guest", platform_guest=True)]
+        await store.set_group_members(CLASS_5A, members)
+        assert await store.group_members(CLASS_5A) == members
+        assert await store.group_members(GroupKey("wecom", "none")) == []
+
+
+class TestSchedulesAndLessons:
+    async def test_schedule_round_trip_and_rotation(self, store: Store) -> None:
+        """A group's schedule is stored; its reminder counter advances by one each time."""
+        schedule = Schedule(group=CLASS_5A, cron="0 9 * * MON", timezone="Europe/London")
+        await store.save_schedule(schedule)
+        assert await store.get_schedule(CLASS_5A) == schedule
+        assert await store.list_schedules() == [schedule]
+        assert [await store.advance_rotation(CLASS_5A) for _ in range(3)] == [0, 1, 2]
+
+    async def test_one_active_lesson_per_group(self, store: Store) -> None:
+        """A second `lesson start` while one runs is refused; ending frees the group."""
+        first = Lesson(lesson_id="L1", group=CLASS_5A, started_by=PersonRef("teams", "t1"), started_at=START)
+        assert await store.start_lesson(first) is True
+        assert await store.start_lesson(Lesson(**{**first.__dict__, "lesson_id": "L2"})) is False
+        ended = Lesson(**{**first.__dict__, "ended_at": START + timedelta(hours=1), "present": ("aad-alice",)})
+        await store.save_lesson(ended)
+        assert await store.active_lesson(CLASS_5A) is None
+        assert await store.list_lessons() == [ended]
+
+
+class TestCases:
+    async def test_references_are_sequential_per_year(self, store: Store) -> None:
+        """References are C-YYYY-NNNNNN, counting from 1 each year."""
+        assert await store.next_case_reference(2026) == "C-2026-000001"
+        assert await store.next_case_reference(2026) == "C-2026-000002"
+        assert await store.next_case_reference(2027) == "C-2027-000001"
+
+    async def test_concurrent_references_never_repeat(self, store_factory: StoreFactory) -> None:
+        """Two instances taking references at once get distinct ones."""
+        first, second = await store_factory.open(), await store_factory.open()
+        refs = await asyncio.gather(*(s.next_case_reference(2026) for s in (first, second) for _ in range(10)))
+        assert len(set(refs)) == 20
+
+    async def test_case_and_delivery_are_written_together(self, store: Store) -> None:
+        """The case and its outbox entry and timer are all there after one write."""
+        outbox, timer = due("C-2026-000001|dsl", queue=Queue.OUTBOX), due("C-2026-000001|escalate", 900)
+        await store.save_case_with_delivery(case("C-2026-000001"), [outbox, timer])
+        assert await store.get_case("c-2026-000001") == case("C-2026-000001")
+        assert await store.get_due(Queue.OUTBOX, outbox.item_id) == outbox
+        assert await store.get_due(Queue.TIMERS, timer.item_id) == timer
+
+    async def test_acknowledge_happens_once(self, store_factory: StoreFactory) -> None:
+        """Two acknowledgements racing (a double click, two instances): exactly one wins."""
+        first, second = await store_factory.open(), await store_factory.open()
+        await first.save_case_with_delivery(case("C-2026-000001"), [])
+        steps = [CaseStep(at=START, action="acknowledged", actor=who) for who in ("teams:lead", "wecom:lead")]
+        results = await asyncio.gather(
+            *(s.advance_case("C-2026-000001", to=CaseState.ACKNOWLEDGED, allowed_from={CaseState.NEW}, step=step)
+              for s, step in zip((first, second), steps, strict=True))
+        )
+        winners = [r for r in results if r is not None]
+        assert len(winners) == 1
+        stored = await first.get_case("C-2026-000001")
+        assert stored is not None
+        assert stored.state is CaseState.ACKNOWLEDGED
+        assert stored.acknowledged_by == winners[0].acknowledged_by
+        assert len(stored.steps) == 1
+
+    async def test_steps_and_text_additions(self, store: Store) -> None:
+        """Later messages join the case text; every step joins the chronology."""
+        await store.save_case_with_delivery(case("C-2026-000001"), [])
+        await store.add_case_step("C-2026-000001", CaseStep(at=START, action="delivered", actor="teams:lead"))
+        await store.append_case_text("c-2026-000001", "it happened again", CaseStep(at=START, action="text_added"))
+        stored = await store.get_case("C-2026-000001")
+        assert stored is not None
+        assert stored.text == "someone is bullying me\nit happened again"
+        assert [s.action for s in stored.steps] == ["delivered", "text_added"]
+
+    async def test_unknown_case_is_an_error(self, store: Store) -> None:
+        """Changing a case that does not exist fails loudly."""
+        with pytest.raises(UnknownCase):
+            await store.add_case_step("C-2026-999999", CaseStep(at=START, action="x"))
+
+    async def test_list_filters_by_state(self, store: Store) -> None:
+        """Open cases can be listed apart from closed ones, oldest first."""
+        for n in (1, 2):
+            await store.save_case_with_delivery(case(f"C-2026-00000{n}"), [])
+        closing = CaseStep(at=START, action="closed")
+        await store.advance_case("C-2026-000001", to=CaseState.CLOSED, allowed_from=set(CaseState), step=closing)
+        assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
+        assert len(await store.list_cases()) == 2
+
+    async def test_case_text_stays_out_of_repr(self) -> None:
+        """A case printed into a log or traceback never shows the child's words."""
+        assert "bullying" not in repr(case("C-2026-000001"))
+
+
+class TestDueWork:
+    async def test_claims_only_due_items_in_order(self, store: Store, store_factory: StoreFactory) -> None:
+        """Items due now are claimed earliest first; later ones wait."""
+        for item in (due("b", 0), due("a", 0), due("late", 60)):
+            assert await store.schedule_due(item) is True
+        assert await store.schedule_due(due("a", 30)) is False
+        claims = await store.claim_due(Queue.TIMERS, limit=10, lease_seconds=300)
+        assert [c.item.item_id for c in claims] == ["a", "b"]
+        store_factory.clock.advance(60)
+        assert [c.item.item_id for c in await store.claim_due(Queue.TIMERS, limit=10, lease_seconds=30)] == ["late"]
+
+    async def test_two_claimers_one_winner(self, store_factory: StoreFactory) -> None:
+        """Two instances claiming at once never both get the same item."""
+        first, second = await store_factory.open(), await store_factory.open()
+        for n in range(50):
+            await first.schedule_due(due(f"item-{n:02d}"))
+        batches = await asyncio.gather(*(s.claim_due(Queue.TIMERS, limit=7, lease_seconds=60) for s in (first, second) * 5))
+        claimed = [c.item.item_id for batch in batches for c in batch]
+        assert len(claimed) == len(set(claimed)) == 50
+
+    async def test_lease_expiry_hands_item_on(self, store: Store, store_factory: StoreFactory) -> None:
+        """An instance that dies holding a lease does not lose the item: it is claimable again."""
+        await store.schedule_due(due("x"))
+        stale = (await store.claim_due(Queue.TIMERS, limit=1, lease_seconds=30))[0]
+        assert await store.claim_due(Queue.TIMERS, limit=1, lease_seconds=30) == []
+        store_factory.clock.advance(31)
+        fresh = (await store.claim_due(Queue.TIMERS, limit=1, lease_seconds=30))[0]
+        assert await store.finish_due(stale) is False
+        assert await store.finish_due(fresh) is True
+        assert await store.get_due(Queue.TIMERS, "x") is None
+
+    async def test_retry_counts_attempts_and_waits(self, store: Store, store_factory: StoreFactory) -> None:
+        """A failed send comes back later with the error recorded."""
+        await store.schedule_due(due("x", queue=Queue.OUTBOX))
+        claim = (await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=30))[0]
+        assert await store.retry_due(claim, delay_seconds=10, error="429 Too Many Requests") is True
+        assert await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=30) == []
+        store_factory.clock.advance(10)
+        again = (await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=30))[0]
+        assert (again.item.attempts, again.item.last_error) == (1, "429 Too Many Requests")
+
+    async def test_parked_items_are_kept_not_dropped(self, store: Store) -> None:
+        """A send that finally fails is parked with its error, never silently dropped."""
+        await store.schedule_due(due("x", queue=Queue.OUTBOX))
+        claim = (await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=30))[0]
+        assert await store.park_due(claim, error="403 bot not installed") is True
+        parked = await store.list_parked(Queue.OUTBOX)
+        assert [(p.item_id, p.last_error) for p in parked] == [("x", "403 bot not installed")]
+        assert await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=0) == []
+        assert await store.schedule_due(due("x", queue=Queue.OUTBOX)) is False
+
+    async def test_cancel_and_replace(self, store: Store) -> None:
+        """A timer can be moved (replace) or cancelled (escalation after acknowledgement)."""
+        await store.schedule_due(due("x", 60))
+        assert await store.schedule_due(due("x", 0), replace=True) is True
+        assert [c.item.item_id for c in await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=5)] == ["x"]
+        assert await store.cancel_due(Queue.TIMERS, "x") is True
+        assert await store.cancel_due(Queue.TIMERS, "x") is False
+
+
+class TestReplayAndCaches:
+    async def test_remember_once_until_expiry(self, store: Store, store_factory: StoreFactory) -> None:
+        """A replayed delivery id is refused until its memory expires."""
+        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is True
+        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is False
+        store_factory.clock.advance(601)
+        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is True
+
+    async def test_accept_inbound_queues_once(self, store: Store) -> None:
+        """A WeCom retry of a callback is accepted once and queued once."""
+        item = due("wecom:123", queue=Queue.INBOX)
+        assert await store.accept_inbound("wecom:msg:123", item, ttl_seconds=600) is True
+        assert await store.accept_inbound("wecom:msg:123", item, ttl_seconds=600) is False
+        claims = await store.claim_due(Queue.INBOX, limit=5, lease_seconds=30)
+        assert [c.item for c in claims] == [item]
+
+    async def test_cache_expiry_and_add(self, store: Store, store_factory: StoreFactory) -> None:
+        """A cached token expires on time; `cache_add` lets one refresher in at a time."""
+        await store.cache_set("token", "abc", ttl_seconds=100)
+        assert await store.cache_get("token") == "abc"
+        assert await store.cache_add("lock", "me", ttl_seconds=5) is True
+        assert await store.cache_add("lock", "you", ttl_seconds=5) is False
+        store_factory.clock.advance(101)
+        assert await store.cache_get("token") is None
+        assert await store.cache_add("lock", "you", ttl_seconds=5) is True
+        await store.cache_delete("lock")
+        assert await store.cache_get("lock") is None
+
+    async def test_send_slots_follow_every_window(self, store: Store, store_factory: StoreFactory) -> None:
+        """3 per second and 4 per 10 s: the 4th send waits a second, the 5th until the 10 s window frees."""
+        windows = [(3, 1.0), (4, 10.0)]
+        assert [await store.reserve_send_slot("conv", windows) for _ in range(3)] == [0, 0, 0]
+        assert await store.reserve_send_slot("conv", windows) == pytest.approx(1.0)
+        store_factory.clock.advance(1)
+        assert await store.reserve_send_slot("conv", windows) == 0
+        assert await store.reserve_send_slot("conv", windows) == pytest.approx(9.0)
+        assert await store.reserve_send_slot("other", windows) == 0
+
+
+class TestAuditAndRestart:
+    async def test_audit_has_one_total_order_across_instances(self, store_factory: StoreFactory) -> None:
+        """Appends from two instances interleave into one gapless sequence."""
+        first, second = await store_factory.open(), await store_factory.open()
+        await asyncio.gather(*(s.append_audit(audit(f"{name}-{n}")) for n in range(20) for s, name in ((first, "a"), (second, "b"))))
+        entries = await first.read_audit()
+        assert [e.seq for e in entries] == list(range(1, 41))
+        assert [e.record.action for e in await second.read_audit(after_seq=38)] == [entries[38].record.action, entries[39].record.action]
+        assert len(await first.read_audit(after_seq=10, limit=5)) == 5
+
+    async def test_audit_refuses_report_contents(self) -> None:
+        """An audit record cannot carry a report's words."""
+        with pytest.raises(ValueError, match="text"):
+            AuditRecord(at=START, action="report.received", actor="system", detail={"text": "secret"})
+
+    async def test_nothing_is_lost_across_a_restart(self, store_factory: StoreFactory) -> None:
+        """Close and reopen (and for Redis, restart the server process): every record is still there."""
+        store = await store_factory.open()
+        await store.merge_roster([ALICE, LEAD])
+        await store.register_group(group())
+        await store.save_case_with_delivery(case("C-2026-000001"), [due("deliver", queue=Queue.OUTBOX)])
+        await store.append_audit(audit("roster.imported"))
+        await store.close()
+        store_factory.opened.remove(store)
+        store_factory.restart_server()
+        reopened = await store_factory.open()
+        assert await reopened.get_person("wecom", "lead01") == LEAD
+        assert await reopened.get_group(CLASS_5A) == group()
+        assert await reopened.get_case("C-2026-000001") == case("C-2026-000001")
+        assert [c.item.item_id for c in await reopened.claim_due(Queue.OUTBOX, limit=5, lease_seconds=5)] == ["deliver"]
+        assert [e.record.action for e in await reopened.read_audit()] == ["roster.imported"]
+
+
+def test_urgency_values_are_stable() -> None:
+    """Urgency is stored by value; renaming a member would orphan stored cases."""
+    assert [u.value for u in Urgency] == ["normal", "urgent"]
