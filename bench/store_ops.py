@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis.asyncio as aioredis
-from state.redis import RedisStore
 
 from bench.timing import Result, measure, report
 from state.clock import SystemClock
 from state.due import DueItem, Queue
 from state.models import GroupKey, PersonRef, Role
 from state.records import AuditRecord, Case
+from state.redis import RedisStore
 from state.sqlite import SqliteStore
 from state.store import Store
 from tests.redis_server import RedisServer
