@@ -41,6 +41,13 @@ def normalise_user_id(channel: str, user_id: str) -> str:
     return user_id.casefold() if channel == "teams" else user_id
 
 
+def _split_ref(text: str, what: str) -> tuple[str, str]:
+    channel, _, rest = text.partition(":")
+    if channel not in CHANNELS or not rest:
+        raise ValueError(f"not {what}: {text!r}")
+    return channel, rest
+
+
 @dataclass(frozen=True, order=True)
 class PersonRef:
     """A person on one channel, written `channel:user_id`."""
@@ -53,10 +60,7 @@ class PersonRef:
 
     @classmethod
     def parse(cls, text: str) -> PersonRef:
-        channel, _, user_id = text.partition(":")
-        if channel not in CHANNELS or not user_id:
-            raise ValueError(f"not a person reference (want channel:user_id): {text!r}")
-        return cls(channel, user_id)
+        return cls(*_split_ref(text, "a person reference (want channel:user_id)"))
 
 
 @dataclass(frozen=True, order=True)
@@ -72,10 +76,7 @@ class GroupKey:
 
     @classmethod
     def parse(cls, text: str) -> GroupKey:
-        channel, _, conversation_id = text.partition(":")
-        if channel not in CHANNELS or not conversation_id:
-            raise ValueError(f"not a group id (want channel:conversation_id): {text!r}")
-        return cls(channel, conversation_id)
+        return cls(*_split_ref(text, "a group id (want channel:conversation_id)"))
 
 
 @dataclass(frozen=True, kw_only=True)

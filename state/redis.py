@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
-from state import codec, redis_scripts
+from state import case_changes, codec, redis_scripts
+from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
@@ -208,25 +209,17 @@ class RedisStore:
         return [case for case in cases if states is None or case.state in states]
 
     async def add_case_step(self, reference: str, step: CaseStep) -> None:
-        await self._update_case(reference, lambda case: replace(case, steps=(*case.steps, step)))
+        await self._update_case(reference, case_changes.add_step(step))
 
     async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
-        await self._update_case(reference, lambda case: replace(case, text=f"{case.text}\n{text}", steps=(*case.steps, step)))
+        await self._update_case(reference, case_changes.add_text(text, step))
 
     async def advance_case(
         self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
     ) -> Case | None:
-        def change(case: Case) -> Case | None:
-            if case.state not in allowed_from:
-                return None
-            moved = replace(case, state=to, steps=(*case.steps, step))
-            if to is CaseState.ACKNOWLEDGED:
-                moved = replace(moved, acknowledged_by=step.actor, acknowledged_at=step.at)
-            return moved
+        return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
 
-        return await self._update_case(reference, change)
-
-    async def _update_case(self, reference: str, change: Callable[[Case], Case | None]) -> Case | None:
+    async def _update_case(self, reference: str, change: CaseChange) -> Case | None:
         """Read, change and write one case; a concurrent writer makes us start again (WATCH)."""
         key, cases = reference.strip().upper(), self._keys("cases")
         async with self._redis.pipeline(transaction=True) as pipe:

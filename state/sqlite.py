@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from state import codec
+from state import case_changes, codec
+from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
@@ -168,25 +169,17 @@ class SqliteStore:
         return [case for case in cases if states is None or case.state in states]
 
     async def add_case_step(self, reference: str, step: CaseStep) -> None:
-        await self._update_case(reference, lambda case: replace(case, steps=(*case.steps, step)))
+        await self._update_case(reference, case_changes.add_step(step))
 
     async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
-        await self._update_case(reference, lambda case: replace(case, text=f"{case.text}\n{text}", steps=(*case.steps, step)))
+        await self._update_case(reference, case_changes.add_text(text, step))
 
     async def advance_case(
         self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
     ) -> Case | None:
-        def change(case: Case) -> Case | None:
-            if case.state not in allowed_from:
-                return None
-            moved = replace(case, state=to, steps=(*case.steps, step))
-            if to is CaseState.ACKNOWLEDGED:
-                moved = replace(moved, acknowledged_by=step.actor, acknowledged_at=step.at)
-            return moved
+        return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
 
-        return await self._update_case(reference, change)
-
-    async def _update_case(self, reference: str, change: Callable[[Case], Case | None]) -> Case | None:
+    async def _update_case(self, reference: str, change: CaseChange) -> Case | None:
         key = reference.strip().upper()
 
         def work(c: sqlite3.Connection) -> Case | None:
