@@ -7,7 +7,6 @@ need, each with its own Store and clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -15,9 +14,9 @@ from aiohttp import web
 from bots.config import Settings
 from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_requests, readyz
 from bots.router import MessengerByChannel
+from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
-from handlers.messenger import Messenger
 from handlers.routes import policy_routes
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
@@ -37,6 +36,7 @@ class Bot:
     catalog: Catalog
     messenger: MessengerByChannel
     dispatcher: Dispatcher
+    teams: TeamsChannel | None = None
 
     def channel_report(self) -> dict[str, str]:
         """Each channel's state as `serve` prints it and as its route answers when off."""
@@ -47,15 +47,17 @@ class Bot:
         return report
 
 
-async def bootstrap(settings: Settings, *, clock: Clock | None = None, channels: Mapping[str, Messenger] | None = None) -> Bot:
-    """Load the policy text (checked), open the Store (must answer) and wire the duties."""
+async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_options: TeamsOptions | None = None) -> Bot:
+    """Load the policy text (checked), open the Store (must answer), build the channels that
+    are configured and wire the duties."""
     catalog = Catalog.load()
     clock = clock or SystemClock()
     store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
-    messenger = MessengerByChannel(channels or {})
+    teams = build_teams(settings, store, catalog, teams_options)
+    messenger = MessengerByChannel({"teams": teams.messenger} if teams else {})
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone)
-    return Bot(settings, store, clock, catalog, messenger, Dispatcher(policy_routes(), deps))
+    return Bot(settings, store, clock, catalog, messenger, Dispatcher(policy_routes(), deps), teams)
 
 
 def build_app(bot: Bot) -> web.Application:
@@ -65,7 +67,10 @@ def build_app(bot: Bot) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     report = bot.channel_report()
-    app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
+    if bot.teams is not None:
+        app.router.add_post("/api/messages", bot.teams.endpoint(bot.dispatcher, bot.store, bot.catalog).handle)
+    else:
+        app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
     app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
 
     async def close_store(_: web.Application) -> None:

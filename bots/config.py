@@ -58,6 +58,7 @@ class Settings:
     case_ack_timeout_seconds: int = 900
     allow_anonymous: bool = False
     log_level: str = "INFO"
+    teams_service_hosts: tuple[str, ...] = ()
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
 
@@ -79,6 +80,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         case_ack_timeout_seconds=_integer(env, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS", 900, low=30, high=86_400),
         allow_anonymous=_flag(env, "ESAFETY_ALLOW_ANONYMOUS"),
         log_level=_choice(env, "ESAFETY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
+        teams_service_hosts=_hosts(env.get("ESAFETY_TEAMS_SERVICE_HOSTS", "")),
         teams=_teams(env),
         wecom=_wecom(env),
     )
@@ -109,6 +111,14 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: set[str]) 
     if raw not in allowed:
         raise ConfigError(f"{name} must be one of {sorted(allowed)}, got {raw!r}")
     return raw
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(host.strip().casefold() for host in raw.split(",") if host.strip())
+    bad = [host for host in hosts if "/" in host or ":" in host]
+    if bad:
+        raise ConfigError(f"ESAFETY_TEAMS_SERVICE_HOSTS takes host names separated by commas, got {bad}")
+    return hosts
 
 
 def _locale(raw: str) -> str:

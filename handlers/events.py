@@ -44,9 +44,13 @@ class BotRemoved(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class MembersChanged(Event):
+    """Who joined or left. With `complete`, `added` is everyone in the group now (a full roster
+    read on join or re-check), so anyone stored but not listed has gone."""
+
     group: GroupKey
     added: tuple[Member, ...] = ()
     removed: tuple[Member, ...] = ()
+    complete: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,7 +31,10 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
 
 
 async def remember_members(event: MembersChanged, deps: Deps) -> None:
-    """Apply who joined and who left to the group's stored member list."""
+    """Apply who joined and who left to the group's stored member list (or replace it)."""
+    if event.complete:
+        await deps.store.set_group_members(event.group, list(event.added))
+        return
     leaving = {m.user_id or m.platform_id for m in event.removed} | {m.user_id or m.platform_id for m in event.added}
     kept = [m for m in await deps.store.group_members(event.group) if (m.user_id or m.platform_id) not in leaving]
     await deps.store.set_group_members(event.group, [*kept, *event.added])

@@ -31,6 +31,11 @@ class Message:
     buttons: tuple[Button, ...] = ()
 
 
+class Unreachable(Exception):
+    """The channel has no way to this group or person (e.g. a staff member who never installed
+    the bot personally). Retrying will not help; a person must act, so the caller records it."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """What the channel returned: its id for the message, to update a card later."""

@@ -35,3 +35,11 @@ async def test_members_follow_additions_and_removals(deps: Deps) -> None:
     await remember_members(MembersChanged(event_id="m1", at=START, group=CHAT, added=(ann, bo)), deps)
     await remember_members(MembersChanged(event_id="m2", at=START, group=CHAT, added=(ann,), removed=(bo,)), deps)
     assert await deps.store.group_members(CHAT) == [ann]
+
+
+async def test_a_full_roster_read_replaces_the_list(deps: Deps) -> None:
+    """A complete read drops members who left without an event reaching the bot."""
+    ann, bo = Member(user_id="ann"), Member(user_id="bo")
+    await remember_members(MembersChanged(event_id="m1", at=START, group=CHAT, added=(ann, bo)), deps)
+    await remember_members(MembersChanged(event_id="m2", at=START, group=CHAT, added=(bo,), complete=True), deps)
+    assert await deps.store.group_members(CHAT) == [bo]

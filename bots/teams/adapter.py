@@ -1,0 +1,44 @@
+"""Building botbuilder's CloudAdapter from our settings.
+
+ConfigurationBotFrameworkAuthentication reads the attribute names APP_ID, APP_PASSWORD,
+APP_TYPE and APP_TENANTID, which `TeamsSettings` carries (CHANNEL_NOTES.md T1). With an empty
+app id the SDK accepts unauthenticated requests and sends to any serviceUrl, so that mode is
+only built when ESAFETY_ALLOW_ANONYMOUS=1 asks for it (T1b).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bots.config import Settings
+
+MICROSOFT_SERVICE_HOSTS = (
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+)
+"""Where Teams' Bot Connector lives (public cloud and the government clouds)."""
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Anonymous local mode may only talk to this machine (the fake connector), never the internet."""
+
+
+def teams_enabled(settings: Settings) -> bool:
+    return bool(settings.teams.APP_ID) or settings.allow_anonymous
+
+
+def allowed_service_hosts(settings: Settings) -> tuple[str, ...]:
+    if not settings.teams.APP_ID:
+        return LOOPBACK_HOSTS
+    return settings.teams_service_hosts or MICROSOFT_SERVICE_HOSTS
+
+
+def build_adapter(settings: Settings, *, credentials_factory: Any = None, auth_overrides: dict[str, str] | None = None) -> CloudAdapter:
+    """The SDK adapter. `credentials_factory` and `auth_overrides` (OpenID metadata URL, token
+    issuer) let tests run the authenticated path against local fakes."""
+    config = type("BotFrameworkConfig", (), {**vars(settings.teams), **(auth_overrides or {})})()
+    auth = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
+    return CloudAdapter(auth)

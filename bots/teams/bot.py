@@ -1,0 +1,102 @@
+"""The Teams activity handler: translate, store the way back, dispatch. No policy decisions.
+
+One install sends both `installationUpdate` and `conversationUpdate`; joining is idempotent
+in the group registry, so either (or both) lead to one registration (CHANNEL_NOTES.md T3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bots.teams import render, translate
+from bots.teams.roster import read_members
+from handlers.dispatch import Dispatcher
+from handlers.messenger import Message
+from policy_text.catalog import Catalog
+from state.store import Store
+
+CARD_ACTION_INVOKE = "adaptiveCard/action"
+
+
+class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
+    def __init__(self, dispatcher: Dispatcher, store: Store, catalog: Catalog) -> None:
+        super().__init__()
+        self._dispatcher = dispatcher
+        self._store = store
+        self._catalog = catalog
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._arrived(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        if not translate.is_personal(turn_context.activity):
+            await self._dispatcher.dispatch(translate.bot_removed(turn_context.activity))
+
+    async def on_teams_members_added(self, members: list[Any], team_info: TeamInfo, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if any(member.id == activity.recipient.id for member in members):
+            await self._arrived(turn_context)
+            return
+        if not translate.is_personal(activity):
+            added = [translate.member_of(member) for member in members]
+            await self._dispatcher.dispatch(translate.members_changed(activity, added, []))
+
+    async def on_teams_members_removed(self, members: list[Any], team_info: TeamInfo, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if translate.is_personal(activity):
+            return
+        if any(member.id == activity.recipient.id for member in members):
+            await self._dispatcher.dispatch(translate.bot_removed(activity))
+            return
+        removed = [translate.member_of(member) for member in members]
+        await self._dispatcher.dispatch(translate.members_changed(activity, [], removed))
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if translate.is_personal(activity):
+            await self._remember_personal_chat(turn_context)
+        if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
+            await self._dispatcher.dispatch(translate.card_action(activity, str(activity.value["verb"]), _data(activity.value)))
+        elif translate.is_personal(activity):
+            await self._dispatcher.dispatch(translate.direct_message(activity))
+        else:
+            await self._dispatcher.dispatch(translate.group_message(activity))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """Action.Execute arrives as an `adaptiveCard/action` invoke. botbuilder 4.17.1 under
+        CloudAdapter serialises the body twice if it comes from on_adaptive_card_invoke (T4), so
+        the answer is built here, with the model object as the body."""
+        activity = turn_context.activity
+        if activity.name != CARD_ACTION_INVOKE:
+            return await super().on_invoke_activity(turn_context)
+        action = (activity.value or {}).get("action") or {}
+        await self._dispatcher.dispatch(translate.card_action(activity, str(action.get("verb") or ""), _data(action)))
+        thanks = render.card(Message(key="card.action_received"), self._catalog, activity.locale or "en")
+        body = AdaptiveCardInvokeResponse(status_code=200, type=render.ADAPTIVE_CARD, value=thanks)
+        return InvokeResponse(status=200, body=body)
+
+    async def _arrived(self, turn_context: TurnContext) -> None:
+        """Installed in a group: register it and read its whole roster. Installed personally by
+        someone: keep their personal chat so alerts can reach them later."""
+        activity = turn_context.activity
+        if translate.is_personal(activity):
+            await self._remember_personal_chat(turn_context)
+            return
+        await self._dispatcher.dispatch(translate.joined(activity))
+        members = await read_members(turn_context)
+        await self._dispatcher.dispatch(translate.members_changed(activity, members, [], complete=True))
+
+    async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
+        sender: ChannelAccount = turn_context.activity.from_property
+        await self._store.save_person_address(translate.person_of(sender), {
+            "reference": translate.address_of(turn_context.activity), "member_id": sender.id})
+
+
+def _data(action: dict[str, Any]) -> dict[str, Any]:
+    data = action.get("data")
+    return dict(data) if isinstance(data, dict) else {}

@@ -1,0 +1,82 @@
+"""Sending to Teams within its limits, and retrying what Teams asks us to retry.
+
+Microsoft's "Rate limiting for bots" page (learn.microsoft.com/microsoftteams/platform/bots/
+how-to/rate-limit) gives, per bot per conversation: 7 sends per second, 8 per 2 s, 60 per 30 s
+and 1,800 per hour, and about 30–50 requests per second per app per tenant overall. It asks bots
+to back off exponentially with jitter and to retry 429, 412, 502 and 504. botbuilder does not
+retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), so this module does:
+slots are reserved in the Store (shared by every instance on one Redis), Retry-After is obeyed
+when present, other 4xx are never retried, and attempts are bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
+
+from state.store import Store
+
+log = logging.getLogger("esafety.teams")
+T = TypeVar("T")
+CONVERSATION_WINDOWS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+RETRYABLE_STATUS = frozenset({429, 412, 502, 504})
+
+
+class SendFailed(Exception):
+    """Teams refused or kept failing; the caller keeps the message durably with this error."""
+
+
+@dataclass(frozen=True)
+class TeamsDelivery:
+    store: Store
+    sends_per_second: int = 30
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    async def send(self, conversation_id: str, operation: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, self.max_attempts + 1):
+            await self._reserve(conversation_id)
+            try:
+                return await operation()
+            except ErrorResponseException as error:
+                status = error.response.status_code if error.response is not None else 0
+                if status not in RETRYABLE_STATUS or attempt == self.max_attempts:
+                    raise SendFailed(f"Teams answered {status} after {attempt} attempt(s)") from error
+                asked = _retry_after(error)
+                delay = asked if asked is not None else self._backoff(attempt)
+                log.warning("Teams answered %d; retrying in %.1fs (attempt %d)", status, delay, attempt)
+            except (ClientRequestError, TimeoutError) as error:
+                if attempt == self.max_attempts:
+                    raise SendFailed(f"Teams unreachable after {attempt} attempt(s): {type(error).__name__}") from error
+                delay = self._backoff(attempt)
+                log.warning("Teams unreachable (%s); retrying in %.1fs", type(error).__name__, delay)
+            await self.sleep(min(delay, self.max_delay))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _reserve(self, conversation_id: str) -> None:
+        """Wait until both this conversation's windows and the app-wide rate have room."""
+        for bucket, windows in ((f"teams:conv:{conversation_id}", CONVERSATION_WINDOWS),
+                                ("teams:app", ((self.sends_per_second, 1.0),))):
+            while (wait := await self.store.reserve_send_slot(bucket, windows)) > 0:
+                await self.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_after(error: ErrorResponseException) -> float | None:
+    raw = error.response.headers.get("Retry-After") if error.response is not None else None
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except ValueError:
+        return None

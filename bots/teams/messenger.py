@@ -1,0 +1,92 @@
+"""The Messenger port for Teams: proactive sends to groups and private messages to people.
+
+A group is reached through its stored conversation reference (`continue_conversation`, with the
+bot's app id: required once an app id is set, CHANNEL_NOTES.md T3). A person is reached, in
+order, through their stored personal chat; else a new 1:1 created with their Teams member id
+from a roster read and the tenant's serviceUrl; else `Unreachable` — they must install the bot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+
+from bots.teams.delivery import TeamsDelivery
+from bots.teams.render import render
+from handlers.messenger import Message, Sent, Unreachable
+from policy_text.catalog import Catalog
+from state.models import GroupKey, PersonRef
+from state.store import Store
+
+TEAMS_CHANNEL_ID = "msteams"
+
+
+class TeamsMessenger:
+    def __init__(self, adapter: CloudAdapter, store: Store, catalog: Catalog, delivery: TeamsDelivery, *,
+                 app_id: str, school_locale: str) -> None:
+        self._adapter = adapter
+        self._store = store
+        self._catalog = catalog
+        self._delivery = delivery
+        self._app_id = app_id or None
+        self._school_locale = school_locale
+
+    async def send_to_group(self, group: GroupKey, message: Message) -> Sent:
+        stored = await self._store.get_group(group)
+        if stored is None or not stored.address:
+            raise Unreachable(f"no conversation reference for {group}")
+        reference = ConversationReference().deserialize(stored.address)
+        return await self._continue(reference, render(message, self._catalog, stored.locale))
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+        known = await self._store.get_person(person.channel, person.user_id)
+        activity = render(message, self._catalog, (known.locale if known else None) or self._school_locale)
+        address = await self._store.get_person_address(person) or {}
+        if address.get("reference"):
+            return await self._continue(ConversationReference().deserialize(address["reference"]), activity)
+        return await self._open_personal_chat(person, activity)
+
+    async def _continue(self, reference: ConversationReference, activity: Activity) -> Sent:
+        sent: dict[str, str] = {}
+
+        async def send(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(activity)
+            sent["id"] = response.id if response else ""
+
+        await self._delivery.send(reference.conversation.id,
+                                  lambda: self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id))
+        return Sent(sent.get("id", ""))
+
+    async def _open_personal_chat(self, person: PersonRef, activity: Activity) -> Sent:
+        """Create a 1:1 with someone seen in a group roster, remember it, and send there."""
+        found = await self._member_route(person)
+        if found is None:
+            raise Unreachable(f"{person} has no personal chat with the bot and is in no known group roster")
+        member_id, group_reference = found
+        tenant = (group_reference.get("conversation") or {}).get("tenantID")
+        parameters = ConversationParameters(
+            is_group=False, bot=ChannelAccount(id=(group_reference.get("bot") or {}).get("id")),
+            members=[ChannelAccount(id=member_id)], tenant_id=tenant, channel_data={"tenant": {"id": tenant}})
+        sent: dict[str, str] = {}
+
+        async def send(turn_context: TurnContext) -> None:
+            reference = TurnContext.get_conversation_reference(turn_context.activity)
+            await self._store.save_person_address(person, {"reference": reference.serialize(), "member_id": member_id})
+            response = await turn_context.send_activity(activity)
+            sent["id"] = response.id if response else ""
+
+        await self._delivery.send(f"create:{member_id}", lambda: self._adapter.create_conversation(
+            self._app_id, send, parameters, TEAMS_CHANNEL_ID, group_reference["serviceUrl"]))
+        return Sent(sent.get("id", ""))
+
+    async def _member_route(self, person: PersonRef) -> tuple[str, dict[str, Any]] | None:
+        for group in await self._store.list_groups():
+            if group.key.channel != person.channel or not group.address.get("serviceUrl"):
+                continue
+            for member in await self._store.group_members(group.key):
+                if member.user_id == person.user_id and member.platform_id:
+                    return member.platform_id, group.address
+        return None

@@ -1,0 +1,32 @@
+"""A neutral `Message` as a Teams activity: plain text, or an Adaptive Card when it has lines
+or buttons. Buttons are `Action.Execute` (verb + data), which Teams delivers as an
+`adaptiveCard/action` invoke and lets the bot refresh the card in place for every viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from handlers.messenger import Message
+from policy_text.catalog import Catalog
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def render(message: Message, catalog: Catalog, locale: str) -> Activity:
+    text = catalog.say(message.key, locale, **message.fields)
+    if not message.lines and not message.buttons:
+        return Activity(type=ActivityTypes.message, text=text)
+    return Activity(type=ActivityTypes.message, text=text, attachments=[
+        Attachment(content_type=ADAPTIVE_CARD, content=card(message, catalog, locale))])
+
+
+def card(message: Message, catalog: Catalog, locale: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": catalog.say(message.key, locale, **message.fields),
+                                   "weight": "Bolder", "wrap": True}]
+    body += [{"type": "TextBlock", "text": catalog.say(key, locale, **fields), "wrap": True} for key, fields in message.lines]
+    actions = [{"type": "Action.Execute", "title": catalog.say(button.label_key, locale), "verb": button.verb, "data": button.data}
+               for button in message.buttons]
+    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.4",
+            "body": body, "actions": actions}

@@ -1,0 +1,93 @@
+"""Teams activities → neutral events: pure functions, no network, no policy.
+
+People are identified by their Entra (AAD) object id — what a school's directory export has —
+falling back to the user principal name or email, never only by the `29:` id (issue 4, item 3).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema.teams import TeamsChannelAccount
+
+from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
+from state.models import GroupKey, Member, PersonRef, normalise_user_id
+
+CHANNEL = "teams"
+
+
+def group_of(activity: Activity) -> GroupKey:
+    return GroupKey(CHANNEL, activity.conversation.id)
+
+
+def is_personal(activity: Activity) -> bool:
+    return (activity.conversation.conversation_type or "") == "personal"
+
+
+def roster_id(account: ChannelAccount) -> str:
+    """The id the roster knows: Entra object id, else UPN / email, else the platform id."""
+    upn = getattr(account, "user_principal_name", None) or getattr(account, "email", None)
+    return normalise_user_id(CHANNEL, account.aad_object_id or upn or account.id or "")
+
+
+def person_of(account: ChannelAccount) -> PersonRef:
+    return PersonRef(CHANNEL, roster_id(account))
+
+
+def member_of(account: ChannelAccount | TeamsChannelAccount) -> Member:
+    return Member(user_id=roster_id(account), display_name=account.name or "", platform_id=account.id or "",
+                  platform_guest=(getattr(account, "user_role", None) or "").casefold() == "guest")
+
+
+def address_of(activity: Activity) -> dict[str, Any]:
+    """The conversation reference, as JSON, so proactive sends work after a restart. The tenant
+    is taken from `channelData.tenant.id`: Teams sends `conversation.tenantId`, which botbuilder's
+    ConversationAccount (key `tenantID`) does not read."""
+    reference = TurnContext.get_conversation_reference(activity)
+    reference.conversation.tenant_id = reference.conversation.tenant_id or tenant_of(activity)
+    return dict(reference.serialize())
+
+
+def tenant_of(activity: Activity) -> str | None:
+    channel_data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    return str(tenant["id"]) if isinstance(tenant, dict) and tenant.get("id") else None
+
+
+def _common(activity: Activity) -> dict[str, Any]:
+    at = activity.timestamp or datetime.now(UTC)
+    return {"event_id": activity.id or "", "at": at if at.tzinfo else at.replace(tzinfo=UTC), "locale": activity.locale or ""}
+
+
+def joined(activity: Activity) -> GroupJoined:
+    return GroupJoined(**_common(activity), group=group_of(activity), name=activity.conversation.name or "",
+                       address=address_of(activity), kind=activity.conversation.conversation_type or "",
+                       by=person_of(activity.from_property) if activity.from_property else None)
+
+
+def bot_removed(activity: Activity) -> BotRemoved:
+    return BotRemoved(**_common(activity), group=group_of(activity),
+                      by=person_of(activity.from_property) if activity.from_property else None)
+
+
+def members_changed(activity: Activity, added: list[Member], removed: list[Member], *, complete: bool = False) -> MembersChanged:
+    return MembersChanged(**_common(activity), group=group_of(activity), added=tuple(added), removed=tuple(removed), complete=complete)
+
+
+def direct_message(activity: Activity) -> DirectMessage:
+    return DirectMessage(**_common(activity), sender=person_of(activity.from_property), text=(activity.text or "").strip(),
+                         address=address_of(activity))
+
+
+def group_message(activity: Activity) -> GroupMessage:
+    """A group message addressed to the bot, with the @mention of the bot removed."""
+    text = TurnContext.remove_recipient_mention(activity) or ""
+    return GroupMessage(**_common(activity), group=group_of(activity), sender=person_of(activity.from_property), text=text.strip())
+
+
+def card_action(activity: Activity, verb: str, data: dict[str, Any]) -> CardAction:
+    group = None if is_personal(activity) else group_of(activity)
+    return CardAction(**_common(activity), sender=person_of(activity.from_property), verb=verb, data=data, group=group)

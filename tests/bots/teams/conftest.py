@@ -1,0 +1,94 @@
+"""Teams test harness: the real app and CloudAdapter, a fake Bot Connector, recorded payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bots.app import Bot, bootstrap, build_app
+from bots.config import load_settings
+from bots.teams.channel import TeamsOptions
+from handlers.dispatch import Dispatcher, Route
+from handlers.duties import Deps
+from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.routes import policy_routes
+from state.clock import ManualClock
+from tests.fakes.bot_connector import FakeBotConnector
+
+PAYLOADS = Path(__file__).parent / "payloads"
+CLASS_CHAT = "19:class5a@thread.v2"
+CLASS_MEMBERS = [
+    {"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000010", "userRole": "user"},
+    {"id": "29:s1", "name": "Amira Example", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000001", "userRole": "user"},
+    {"id": "29:s2", "name": "Ben Example", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000002", "userRole": "user"},
+    {"id": "29:s3", "name": "Chloe Example", "userPrincipalName": "Chloe@Example.org", "userRole": "user"},
+    {"id": "29:guest", "name": "Visitor", "aadObjectId": "9999", "userRole": "guest"},
+]
+
+
+def payload(name: str, connector: FakeBotConnector, **changes: Any) -> dict[str, Any]:
+    """A recorded activity with its serviceUrl pointing at the fake connector."""
+    data = json.loads((PAYLOADS / f"{name}.json").read_text().replace("{SERVICE_URL}", connector.url))
+    return {**data, **changes}
+
+
+def fast_sleep(clock: ManualClock) -> Callable[[float], Awaitable[None]]:
+    """Waiting for a send slot moves the manual clock instead of the test's wall time."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
+
+    return sleep
+
+
+@dataclass
+class TeamsHarness:
+    client: TestClient[Any, Any]
+    bot: Bot
+    connector: FakeBotConnector
+    events: list[Event]
+
+    async def post(self, name: str, **changes: Any) -> Any:
+        return await self.client.post("/api/messages", json=payload(name, self.connector, **changes))
+
+    def events_of(self, kind: type[Event]) -> list[Any]:
+        return [event for event in self.events if isinstance(event, kind)]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeBotConnector]:
+    fake = FakeBotConnector()
+    await fake.start()
+    fake.set_members(CLASS_CHAT, CLASS_MEMBERS)
+    yield fake
+    await fake.stop()
+
+
+async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualClock, **env: str) -> TeamsHarness:
+    settings = load_settings({"ESAFETY_DB": str(db), "ESAFETY_ALLOW_ANONYMOUS": "1", **env})
+    bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=fast_sleep(clock)))
+    events: list[Event] = []
+
+    async def record(event: Event, deps: Deps) -> None:
+        events.append(event)
+
+    routes = {kind: [*policy_routes().get(kind, []), Route(record)]
+              for kind in (GroupJoined, BotRemoved, MembersChanged, DirectMessage, GroupMessage, CardAction)}
+    deps = Deps(store=bot.store, messenger=bot.messenger, clock=clock, catalog=bot.catalog)
+    bot = replace(bot, dispatcher=Dispatcher(routes, deps))
+    client: TestClient[Any, Any] = TestClient(TestServer(build_app(bot)))
+    await client.start_server()
+    return TeamsHarness(client, bot, connector, events)
+
+
+@pytest.fixture
+async def teams(tmp_path: Path, connector: FakeBotConnector, clock: ManualClock) -> AsyncIterator[TeamsHarness]:
+    harness = await start_harness(tmp_path / "teams.db", connector, clock)
+    yield harness
+    await harness.client.close()

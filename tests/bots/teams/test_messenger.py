@@ -1,0 +1,117 @@
+"""Sending to Teams: proactive group sends, private messages, throttling and fault recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bots.teams.delivery import SendFailed
+from handlers.messenger import Button, Message, Unreachable
+from state.clock import ManualClock
+from state.models import GroupKey, PersonRef
+from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
+from tests.fakes.bot_connector import FakeBotConnector
+
+GROUP = GroupKey("teams", CLASS_CHAT)
+TEACHER = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000010")
+NOTICE = Message(key="supervision.group_resolved")
+
+
+async def test_proactive_group_send(teams: TeamsHarness) -> None:
+    """A group message goes to the stored conversation, rendered in the group's language."""
+    await teams.post("install_group")
+    sent = await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert sent.message_id
+    assert teams.connector.texts_to(CLASS_CHAT) == [teams.bot.catalog.say("supervision.group_resolved", "en")]
+
+
+async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
+    """A message with buttons becomes an Adaptive Card whose buttons are Action.Execute."""
+    await teams.post("install_group")
+    card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
+                   lines=(("case.card_urgency", {"urgency": "urgent"}),),
+                   buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
+    await teams.bot.messenger.send_to_group(GROUP, card)
+    (activity,) = teams.connector.sent_to(CLASS_CHAT)
+    content = activity["attachments"][0]["content"]
+    assert activity["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert content["actions"] == [{"type": "Action.Execute", "title": "Acknowledge", "verb": "ack", "data": {"case": "C-2026-000001"}}]
+
+
+async def test_429_is_retried_after_retry_after(teams: TeamsHarness) -> None:
+    """A 429 with Retry-After, then success: sent once, after two attempts."""
+    await teams.post("install_group")
+    teams.connector.fail_next(429, retry_after="0")
+    await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+
+
+async def test_502_is_retried_but_500_is_not(teams: TeamsHarness) -> None:
+    """Teams asks for retries on 429/412/502/504 only: a 500 fails at once, with the status."""
+    await teams.post("install_group")
+    teams.connector.fail_next(502)
+    await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    teams.connector.fail_next(500)
+    with pytest.raises(SendFailed, match="500 after 1 attempt"):
+        await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+
+
+async def test_persistent_429_gives_up_after_bounded_attempts(teams: TeamsHarness) -> None:
+    """Attempts are bounded: five 429s in a row end in SendFailed, not an endless loop."""
+    await teams.post("install_group")
+    teams.connector.fail_next(429, times=5, retry_after="1")
+    with pytest.raises(SendFailed, match="429 after 5 attempt"):
+        await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+
+
+async def test_sends_to_one_chat_stay_within_its_limits(teams: TeamsHarness, clock: ManualClock) -> None:
+    """Ten sends to one chat: the 8th waits for the 1 s window (7/s, 8/2 s), never more than allowed."""
+    await teams.post("install_group")
+    started = clock.now()
+    for _ in range(10):
+        await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert len(teams.connector.sent_to(CLASS_CHAT)) == 10
+    assert (clock.now() - started).total_seconds() >= 2.0
+
+
+async def test_person_reached_through_their_personal_chat(teams: TeamsHarness) -> None:
+    """Someone who messaged the bot is reached in that personal conversation."""
+    await teams.post("personal_message")
+    await teams.bot.messenger.send_to_person(PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001"), NOTICE)
+    assert len(teams.connector.sent_to("a:personal-s1")) == 1
+
+
+async def test_person_from_a_roster_gets_a_new_personal_chat(teams: TeamsHarness) -> None:
+    """Staff seen in a class roster but never in a 1:1 get one created with their member id and tenant."""
+    await teams.post("install_group")
+    await teams.bot.messenger.send_to_person(TEACHER, NOTICE)
+    (created,) = [r for r in teams.connector.received if r.activity_id == "-"]
+    assert created.body["members"] == [{"id": "29:teacher"}]
+    assert (created.body["tenantID"], created.body["channelData"]) == ("tenant-1", {"tenant": {"id": "tenant-1"}})
+    assert len(teams.connector.sent_to("a:personal-29:teacher")) == 1
+    stored = await teams.bot.store.get_person_address(TEACHER)
+    assert stored is not None
+    assert stored["reference"]["conversation"]["id"] == "a:personal-29:teacher"
+
+
+async def test_someone_never_seen_is_unreachable(teams: TeamsHarness) -> None:
+    """No personal chat and in no roster: Unreachable, for the caller to record and escalate."""
+    with pytest.raises(Unreachable):
+        await teams.bot.messenger.send_to_person(PersonRef("teams", "nobody"), NOTICE)
+
+
+async def test_proactive_send_after_restart_uses_the_stored_reference(
+    tmp_path: Path, connector: FakeBotConnector, clock: ManualClock
+) -> None:
+    """A new process on the same database reaches the group with no new activity from Teams."""
+    first = await start_harness(tmp_path / "restart.db", connector, clock)
+    await first.post("install_group")
+    await first.client.close()
+    second = await start_harness(tmp_path / "restart.db", connector, clock)
+    try:
+        await second.bot.messenger.send_to_group(GROUP, NOTICE)
+        assert len(connector.sent_to(CLASS_CHAT)) == 1
+    finally:
+        await second.client.close()

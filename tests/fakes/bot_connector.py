@@ -1,0 +1,154 @@
+"""A local Bot Connector: the Bot Framework v3 REST routes that botbuilder 4.17.1 really calls.
+
+It lets the real CloudAdapter and TeamsInfo code run with no cloud: activities and replies are
+recorded, member lists are served a page at a time, and faults (429 with Retry-After, 500, a
+slow answer) can be injected. Route shapes follow CHANNEL_NOTES.md T1c. Used by the Teams tests
+and by `make demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the connector received: what the bot sent and where."""
+
+    method: str
+    conversation_id: str
+    activity_id: str
+    body: dict[str, Any]
+    authorization: str | None
+
+
+@dataclass
+class Fault:
+    status: int
+    retry_after: str | None = None
+    delay_seconds: float = 0.0
+
+
+@dataclass
+class FakeBotConnector:
+    page_size_cap: int = 3
+    received: list[Received] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    # -- what a test sets up -------------------------------------------------------------
+    def set_members(self, conversation_id: str, members: list[Mapping[str, Any]]) -> None:
+        """The conversation's roster, as TeamsChannelAccount JSON (id, name, aadObjectId, …)."""
+        self.members[conversation_id] = [dict(member) for member in members]
+
+    def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
+        self.faults.extend(Fault(status, retry_after) for _ in range(times))
+
+    def slow_next(self, seconds: float) -> None:
+        self.faults.append(Fault(200, delay_seconds=seconds))
+
+    # -- what a test reads -----------------------------------------------------------------
+    def sent_to(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Activities the bot sent or replied into a conversation, in order."""
+        return [r.body for r in self.received if r.conversation_id == conversation_id and r.method == "POST" and r.activity_id != "-"]
+
+    def texts_to(self, conversation_id: str) -> list[str]:
+        return [body.get("text") or "" for body in self.sent_to(conversation_id)]
+
+    def all_sent(self) -> list[Received]:
+        return [r for r in self.received if r.method in {"POST", "PUT"}]
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create_conversation)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = self._runner.addresses[0]
+        self.url = f"http://{host}:{bound[1]}/"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # -- routes ----------------------------------------------------------------------------
+    async def _fault(self) -> web.Response | None:
+        if not self.faults:
+            return None
+        fault = self.faults.pop(0)
+        if fault.delay_seconds:
+            await asyncio.sleep(fault.delay_seconds)
+            return None
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        body = {"error": {"code": "TooManyRequests" if fault.status == 429 else "ServiceError", "message": f"injected {fault.status}"}}
+        return web.json_response(body, status=fault.status, headers=headers)
+
+    async def _record(self, request: web.Request, activity_id: str) -> dict[str, Any]:
+        body = await request.json()
+        self.received.append(Received(request.method, request.match_info.get("cid", ""), activity_id, body,
+                                      request.headers.get("Authorization")))
+        return dict(body)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        if (fault := await self._fault()) is not None:
+            return fault
+        await self._record(request, request.match_info.get("aid", "new"))
+        return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        if (fault := await self._fault()) is not None:
+            return fault
+        await self._record(request, request.match_info["aid"])
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _create_conversation(self, request: web.Request) -> web.Response:
+        if (fault := await self._fault()) is not None:
+            return fault
+        body = await self._record(request, "-")
+        member = (body.get("members") or [{}])[0].get("id", "unknown")
+        return web.json_response({"id": f"a:personal-{member}", "activityId": f"activity-{next(self._ids)}", "serviceUrl": self.url},
+                                 status=201)
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        self.reads.append(request.path_qs)
+        members = self.members.get(request.match_info["cid"])
+        if members is None:
+            return _not_found(request.match_info["cid"])
+        size = min(int(request.query.get("pageSize") or self.page_size_cap), self.page_size_cap)
+        start = int(request.query.get("continuationToken") or 0)
+        page = members[start:start + size]
+        token = str(start + size) if start + size < len(members) else None
+        return web.json_response({"members": page, "continuationToken": token})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        self.reads.append(request.path_qs)
+        wanted = request.match_info["mid"]
+        for member in self.members.get(request.match_info["cid"], []):
+            if wanted in (member.get("id"), member.get("aadObjectId")):
+                return web.json_response(member)
+        return _not_found(wanted)
+
+
+def _not_found(what: str) -> web.Response:
+    return web.Response(status=404, content_type="application/json",
+                        text=json.dumps({"error": {"code": "ConversationNotFound", "message": f"{what} not found"}}))
