@@ -15,12 +15,14 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import foundation
+from bots.demo import foundation, teams
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
 from bots.sockets import free_port
+from bots.teams.channel import TeamsOptions
 from state.clock import ManualClock
+from tests.fakes.bot_connector import FakeBotConnector
 
 DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
 
@@ -31,19 +33,29 @@ async def run_demo(*, keep: Path | None = None) -> int:
         folder = keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London"})
+        settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London",
+                                  "ESAFETY_ALLOW_ANONYMOUS": "1"})
         clock = ManualClock(DEMO_START)
-        bot = await bootstrap(settings, clock=clock)
+        connector = FakeBotConnector()
+        await connector.start()
+
+        async def fast_sleep(seconds: float) -> None:
+            clock.advance(seconds)
+
+        bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=fast_sleep))
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
         await started.wait()
-        transcript.section(f"esafety-bot demo: server on http://127.0.0.1:{port}, store {settings.db_path}")
+        transcript.section(f"esafety-bot demo: server on http://127.0.0.1:{port}, fake Bot Connector on {connector.url}, "
+                           f"store {settings.db_path}")
         try:
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
                 scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
                 await foundation.play(scene)
+                await teams.play(scene, connector)
         finally:
             stop.set()
             await server
+            await connector.stop()
         await foundation.play_after_restart(Scene(bot=None, clock=clock, http=None, folder=folder, transcript=transcript), settings)
     return transcript.verdict()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +48,7 @@ class FakeBotConnector:
     url: str = ""
 
     # -- what a test sets up -------------------------------------------------------------
-    def set_members(self, conversation_id: str, members: list[Mapping[str, Any]]) -> None:
+    def set_members(self, conversation_id: str, members: Sequence[Mapping[str, Any]]) -> None:
         """The conversation's roster, as TeamsChannelAccount JSON (id, name, aadObjectId, …)."""
         self.members[conversation_id] = [dict(member) for member in members]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,8 +19,8 @@ from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJ
 from handlers.routes import policy_routes
 from state.clock import ManualClock
 from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.teams_activities import teams_activity
 
-PAYLOADS = Path(__file__).parent / "payloads"
 CLASS_CHAT = "19:class5a@thread.v2"
 CLASS_MEMBERS = [
     {"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000010", "userRole": "user"},
@@ -34,8 +33,7 @@ CLASS_MEMBERS = [
 
 def payload(name: str, connector: FakeBotConnector, **changes: Any) -> dict[str, Any]:
     """A recorded activity with its serviceUrl pointing at the fake connector."""
-    data = json.loads((PAYLOADS / f"{name}.json").read_text().replace("{SERVICE_URL}", connector.url))
-    return {**data, **changes}
+    return teams_activity(name, connector.url, **changes)
 
 
 def fast_sleep(clock: ManualClock) -> Callable[[float], Awaitable[None]]:

@@ -9,7 +9,8 @@ from botbuilder.schema import Activity
 from bots.teams.translate import group_message
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
 from state.models import GroupKey, PersonRef
-from tests.bots.teams.conftest import CLASS_CHAT, PAYLOADS, TeamsHarness, payload
+from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload
+from tests.fakes.teams_activities import PAYLOADS
 
 GROUP = GroupKey("teams", CLASS_CHAT)
 

@@ -1,0 +1,79 @@
+"""Demo scenes for Teams: the real CloudAdapter against the local fake Bot Connector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bots.demo.scene import Scene
+from handlers.messenger import Button, Message
+from state.models import GroupKey, PersonRef, Role
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.teams_activities import teams_activity
+
+CLASS_CHAT = "19:class5a@thread.v2"
+LEAD = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000030")
+
+
+def class_members() -> list[dict[str, Any]]:
+    """The class chat as Teams would list it: the demo roster's class 5A people, plus a guest."""
+    return [
+        {"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000010", "userRole": "user"},
+        {"id": "29:s1", "name": "Amira Example", "aadObjectId": "0F5A1C2E-1111-4A4A-9A9A-000000000001", "userRole": "user"},
+        {"id": "29:s2", "name": "Ben Example", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000002", "userRole": "user"},
+        {"id": "29:s3", "name": "Chloe Example", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000003", "userRole": "user"},
+        {"id": "29:guest", "name": "Visitor", "aadObjectId": "7c0ffee0-0000-0000-0000-000000000099", "userRole": "guest"},
+    ]
+
+
+async def play(scene: Scene, connector: FakeBotConnector) -> None:
+    t, bot, http = scene.transcript, scene.bot, scene.http
+    assert bot is not None
+    assert http is not None
+    connector.set_members(CLASS_CHAT, class_members())
+
+    async def post(name: str, **changes: Any) -> tuple[int, Any]:
+        async with http.post("/api/messages", json=teams_activity(name, connector.url, **changes)) as response:
+            body = await response.json() if response.content_type == "application/json" else None
+            return response.status, body
+
+    t.section("Teams: the bot is added to a class chat (installationUpdate + conversationUpdate)")
+    statuses = [(await post("install_group"))[0], (await post("bot_added_group"))[0]]
+    t.say(f"POST /api/messages installationUpdate → {statuses[0]}, conversationUpdate → {statuses[1]}")
+    group = GroupKey("teams", CLASS_CHAT)
+    t.expect(statuses == [201, 201] and len([g for g in await bot.store.list_groups() if g.key == group]) == 1,
+             "one install, two activities: the class chat is registered once")
+    members = await bot.store.group_members(group)
+    pages = [path for path in connector.reads if "pagedmembers" in path]
+    roles = []
+    for member in members:
+        person = await bot.store.get_person("teams", member.user_id)
+        roles.append(person.role.value if person else Role.UNKNOWN.value)
+    t.say(f"roster read in {len(pages)} paged requests (page size {connector.page_size_cap}): {len(members)} members, "
+          f"roles {sorted(roles)}; platform guest flags: {sum(m.platform_guest for m in members)}")
+    t.expect(len(members) == 5 and roles.count("student") == 3, "members are mapped to the roster by Entra object id")
+
+    t.section("Teams: a student messages the bot one-to-one")
+    status, _ = await post("personal_message")
+    stored = await bot.store.get_person_address(PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001"))
+    t.say(f"POST /api/messages personal message → {status}; personal chat stored: {bool(stored)}")
+    t.expect(status == 201 and stored is not None, "the direct message is accepted and the private chat remembered")
+    replayed, _ = await post("personal_message")
+    t.expect(replayed == 200, "the same activity delivered again is answered 200 and not processed twice")
+
+    t.section("Teams: a card with Acknowledge reaches the safeguarding lead")
+    await post("install_personal")
+    card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
+                   lines=(("case.card_urgency", {"urgency": bot.catalog.say("case.urgency_normal")}),
+                          ("case.card_group", {"group": "Class 5A"})),
+                   buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
+    connector.fail_next(429, retry_after="1")
+    before = scene.clock.now()
+    await bot.messenger.send_to_person(LEAD, card)
+    sent = connector.sent_to("a:personal-lead")
+    waited = (scene.clock.now() - before).total_seconds()
+    t.say(f"the connector answered 429 (Retry-After: 1) first; the bot waited {waited:.0f}s (fast clock) and sent again")
+    t.expect(len(sent) == 1 and sent[0]["attachments"][0]["content"]["actions"][0]["verb"] == "ack",
+             "the lead's card arrives once, with an Action.Execute Acknowledge button")
+    status, body = await post("card_execute")
+    t.say(f"the lead presses Acknowledge: invoke adaptiveCard/action → {status}, card replaced: {body['value']['type']}")
+    t.expect(status == 200 and body["statusCode"] == 200, "the Action.Execute invoke is answered 200 with a card (not the SDK's 500)")
