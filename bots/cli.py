@@ -17,6 +17,7 @@ from pathlib import Path
 from bots import commands
 from bots.backup import backup_database
 from bots.config import ConfigError, Settings, load_settings
+from bots.teams.package import PackageError, build_package
 from handlers.groups import GroupNotFound
 from handlers.roster_import import RosterError
 from policy_text.catalog import CatalogError
@@ -49,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
     backup.add_argument("file", type=Path)
+    package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft app id")
+    package.add_argument("--out", type=Path, default=Path("esafety-bot.zip"))
+    package.add_argument("--developer", default="Your school", help="publisher name shown in Teams")
+    package.add_argument("--website", default="https://example.org/", help="the school's website")
+    package.add_argument("--privacy", default="https://example.org/privacy", help="the school's privacy notice")
+    package.add_argument("--terms", default="https://example.org/terms", help="terms of use")
     return parser
 
 
@@ -58,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
-    except (ConfigError, StoreUnavailable, RosterError, GroupNotFound, CatalogError, FileNotFoundError, FileExistsError) as error:
+    except (ConfigError, StoreUnavailable, RosterError, GroupNotFound, CatalogError, PackageError, FileNotFoundError,
+            FileExistsError) as error:
         print(f"esafety-bot: error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -75,6 +84,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         from bots.demo import run_demo
 
         return await run_demo(keep=args.keep)
+    if args.command == "teams-package":
+        data = build_package(args.app_id, developer=args.developer, website=args.website, privacy=args.privacy, terms=args.terms)
+        await asyncio.to_thread(args.out.write_bytes, data)
+        print(f"wrote {args.out} ({len(data)} bytes): upload it in Teams admin center → Manage apps → Upload")
+        return 0
     if args.command == "backup":
         await backup_database(settings, args.file)
         print(f"backed up {settings.db_path} to {args.file}")
