@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import store_ops
+from bench import store_ops, teams_webhook
 
 if __name__ == "__main__":
     asyncio.run(store_ops.main())
+    asyncio.run(teams_webhook.main())

@@ -1,0 +1,71 @@
+"""Teams webhook: direct messages answered per second and answer latency of `/api/messages`
+(the real app, CloudAdapter in anonymous local mode, SQLite Store), against a bare aiohttp
+handler that only parses the JSON and answers 200, measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bench.timing import Result, measure, report
+from bots.app import bootstrap
+from bots.config import load_settings
+from bots.server import run_bot
+from bots.sockets import free_port
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.teams_activities import teams_activity
+
+COUNT = 200
+
+
+async def bare_server() -> tuple[web.AppRunner, str]:
+    async def handler(request: web.Request) -> web.Response:
+        await request.json()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/api/messages", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/api/messages"
+
+
+async def post_all(http: aiohttp.ClientSession, url: str, activities: list[dict[str, Any]], name: str) -> Result:
+    async def send(i: int) -> None:
+        async with http.post(url, json=activities[i % len(activities)] | {"id": f"bench-{name}-{i}"}) as response:
+            assert response.status in (200, 201), response.status
+
+    return await measure(name, send, count=COUNT)
+
+
+async def main() -> None:
+    print(f"\nTeams webhook, direct message, {COUNT} sequential requests per round, 5 rounds")
+    with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
+        connector = FakeBotConnector()
+        await connector.start()
+        port = free_port()
+        settings = load_settings({"ESAFETY_DB": str(Path(scratch) / "bench.db"), "ESAFETY_ALLOW_ANONYMOUS": "1",
+                                  "ESAFETY_LOG_LEVEL": "WARNING"})
+        bot = await bootstrap(settings)
+        stop, started = asyncio.Event(), asyncio.Event()
+        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
+        await started.wait()
+        bare, bare_url = await bare_server()
+        activity = teams_activity("personal_message", connector.url)
+        try:
+            async with aiohttp.ClientSession() as http:
+                baseline = await post_all(http, bare_url, [activity], "baseline: bare aiohttp, parse JSON, 200")
+                real = await post_all(http, f"http://127.0.0.1:{port}/api/messages", [activity], "esafety-bot /api/messages")
+            report("POST /api/messages (loopback, one client)", [real], baseline)
+        finally:
+            stop.set()
+            await server
+            await bare.cleanup()
+            await connector.stop()

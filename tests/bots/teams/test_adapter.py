@@ -1,0 +1,27 @@
+"""Building the adapter: who may be talked to, and the msrest speed fix changing nothing else."""
+
+from __future__ import annotations
+
+from msrest.universal_http.requests import ClientRetryPolicy
+
+from bots.config import load_settings
+from bots.teams.adapter import LOOPBACK_HOSTS, MICROSOFT_SERVICE_HOSTS, allowed_service_hosts, build_adapter, teams_enabled
+
+
+def test_anonymous_mode_only_talks_to_this_machine() -> None:
+    """Without an app id the SDK would post anywhere; we allow loopback only, and only on request."""
+    assert not teams_enabled(load_settings({}))
+    anonymous = load_settings({"ESAFETY_ALLOW_ANONYMOUS": "1"})
+    assert teams_enabled(anonymous)
+    assert allowed_service_hosts(anonymous) == LOOPBACK_HOSTS
+    assert allowed_service_hosts(load_settings({"MicrosoftAppId": "a", "MicrosoftAppPassword": "p"})) == MICROSOFT_SERVICE_HOSTS
+    custom = load_settings({"MicrosoftAppId": "a", "ESAFETY_TEAMS_SERVICE_HOSTS": "smba.example.net, Other.Example"})
+    assert allowed_service_hosts(custom) == ("smba.example.net", "other.example")
+
+
+def test_retry_policy_speed_fix_keeps_the_same_retry_codes() -> None:
+    """After the frozenset fix msrest computes exactly the status list it always did."""
+    original_safe_codes = [i for i in range(500) if i != 408] + [501, 505]
+    build_adapter(load_settings({"ESAFETY_ALLOW_ANONYMOUS": "1"}))
+    assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
+    assert ClientRetryPolicy().policy.status_forcelist == [i for i in range(999) if i not in original_safe_codes]
