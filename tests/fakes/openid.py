@@ -1,0 +1,100 @@
+"""A local Bot Framework token authority: OpenID metadata, its JWKS, and signed tokens.
+
+botbuilder fetches the metadata with a *blocking* `requests.get` inside the event loop
+(CHANNEL_NOTES.md T2), so this server runs in its own thread, never on the test's loop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class FakeTokenAuthority:
+    def __init__(self, key_id: str = "local-key-1") -> None:
+        self.key_id = key_id
+        self.key = new_key()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}/v1/.well-known/openidconfiguration"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def token(self, *, app_id: str, service_url: str, key: rsa.RSAPrivateKey | None = None, issuer: str = BOT_FRAMEWORK_ISSUER,
+              lifetime: int = 3600, **extra: Any) -> str:
+        now = int(time.time())
+        claims = {"iss": issuer, "aud": app_id, "serviceurl": service_url, "nbf": now - 10, "exp": now + lifetime, **extra}
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.key_id})
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path.endswith("openidconfiguration"):
+                    body = {"issuer": BOT_FRAMEWORK_ISSUER, "jwks_uri": f"{authority.url}/keys",
+                            "id_token_signing_alg_values_supported": ["RS256"]}
+                elif self.path == "/keys":
+                    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(authority.key.public_key()))
+                    body = {"keys": [{**jwk, "kid": authority.key_id, "use": "sig"}]}
+                else:
+                    self.send_error(404)
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        return Handler
+
+
+class StaticTokenCredentialsFactory:
+    """Outbound credentials that need no Entra token endpoint: every call to the connector is
+    signed with one fixed bearer token, which the fake connector records."""
+
+    def __init__(self, app_id: str, token: str = "local-outbound-token") -> None:
+        self.app_id = app_id
+        self.token = token
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return app_id == self.app_id
+
+    async def is_authentication_disabled(self) -> bool:
+        return False
+
+    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool) -> Any:
+        from botframework.connector.auth import MicrosoftAppCredentials
+
+        token = self.token
+
+        class StaticCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
+            def get_access_token(self, force_refresh: bool = False) -> str:
+                return token
+
+        return StaticCredentials(app_id, "unused", oauth_scope=oauth_scope)
