@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bots.background import run_in_background
 from bots.config import Settings
 from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_requests, readyz
 from bots.router import MessengerByChannel
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
-from handlers.routes import policy_routes
+from handlers.routes import due_work, policy_routes
+from handlers.worker import DueWorker
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
 from state.factory import open_store
@@ -35,6 +37,7 @@ class Bot:
     clock: Clock
     catalog: Catalog
     messenger: MessengerByChannel
+    deps: Deps
     dispatcher: Dispatcher
     teams: TeamsChannel | None = None
 
@@ -57,7 +60,12 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     messenger = MessengerByChannel({"teams": teams.messenger} if teams else {})
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone)
-    return Bot(settings, store, clock, catalog, messenger, Dispatcher(policy_routes(), deps), teams)
+    return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams)
+
+
+def workers(bot: Bot) -> list[DueWorker]:
+    """One worker per queue that has durable work to do."""
+    return [DueWorker(bot.store, queue, handlers) for queue, handlers in due_work(bot.deps).items()]
 
 
 def build_app(bot: Bot) -> web.Application:
@@ -72,6 +80,8 @@ def build_app(bot: Bot) -> web.Application:
     else:
         app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
     app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
+
+    run_in_background(app, workers(bot))
 
     async def close_store(_: web.Application) -> None:
         await bot.store.close()

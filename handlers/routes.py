@@ -8,8 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.dispatch import Route
+from handlers.duties import Deps
 from handlers.events import Event, GroupJoined, MembersChanged
 from handlers.group_registry import remember_group, remember_members
+from handlers.outbox import SEND, deliver
+from handlers.worker import ItemHandler
+from state.due import DueItem, Queue
 
 
 def policy_routes() -> dict[type[Event], Sequence[Route]]:
@@ -17,3 +21,12 @@ def policy_routes() -> dict[type[Event], Sequence[Route]]:
         GroupJoined: [Route(remember_group)],
         MembersChanged: [Route(remember_members)],
     }
+
+
+def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
+    """Which handler does each kind of durable work, per queue (timers, outbox, inbox)."""
+
+    async def send(item: DueItem) -> None:
+        await deliver(item, deps)
+
+    return {Queue.OUTBOX: {SEND: send}}

@@ -78,8 +78,7 @@ async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualCloc
 
     routes = {kind: [*policy_routes().get(kind, []), Route(record)]
               for kind in (GroupJoined, BotRemoved, MembersChanged, DirectMessage, GroupMessage, CardAction)}
-    deps = Deps(store=bot.store, messenger=bot.messenger, clock=clock, catalog=bot.catalog)
-    bot = replace(bot, dispatcher=Dispatcher(routes, deps))
+    bot = replace(bot, dispatcher=Dispatcher(routes, bot.deps))
     client: TestClient[Any, Any] = TestClient(TestServer(build_app(bot)))
     await client.start_server()
     return TeamsHarness(client, bot, connector, events)

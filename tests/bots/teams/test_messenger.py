@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from bots.teams.delivery import SendFailed
 from handlers.messenger import Button, Message, Unreachable
+from handlers.outbox import send_durably
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
@@ -115,3 +117,16 @@ async def test_proactive_send_after_restart_uses_the_stored_reference(
         assert len(connector.sent_to(CLASS_CHAT)) == 1
     finally:
         await second.client.close()
+
+
+async def test_the_running_app_delivers_queued_messages(teams: TeamsHarness) -> None:
+    """A message queued in the outbox is sent by the app's background worker, exactly once."""
+    await teams.post("install_group")
+    await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
+    await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
+    for _ in range(100):
+        if teams.connector.sent_to(CLASS_CHAT):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.6)  # one more poll: nothing further may arrive
+    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1

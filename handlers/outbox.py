@@ -1,0 +1,53 @@
+"""Outbound messages, durably: every message a duty sends is an outbox entry first.
+
+The entry's id is the idempotency key (one card per recipient per step), so a retried duty
+never sends twice; the worker sends it through the channel, retries what can be retried with
+bounded back-off, and parks what cannot be sent with the error recorded — never dropped. A
+person the channel cannot reach at all (e.g. a lead who never installed the bot) is parked
+and the admin team is told, so a person can fix it (004 strategy 9: concerns must reach the lead).
+"""
+
+from __future__ import annotations
+
+from handlers.audit import record_decision
+from handlers.duties import Deps
+from handlers.messenger import Message, Unreachable
+from handlers.worker import PermanentFailure
+from state import codec
+from state.due import DueItem, Queue
+from state.models import GroupKey, PersonRef, Role
+
+SEND = "message.send"
+ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
+
+
+async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str) -> bool:
+    """Queue `message` for `recipient` under idempotency `key`; False if that key was queued before."""
+    kind = "group" if isinstance(recipient, GroupKey) else "person"
+    item = DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=deps.clock.now(),
+                   payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message)})
+    return await deps.store.schedule_due(item)
+
+
+async def deliver(item: DueItem, deps: Deps) -> None:
+    """The outbox worker's handler for `message.send`."""
+    message = codec.from_plain(Message, item.payload["message"])
+    try:
+        if item.payload["to"] == "group":
+            await deps.messenger.send_to_group(GroupKey.parse(item.payload["recipient"]), message)
+        else:
+            await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
+    except Unreachable as error:
+        await _report_unreachable(deps, item, message)
+        raise PermanentFailure(f"unreachable: {error}") from error
+
+
+async def _report_unreachable(deps: Deps, item: DueItem, message: Message) -> None:
+    recipient = item.payload["recipient"]
+    await record_decision(deps.store, deps.clock, action="delivery.unreachable", actor="system", subject=recipient,
+                          clause="004 strategy 9", outcome="parked", detail={"item": item.item_id})
+    if message.key == "admin.unreachable_staff":
+        return  # never alert about an alert: that could loop between unreachable admins
+    for admin in [p for p in await deps.store.list_people() if p.role in ADMIN_ROLES]:
+        await send_durably(deps, admin.ref, Message(key="admin.unreachable_staff", fields={"person": recipient}),
+                           key=f"unreachable:{recipient}:{admin.ref}")

@@ -1,0 +1,76 @@
+"""The outbox: messages queued once per key, delivered by the worker, never dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.duties import Deps
+from handlers.messenger import Button, Message, Sent, Unreachable
+from handlers.outbox import SEND, deliver, send_durably
+from handlers.worker import DueWorker, RetryPolicy
+from state.clock import ManualClock
+from state.due import DueItem, Queue
+from state.models import GroupKey, Person, PersonRef, Role
+from tests.fakes.recording_messenger import RecordingMessenger
+
+GROUP = GroupKey("teams", "19:a")
+LEAD = PersonRef("teams", "lead")
+CARD = Message(key="case.card_title", fields={"reference": "C-2026-000001"}, lines=(("case.card_urgency", {"urgency": "urgent"}),),
+               buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
+
+
+def worker(deps: Deps, attempts: int = 3) -> DueWorker:
+    async def handle(item: DueItem) -> None:
+        await deliver(item, deps)
+
+    return DueWorker(deps.store, Queue.OUTBOX, {SEND: handle}, retry=RetryPolicy(max_attempts=attempts, base_seconds=1, cap_seconds=1))
+
+
+async def test_queued_once_per_key_and_delivered_intact(deps: Deps, messenger: RecordingMessenger) -> None:
+    """The same key twice queues one message; the card arrives with its lines and buttons."""
+    assert await send_durably(deps, LEAD, CARD, key="C-2026-000001|dsl|teams:lead") is True
+    assert await send_durably(deps, LEAD, CARD, key="C-2026-000001|dsl|teams:lead") is False
+    await send_durably(deps, GROUP, Message(key="supervision.group_resolved"), key="resolved:19:a")
+    assert await worker(deps).run_once() == 2
+    assert messenger.to_people == [(LEAD, CARD)]
+    assert messenger.to_groups == [(GROUP, Message(key="supervision.group_resolved"))]
+
+
+@dataclass
+class FlakyMessenger(RecordingMessenger):
+    failures: int = 0
+    unreachable: set[PersonRef] = field(default_factory=set)
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+        if person in self.unreachable:
+            raise Unreachable(f"{person} never installed the bot")
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("connector down")
+        return await super().send_to_person(person, message)
+
+
+async def test_failures_are_retried_then_parked_with_the_error(deps: Deps, clock: ManualClock) -> None:
+    """A failing channel is retried; when it keeps failing the entry is parked, error recorded."""
+    flaky = FlakyMessenger(failures=10)
+    deps = Deps(store=deps.store, messenger=flaky, clock=clock, catalog=deps.catalog)
+    await send_durably(deps, LEAD, CARD, key="k1")
+    for _ in range(3):
+        await worker(deps).run_once()
+        clock.advance(2)
+    (parked,) = await deps.store.list_parked(Queue.OUTBOX)
+    assert (parked.item_id, parked.attempts, parked.last_error) == ("k1", 3, "ConnectionError: connector down")
+
+
+async def test_unreachable_person_is_parked_audited_and_admins_told(deps: Deps, clock: ManualClock) -> None:
+    """Someone the channel cannot reach: parked at once, audited, and each admin gets one alert."""
+    admin = Person(channel="teams", user_id="admin1", name="A", role=Role.ADMIN)
+    await deps.store.merge_roster([admin])
+    flaky = FlakyMessenger(unreachable={LEAD})
+    deps = Deps(store=deps.store, messenger=flaky, clock=clock, catalog=deps.catalog)
+    await send_durably(deps, LEAD, CARD, key="k1")
+    await worker(deps).run_once()
+    assert [p.item_id for p in await deps.store.list_parked(Queue.OUTBOX)] == ["k1"]
+    await worker(deps).run_once()
+    assert flaky.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": str(LEAD)}))]
+    assert [e.record.action for e in await deps.store.read_audit()] == ["delivery.unreachable"]
