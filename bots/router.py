@@ -33,3 +33,6 @@ class MessengerByChannel:
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
         return await self._for(person.channel).send_to_person(person, message)
+
+    async def update(self, sent: Sent, message: Message) -> None:
+        await self._for(sent.channel).update(sent, message)

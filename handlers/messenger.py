@@ -36,14 +36,20 @@ class Unreachable(Exception):
     the bot personally). Retrying will not help; a person must act, so the caller records it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sent:
-    """What the channel returned: its id for the message, to update a card later."""
+    """A receipt for a sent message: enough for its channel to update it in place later (after
+    an acknowledgement every lead's copy of the card shows who acknowledged)."""
 
+    channel: str
     message_id: str
+    address: dict[str, Any] = field(default_factory=dict)
 
 
 class Messenger(Protocol):
     async def send_to_group(self, group: GroupKey, message: Message) -> Sent: ...
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent: ...
+
+    async def update(self, sent: Sent, message: Message) -> None:
+        """Replace a message sent earlier (a card) with `message`, for everyone who sees it."""

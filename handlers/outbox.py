@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
-from handlers.messenger import Message, Unreachable
+from handlers.messenger import Message, Sent, Unreachable
 from handlers.worker import PermanentFailure
 from state import codec
 from state.due import DueItem, Queue
 from state.models import GroupKey, PersonRef, Role
 
 SEND = "message.send"
+RECEIPT_DAYS = 30
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
 
 
@@ -34,12 +35,19 @@ async def deliver(item: DueItem, deps: Deps) -> None:
     message = codec.from_plain(Message, item.payload["message"])
     try:
         if item.payload["to"] == "group":
-            await deps.messenger.send_to_group(GroupKey.parse(item.payload["recipient"]), message)
+            sent = await deps.messenger.send_to_group(GroupKey.parse(item.payload["recipient"]), message)
         else:
-            await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
+            sent = await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
         raise PermanentFailure(f"unreachable: {error}") from error
+    await deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400)
+
+
+async def receipt(deps: Deps, key: str) -> Sent | None:
+    """The receipt of the message sent under outbox `key`, to update it in place later."""
+    data = await deps.store.cache_get(f"receipt:{key}")
+    return codec.loads(Sent, data) if data else None
 
 
 async def _report_unreachable(deps: Deps, item: DueItem, message: Message) -> None:

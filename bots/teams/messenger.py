@@ -49,6 +49,18 @@ class TeamsMessenger:
             return await self._continue(ConversationReference().deserialize(address["reference"]), activity)
         return await self._open_personal_chat(person, activity)
 
+    async def update(self, sent: Sent, message: Message) -> None:
+        """Replace a sent card in place (PUT …/activities/{id}), e.g. to show who acknowledged."""
+        reference = ConversationReference().deserialize(sent.address)
+        activity = render(message, self._catalog, reference.locale or self._school_locale)
+        activity.id = sent.message_id
+
+        async def replace(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        await self._delivery.send(reference.conversation.id,
+                                  lambda: self._adapter.continue_conversation(reference, replace, bot_app_id=self._app_id))
+
     async def _continue(self, reference: ConversationReference, activity: Activity) -> Sent:
         sent: dict[str, str] = {}
 
@@ -58,7 +70,7 @@ class TeamsMessenger:
 
         await self._delivery.send(reference.conversation.id,
                                   lambda: self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id))
-        return Sent(sent.get("id", ""))
+        return Sent(channel="teams", message_id=sent.get("id", ""), address=reference.serialize())
 
     async def _open_personal_chat(self, person: PersonRef, activity: Activity) -> Sent:
         """Create a 1:1 with someone seen in a group roster, remember it, and send there."""
@@ -80,7 +92,8 @@ class TeamsMessenger:
 
         await self._delivery.send(f"create:{member_id}", lambda: self._adapter.create_conversation(
             self._app_id, send, parameters, TEAMS_CHANNEL_ID, group_reference["serviceUrl"]))
-        return Sent(sent.get("id", ""))
+        stored = await self._store.get_person_address(person) or {}
+        return Sent(channel="teams", message_id=sent.get("id", ""), address=stored.get("reference", {}))
 
     async def _member_route(self, person: PersonRef) -> tuple[str, dict[str, Any]] | None:
         for group in await self._store.list_groups():

@@ -16,11 +16,15 @@ from state.models import GroupKey, PersonRef
 class RecordingMessenger:
     to_groups: list[tuple[GroupKey, Message]] = field(default_factory=list)
     to_people: list[tuple[PersonRef, Message]] = field(default_factory=list)
+    updates: list[tuple[Sent, Message]] = field(default_factory=list)
 
     async def send_to_group(self, group: GroupKey, message: Message) -> Sent:
         self.to_groups.append((group, message))
-        return Sent(f"g{len(self.to_groups)}")
+        return Sent(channel=group.channel, message_id=f"g{len(self.to_groups)}")
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
         self.to_people.append((person, message))
-        return Sent(f"p{len(self.to_people)}")
+        return Sent(channel=person.channel, message_id=f"p{len(self.to_people)}")
+
+    async def update(self, sent: Sent, message: Message) -> None:
+        self.updates.append((sent, message))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from handlers.duties import Deps
 from handlers.messenger import Button, Message, Sent, Unreachable
-from handlers.outbox import SEND, deliver, send_durably
+from handlers.outbox import SEND, deliver, receipt, send_durably
 from handlers.worker import DueWorker, RetryPolicy
 from state.clock import ManualClock
 from state.due import DueItem, Queue
@@ -74,3 +74,11 @@ async def test_unreachable_person_is_parked_audited_and_admins_told(deps: Deps, 
     await worker(deps).run_once()
     assert flaky.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": str(LEAD)}))]
     assert [e.record.action for e in await deps.store.read_audit()] == ["delivery.unreachable"]
+
+
+async def test_each_send_leaves_a_receipt(deps: Deps) -> None:
+    """After delivery the receipt (channel, id) is kept under the outbox key for later updates."""
+    await send_durably(deps, LEAD, CARD, key="k1")
+    await worker(deps).run_once()
+    assert await receipt(deps, "k1") == Sent(channel="teams", message_id="p1")
+    assert await receipt(deps, "never-sent") is None

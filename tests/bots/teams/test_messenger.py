@@ -9,7 +9,7 @@ import pytest
 
 from bots.teams.delivery import SendFailed
 from handlers.messenger import Button, Message, Unreachable
-from handlers.outbox import send_durably
+from handlers.outbox import receipt, send_durably
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
@@ -130,3 +130,24 @@ async def test_the_running_app_delivers_queued_messages(teams: TeamsHarness) -> 
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.6)  # one more poll: nothing further may arrive
     assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+
+
+async def test_a_sent_card_is_updated_in_place_from_its_receipt(teams: TeamsHarness) -> None:
+    """The outbox keeps each send's receipt; updating it PUTs the new card over the same activity."""
+    await teams.post("install_personal")
+    lead = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000030")
+    card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
+                   buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
+    await send_durably(teams.bot.deps, lead, card, key="C-2026-000001|dsl|lead")
+    for _ in range(100):
+        if (sent := await receipt(teams.bot.deps, "C-2026-000001|dsl|lead")) is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert sent is not None
+    done = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
+                   lines=(("case.acknowledged_by", {"by": "Dr Lead", "at": "09:21"}),))
+    await teams.bot.messenger.update(sent, done)
+    (put,) = [r for r in teams.connector.received if r.method == "PUT"]
+    assert (put.conversation_id, put.activity_id) == ("a:personal-lead", sent.message_id)
+    assert put.body["attachments"][0]["content"]["body"][1]["text"] == "Acknowledged by Dr Lead at 09:21."
+    assert put.body["attachments"][0]["content"]["actions"] == []
