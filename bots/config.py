@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.case_policy import CONTACT_KEYS, CasePolicy
+from handlers.school_hours import SchoolHours
 from policy_text.catalog import LOCALES, normalise_locale
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
@@ -55,10 +57,10 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)
     locale: str = "en"
     timezone: str = "UTC"
-    case_ack_timeout_seconds: int = 900
     allow_anonymous: bool = False
     log_level: str = "INFO"
     teams_service_hosts: tuple[str, ...] = ()
+    cases: CasePolicy = field(default_factory=CasePolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
 
@@ -77,10 +79,10 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         redis_url=_redis_url(env.get("REDIS_URL", "")),
         locale=_locale(env.get("ESAFETY_LOCALE", "en")),
         timezone=_timezone(env.get("ESAFETY_TIMEZONE", "UTC")),
-        case_ack_timeout_seconds=_integer(env, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS", 900, low=30, high=86_400),
         allow_anonymous=_flag(env, "ESAFETY_ALLOW_ANONYMOUS"),
         log_level=_choice(env, "ESAFETY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
         teams_service_hosts=_hosts(env.get("ESAFETY_TEAMS_SERVICE_HOSTS", "")),
+        cases=_cases(env),
         teams=_teams(env),
         wecom=_wecom(env),
     )
@@ -111,6 +113,25 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: set[str]) 
     if raw not in allowed:
         raise ConfigError(f"{name} must be one of {sorted(allowed)}, got {raw!r}")
     return raw
+
+
+def _cases(env: Mapping[str, str]) -> CasePolicy:
+    country = (env.get("ESAFETY_SCHOOL_COUNTRY", "") or "GB").strip().upper()
+    if country not in CONTACT_KEYS:
+        raise ConfigError(f"ESAFETY_SCHOOL_COUNTRY must be one of {sorted(CONTACT_KEYS)}, got {country!r}")
+    try:
+        hours = SchoolHours.parse(env.get("ESAFETY_SCHOOL_HOURS", "") or "MON-FRI 08:00-16:00")
+    except ValueError as error:
+        raise ConfigError(f"ESAFETY_SCHOOL_HOURS: {error}") from None
+    return CasePolicy(
+        ack_timeout_seconds=_integer(env, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS", 900, low=30, high=86_400),
+        second_escalation_seconds=_integer(env, "ESAFETY_CASE_SECOND_ESCALATION_SECONDS", 900, low=30, high=86_400),
+        urgent_ack_timeout_seconds=_integer(env, "ESAFETY_URGENT_ACK_TIMEOUT_SECONDS", 120, low=30, high=3_600),
+        report_window_seconds=_integer(env, "ESAFETY_REPORT_WINDOW_SECONDS", 300, low=0, high=3_600),
+        school_hours=hours,
+        school_country=country,
+        emergency_contacts=env.get("ESAFETY_EMERGENCY_CONTACTS", "").strip(),
+    )
 
 
 def _hosts(raw: str) -> tuple[str, ...]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
+from handlers.case_policy import CasePolicy
 from handlers.events import Event
 from handlers.messenger import Messenger
 from policy_text.catalog import Catalog
@@ -23,6 +24,7 @@ class Deps:
     catalog: Catalog
     school_locale: str = "en"
     school_timezone: str = "UTC"
+    cases: CasePolicy = field(default_factory=CasePolicy)
 
 
 Duty = Callable[[E, Deps], Awaitable[None]]

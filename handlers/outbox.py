@@ -9,6 +9,9 @@ and the admin team is told, so a person can fix it (004 strategy 9: concerns mus
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
@@ -22,12 +25,16 @@ RECEIPT_DAYS = 30
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
 
 
-async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str) -> bool:
-    """Queue `message` for `recipient` under idempotency `key`; False if that key was queued before."""
+def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, **extra: Any) -> DueItem:
+    """One outbox entry; `extra` (e.g. the case reference and step) rides along in the payload."""
     kind = "group" if isinstance(recipient, GroupKey) else "person"
-    item = DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=deps.clock.now(),
-                   payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message)})
-    return await deps.store.schedule_due(item)
+    return DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at,
+                   payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message), **extra})
+
+
+async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, **extra: Any) -> bool:
+    """Queue `message` for `recipient` under idempotency `key`; False if that key was queued before."""
+    return await deps.store.schedule_due(outbox_item(recipient, message, key=key, due_at=deps.clock.now(), **extra))
 
 
 async def deliver(item: DueItem, deps: Deps) -> None:

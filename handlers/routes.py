@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from handlers.card_actions import on_card_action
+from handlers.case_delivery import ESCALATE, escalate, record_delivery
+from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
-from handlers.events import Event, GroupJoined, MembersChanged
+from handlers.events import CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
 from handlers.outbox import SEND, deliver
 from handlers.worker import ItemHandler
@@ -20,6 +24,9 @@ def policy_routes() -> dict[type[Event], Sequence[Route]]:
     return {
         GroupJoined: [Route(remember_group)],
         MembersChanged: [Route(remember_members)],
+        DirectMessage: [Route(on_direct_message, critical=True)],
+        GroupMessage: [Route(on_group_message, critical=True)],
+        CardAction: [Route(on_card_action, critical=True)],
     }
 
 
@@ -28,5 +35,10 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
 
     async def send(item: DueItem) -> None:
         await deliver(item, deps)
+        if "case" in item.payload:
+            await record_delivery(deps, item)
 
-    return {Queue.OUTBOX: {SEND: send}}
+    async def escalation(item: DueItem) -> None:
+        await escalate(item, deps)
+
+    return {Queue.OUTBOX: {SEND: send}, Queue.TIMERS: {ESCALATE: escalation}}

@@ -104,7 +104,7 @@ async def _cases_and_claims(scene: Scene) -> None:
                     reporter_role=Role.STUDENT, received_at=scene.clock.now(), text=DEMO_REPORT, group=CLASS_CHAT)
         deliver = DueItem(queue=Queue.OUTBOX, item_id=f"{refs[0]}|dsl|1", kind="case.deliver", due_at=scene.clock.now())
         escalate = DueItem(queue=Queue.TIMERS, item_id=f"{refs[0]}|escalate", kind="case.escalate",
-                           due_at=scene.clock.now() + timedelta(seconds=bot.settings.case_ack_timeout_seconds))
+                           due_at=scene.clock.now() + timedelta(seconds=bot.settings.cases.ack_timeout_seconds))
         await bot.store.save_case_with_delivery(case, [deliver, escalate])
         t.expect(await second.get_case(refs[0].lower()) is not None, "the case is stored (and found by a lower-case reference)")
         first_claims, second_claims = await asyncio.gather(
@@ -112,9 +112,9 @@ async def _cases_and_claims(scene: Scene) -> None:
         t.say(f"instance 1 claimed {len(first_claims)}, instance 2 claimed {len(second_claims)} outbox entries")
         t.expect(len(first_claims) + len(second_claims) == 1, "two claimers, one winner")
         t.expect(not await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60), "the escalation timer waits until it is due")
-        scene.clock.advance(bot.settings.case_ack_timeout_seconds)
+        scene.clock.advance(bot.settings.cases.ack_timeout_seconds)
         due = await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60)
-        t.say(f"{bot.settings.case_ack_timeout_seconds} s later (fast clock): {[c.item.kind for c in due]}")
+        t.say(f"{bot.settings.cases.ack_timeout_seconds} s later (fast clock): {[c.item.kind for c in due]}")
         t.expect([c.item.kind for c in due] == ["case.escalate"], "the escalation timer falls due on time")
     finally:
         await second.close()

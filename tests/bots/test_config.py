@@ -16,7 +16,8 @@ def test_defaults_need_no_environment() -> None:
     settings = load_settings({})
     assert (settings.port, settings.db_path, settings.redis_url) == (3978, "esafety.db", None)
     assert (settings.locale, settings.timezone) == ("en", "UTC")
-    assert settings.case_ack_timeout_seconds == 900
+    cases = settings.cases
+    assert (cases.ack_timeout_seconds, cases.urgent_ack_timeout_seconds, cases.school_country) == (900, 120, "GB")
     assert settings.channel_status() == {"teams": "off: MicrosoftAppId is not set", "wecom": "off: WECOM_CORP_ID is not set"}
 
 
@@ -44,6 +45,12 @@ def test_incoming_locales_map_onto_catalog_locales(raw: str, expected: str) -> N
         ({**WECOM, "WECOM_ENCODING_AES_KEY": "short"}, "WECOM_ENCODING_AES_KEY"),
         ({**WECOM, "WECOM_AGENT_ID": "x"}, "WECOM_AGENT_ID"),
         ({"WECOM_API_BASE_URL": "ftp://x"}, "WECOM_API_BASE_URL"),
+        ({"ESAFETY_SCHOOL_HOURS": "weekdays"}, "ESAFETY_SCHOOL_HOURS"),
+        ({"ESAFETY_SCHOOL_HOURS": "MON-FRI 16:00-08:00"}, "ESAFETY_SCHOOL_HOURS"),
+        ({"ESAFETY_SCHOOL_COUNTRY": "FR"}, "ESAFETY_SCHOOL_COUNTRY"),
+        ({"ESAFETY_URGENT_ACK_TIMEOUT_SECONDS": "5"}, "ESAFETY_URGENT_ACK_TIMEOUT_SECONDS"),
+        ({"ESAFETY_CASE_SECOND_ESCALATION_SECONDS": "x"}, "ESAFETY_CASE_SECOND_ESCALATION_SECONDS"),
+        ({"ESAFETY_REPORT_WINDOW_SECONDS": "-1"}, "ESAFETY_REPORT_WINDOW_SECONDS"),
     ],
 )
 def test_bad_values_are_start_up_errors_naming_the_variable(env: dict[str, str], named: str) -> None:

@@ -1,0 +1,20 @@
+"""The timings and contacts of concern handling, chosen by the school (README settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.school_hours import SchoolHours
+
+CONTACT_KEYS = {"GB": "emergency.contacts_gb", "CN": "emergency.contacts_cn"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CasePolicy:
+    ack_timeout_seconds: int = 900
+    second_escalation_seconds: int = 900
+    urgent_ack_timeout_seconds: int = 120
+    report_window_seconds: int = 300
+    school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse("MON-FRI 08:00-16:00"))
+    school_country: str = "GB"
+    emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default

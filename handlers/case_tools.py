@@ -1,0 +1,83 @@
+"""Case commands for the safeguarding team in a 1:1: `cases`, `case C-…`, `close C-… outcome`.
+
+Only leads, deputies and the head may use them (004 strategy 9); anyone else is refused and
+audited. The report's words are shown to the leads and deputies, and to the head only for a
+concern about an adult (allegations against staff are the head's to handle).
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from handlers.audit import record_decision
+from handlers.duties import Deps
+from handlers.messenger import Message
+from handlers.outbox import send_durably
+from state.due import Queue
+from state.models import SAFEGUARDING_ROLES, Person, Role
+from state.records import Case, CaseState, CaseStep
+
+CLAUSE = "004 strategy 13"
+OPEN = (CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED)
+
+
+async def case_command(deps: Deps, person: Person, verb: str, args: str, *, event_id: str) -> None:
+    """Answer one command; the reply is keyed by the message that asked, so a redelivered
+    message never answers twice."""
+    key = f"reply:{event_id}"
+    if person.role not in SAFEGUARDING_ROLES:
+        await record_decision(deps.store, deps.clock, action="case.command_refused", actor=str(person.ref),
+                              actor_role=person.role.value, clause=CLAUSE, outcome=verb)
+        await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=key)
+        return
+    if verb == "cases":
+        message = await _open_cases(deps)
+    else:
+        reference, _, rest = args.strip().partition(" ")
+        case = await deps.store.get_case(reference) if reference else None
+        if case is None:
+            message = Message(key="case.not_found", fields={"reference": reference or "-"})
+        elif verb == "case":
+            message = _details(deps, case, show_text=person.role is not Role.HEAD or case.about_adult)
+        else:
+            message = await _close(deps, person, case, rest.strip())
+    await send_durably(deps, person.ref, message, key=key)
+
+
+async def _open_cases(deps: Deps) -> Message:
+    cases = await deps.store.list_cases(OPEN)
+    return Message(key="case.list_header", fields={"count": len(cases)}, lines=tuple(("case.list_line", _summary(deps, c)) for c in cases))
+
+
+def _details(deps: Deps, case: Case, *, show_text: bool) -> Message:
+    lines: list[tuple[str, dict[str, object]]] = [("case.list_line", _summary(deps, case))]
+    lines += [("case.step_line", {"at": _local(deps, step.at), "action": step.action, "actor": step.actor}) for step in case.steps]
+    if show_text:
+        lines.append(("case.report_text", {"text": case.text}))
+    return Message(key="case.card_title", fields={"reference": case.reference}, lines=tuple(lines))
+
+
+async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Message:
+    if not outcome:
+        return Message(key="case.close_usage")
+    step = CaseStep(at=deps.clock.now(), action="closed", actor=str(person.ref), detail={"outcome": outcome})
+    closed = await deps.store.advance_case(case.reference, to=CaseState.CLOSED, allowed_from=set(OPEN), step=step)
+    if closed is None:
+        return Message(key="case.closed", fields={"reference": case.reference, "outcome": "-"})
+    for step_number in (2, 3):
+        await deps.store.cancel_due(Queue.TIMERS, f"{case.reference}|escalate|{step_number}")
+    await record_decision(deps.store, deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
+                          subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference)
+    return Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome})
+
+
+def _summary(deps: Deps, case: Case) -> dict[str, object]:
+    return {"reference": case.reference, "state": case.state.value, "urgency": case.urgency.value,
+            "received": _local(deps, case.received_at)}
+
+
+def _local(deps: Deps, at: object) -> str:
+    from datetime import datetime
+
+    assert isinstance(at, datetime)
+    return at.astimezone(ZoneInfo(deps.school_timezone)).strftime("%d %b %H:%M")

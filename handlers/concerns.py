@@ -1,0 +1,115 @@
+"""Receiving a concern: a child's report becomes a case before anyone is told 'received'.
+
+One atomic write holds the case, its deliveries to the leads, the escalation timer and the
+reply to the reporter, so the reporter can never hear 'received' for a case that was not
+stored (004 strategies 8, 9 and 13; 000 §3). If the Store cannot take it, the reporter is
+told at once to try again or to tell a trusted adult — never 'received'. Danger words make
+the case urgent: the reply carries the emergency numbers and the deputies are told at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from handlers.audit import record_decision
+from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
+from handlers.case_policy import CONTACT_KEYS
+from handlers.duties import Deps
+from handlers.messenger import Message
+from handlers.outbox import outbox_item, send_durably
+from handlers.vocabulary import signals_danger
+from state.due import DueItem
+from state.models import GroupKey, Person, PersonRef
+from state.records import Case, CaseStep, Urgency
+
+log = logging.getLogger(__name__)
+CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
+WINDOW = "report-window:"
+PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class Report:
+    reporter: Person
+    text: str
+    about_adult: bool = False
+    group: GroupKey | None = None
+    locale: str = ""
+
+
+async def receive_report(deps: Deps, report: Report) -> str | None:
+    """Store the case with everything that must follow it; return its reference (None if the
+    Store failed and the reporter was asked to try again)."""
+    now = deps.clock.now()
+    urgent = signals_danger(report.text)
+    try:
+        reference = await deps.store.next_case_reference(now.astimezone(ZoneInfo(deps.school_timezone)).year)
+        case = Case(reference=reference, reporter=report.reporter.ref, reporter_role=report.reporter.role, received_at=now,
+                    text=report.text, group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+                    about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
+        group = await deps.store.get_group(report.group) if report.group else None
+        recipients = step_one(case, await deps.store.list_people())
+        work = delivery_work(case, recipients, 1, card(case, group.name if group else "", report.reporter, deps), now)
+        work.append(_first_escalation(deps, case))
+        work += _replies(deps, case, report)
+        await deps.store.save_case_with_delivery(case, work)
+    except Exception as error:
+        log.error("a report could not be stored (%s): the reporter is asked to try again", type(error).__name__)
+        await deps.messenger.send_to_person(report.reporter.ref, Message(key="report.store_failed"))
+        return None
+    await deps.store.cache_set(WINDOW + str(report.reporter.ref), reference, deps.cases.report_window_seconds or 1)
+    await record_decision(deps.store, deps.clock, action="report.received", actor=str(report.reporter.ref),
+                          actor_role=report.reporter.role.value, subject=str(report.reporter.ref), group=str(report.group or ""),
+                          clause=CLAUSE, outcome=reference,
+                          detail={"urgency": case.urgency.value, "about_adult": str(report.about_adult).lower(),
+                                  "recipients": str(len(recipients))})
+    return reference
+
+
+def _first_escalation(deps: Deps, case: Case) -> DueItem:
+    """Urgent cases already went to the deputies, so their next step is the head and admins."""
+    if case.urgency is Urgency.URGENT:
+        return escalation_timer(case, 3, case.received_at + timedelta(seconds=deps.cases.urgent_ack_timeout_seconds))
+    return escalation_timer(case, 2, case.received_at + timedelta(seconds=deps.cases.ack_timeout_seconds))
+
+
+def emergency_contacts(deps: Deps, locale: str) -> str:
+    return deps.cases.emergency_contacts or deps.catalog.say(CONTACT_KEYS[deps.cases.school_country], locale)
+
+
+def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
+    locale = report.locale or report.reporter.locale or deps.school_locale
+    contacts = emergency_contacts(deps, locale)
+    if case.about_adult:
+        first = Message(key="report.adult_received", fields={"reference": case.reference})
+    elif case.urgency is Urgency.URGENT:
+        first = Message(key="report.received_urgent", fields={"reference": case.reference, "contacts": contacts})
+    else:
+        first = Message(key="report.received", fields={"reference": case.reference, "minutes": deps.cases.report_window_seconds // 60})
+    replies = [first]
+    local = case.received_at.astimezone(ZoneInfo(deps.school_timezone))
+    if not deps.cases.school_hours.is_open(local):
+        opens = deps.cases.school_hours.next_open(local)
+        replies.append(Message(key="report.out_of_hours", fields={"next_time": opens.strftime("%a %d %b %H:%M"), "contacts": contacts}))
+    return [outbox_item(report.reporter.ref, message, key=f"{case.reference}|reply|{n}", due_at=case.received_at)
+            for n, message in enumerate(replies, 1)]
+
+
+async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str) -> None:
+    """A later message inside the report window joins the case and follows it to its readers."""
+    now = deps.clock.now()
+    await deps.store.append_case_text(reference, text, CaseStep(at=now, action="text_added", actor=str(reporter.ref)))
+    case = await deps.store.get_case(reference)
+    assert case is not None
+    readers = sorted({step.actor for step in case.steps if step.action == "delivered"})
+    n = sum(step.action == "text_added" for step in case.steps)
+    addition = Message(key="case.report_addition", fields={"reference": reference, "text": text})
+    for reader in readers:
+        await send_durably(deps, PersonRef.parse(reader), addition, key=f"{reference}|addition{n}|{reader}", case=reference)
+    await send_durably(deps, reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"{reference}|added{n}")
+    await deps.store.cache_set(WINDOW + str(reporter.ref), reference, deps.cases.report_window_seconds or 1)
+    await record_decision(deps.store, deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
+                          subject=str(reporter.ref), clause=CLAUSE, outcome=reference)

@@ -1,0 +1,88 @@
+"""One-to-one messages to the bot: refuse the chat, never the worry.
+
+A student (or anyone the roster does not know) gets a kind refusal pointing back to the class
+group — teachers and students do not chat one-to-one (000 §5; 004 objective 10, strategy 18) —
+except that a report is always accepted privately (004 objective 6, strategy 8). A message that
+sounds worried is answered with the report path instead of a bare refusal, and one that signals
+danger becomes an urgent case at once. Parents and staff get their own help. Every refusal is
+audited: who, when, which rule; never the words.
+"""
+
+from __future__ import annotations
+
+from handlers.acknowledge import acknowledge
+from handlers.audit import record_decision
+from handlers.case_tools import case_command
+from handlers.concerns import PENDING, WINDOW, Report, add_to_report, receive_report
+from handlers.duties import Deps
+from handlers.events import DirectMessage
+from handlers.messenger import Button, Message
+from handlers.outbox import send_durably
+from handlers.roster import identify
+from handlers.vocabulary import parse_command, signals_danger, sounds_worried
+from state.models import STAFF_ROLES, GroupKey, Person, Role
+
+REFUSAL_CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
+REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
+
+
+async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
+    command = parse_command(event.text)
+    if command is not None and command.verb in ("report", "report_adult"):
+        person = await _reporter(deps, event)
+        await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale)
+        return
+    person = await identify(deps.store, event.sender.channel, event.sender.user_id)
+    if command is not None and command.verb == "ack":
+        await acknowledge(deps, person, command.args)
+    elif command is not None and command.verb in ("cases", "case", "close"):
+        await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
+    elif (window := await deps.store.cache_get(WINDOW + str(person.ref))) is not None:
+        await _continue_report(deps, person, window, event)
+    elif signals_danger(event.text):
+        await receive_report(deps, Report(reporter=person, text=event.text, locale=event.locale))
+    elif person.role in (Role.STUDENT, Role.UNKNOWN):
+        await _refuse(deps, person, event)
+    else:
+        key = "help.parent" if person.role is Role.PARENT else "help.staff" if person.role in STAFF_ROLES else "help.unknown_command"
+        await send_durably(deps, person.ref, Message(key=key), key=f"reply:{event.event_id}")
+
+
+async def _reporter(deps: Deps, event: DirectMessage) -> Person:
+    """Who is reporting; if the Store cannot even say, a stranger — the report path must still
+    answer the child (with 'try again or tell a trusted adult')."""
+    try:
+        return await identify(deps.store, event.sender.channel, event.sender.user_id)
+    except Exception:  # the Store is down: receive_report will say so to the child
+        return Person(channel=event.sender.channel, user_id=event.sender.user_id, name="", role=Role.UNKNOWN)
+
+
+async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bool, locale: str = "",
+                       group: GroupKey | None = None) -> None:
+    """`report <text>` files the case now; a bare `report` asks what happened and waits."""
+    if text:
+        await receive_report(deps, Report(reporter=person, text=text, about_adult=about_adult, locale=locale, group=group))
+        return
+    marker = PENDING + (":adult" if about_adult else "")
+    await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
+    await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{person.ref}:{deps.clock.now().isoformat()}")
+
+
+async def _continue_report(deps: Deps, person: Person, window: str, event: DirectMessage) -> None:
+    if window.startswith(PENDING):
+        await receive_report(deps, Report(reporter=person, text=event.text, about_adult=window.endswith(":adult"), locale=event.locale))
+    else:
+        await add_to_report(deps, person, window, event.text)
+
+
+async def _refuse(deps: Deps, person: Person, event: DirectMessage) -> None:
+    worried = sounds_worried(event.text)
+    if worried:
+        message = Message(key="direct.worry_offer", buttons=(REPORT_BUTTON,))
+    else:
+        hint = deps.catalog.say("direct.class_group_hint", event.locale or person.locale or deps.school_locale)
+        message = Message(key="direct.refusal_student", fields={"group_hint": hint}, buttons=(REPORT_BUTTON,))
+    await send_durably(deps, person.ref, message, key=f"reply:{event.event_id}")
+    await record_decision(deps.store, deps.clock, action="dm.worry_offered" if worried else "dm.refused", actor=str(person.ref),
+                          actor_role=person.role.value, subject=str(person.ref), clause=REFUSAL_CLAUSE,
+                          outcome="report path offered" if worried else "refused")

@@ -1,0 +1,26 @@
+"""Messages to the bot in a class group (Teams @mentions).
+
+`report` in a group moves the conversation to a private chat: the group only hears "I've
+messaged you privately", and any words typed after `report` become the case but are never
+repeated in the group (004 strategy 8: reporting must never mean telling the whole class).
+"""
+
+from __future__ import annotations
+
+from handlers.direct_messages import start_report
+from handlers.duties import Deps
+from handlers.events import GroupMessage
+from handlers.messenger import Message
+from handlers.outbox import send_durably
+from handlers.roster import identify
+from handlers.vocabulary import parse_command
+
+
+async def on_group_message(event: GroupMessage, deps: Deps) -> None:
+    command = parse_command(event.text)
+    if command is None or command.verb not in ("report", "report_adult"):
+        return
+    person = await identify(deps.store, event.sender.channel, event.sender.user_id)
+    notice = "report.text_not_repeated" if command.args else "report.moved_private"
+    await send_durably(deps, event.group, Message(key=notice), key=f"group-reply:{event.event_id}")
+    await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale, group=event.group)

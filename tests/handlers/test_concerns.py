@@ -1,0 +1,114 @@
+"""Cases: delivery to the leads, escalation, urgency, out-of-hours, reports about adults."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.case_policy import CasePolicy
+from handlers.concerns import Report, receive_report
+from handlers.duties import Deps
+from handlers.school_hours import SchoolHours
+from state.models import GroupKey
+from state.records import CaseState, Urgency
+from tests.fakes.recording_messenger import RecordingMessenger
+from tests.handlers.conftest import SCHOOL, drain, keys_to, ref
+
+STUDENT = SCHOOL[0]
+
+
+async def report(deps: Deps, text: str = "a boy in year 8 keeps sending me messages", **kwargs: object) -> str:
+    reference = await receive_report(deps, Report(reporter=STUDENT, text=text, **kwargs))  # type: ignore[arg-type]
+    assert reference is not None
+    return reference
+
+
+async def test_unacknowledged_case_escalates_to_deputy_then_head_without_text(school: Deps, messenger: RecordingMessenger) -> None:
+    """Not acknowledged in 15 minutes → deputies get the card and text; 15 more → head and admin
+    are alerted with reference, urgency and group but not the text; the lead is reminded."""
+    reference = await report(school)
+    await drain(school)
+    assert keys_to(messenger, ref("deputy")) == []
+    school.clock.advance(school.cases.ack_timeout_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    assert keys_to(messenger, ref("deputy")) == ["case.card_title", "case.report_text"]
+    school.clock.advance(school.cases.second_escalation_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    for boss in ("head", "a1"):
+        ((_, alert),) = [(p, m) for p, m in messenger.to_people if p == ref(boss)]
+        assert alert.key == "case.escalated_head"
+        assert "messages" not in str(alert.fields)
+    assert keys_to(messenger, ref("lead"))[-1] == "case.reminder_lead"
+    case = await school.store.get_case(reference)
+    assert case is not None
+    assert [s.action for s in case.steps if s.action.startswith("escalated")] == ["escalated_to_deputies", "escalated_to_head"]
+    audit = [e.record.action for e in await school.store.read_audit()]
+    assert audit == ["report.received", "case.escalated_to_deputies", "case.escalated_to_head"]
+
+
+async def test_danger_makes_it_urgent_with_emergency_numbers(school: Deps, messenger: RecordingMessenger) -> None:
+    """'Not safe at home' → urgent: the reply carries 999/Childline, leads and deputies get it
+    at once, and the head is alerted after the urgent timeout (120 s)."""
+    reference = await report(school, "I am not safe at home tonight")
+    await drain(school)
+    ((_, reply),) = [(p, m) for p, m in messenger.to_people if p == ref("s1")]
+    assert reply.key == "report.received_urgent"
+    assert "999" in reply.fields["contacts"]
+    assert "0800 1111" in reply.fields["contacts"]
+    assert keys_to(messenger, ref("deputy")) == ["case.card_title", "case.report_text"]
+    school.clock.advance(school.cases.urgent_ack_timeout_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    assert keys_to(messenger, ref("head")) == ["case.escalated_head"]
+    case = await school.store.get_case(reference)
+    assert case is not None
+    assert case.urgency is Urgency.URGENT
+
+
+async def test_china_school_gets_its_own_numbers_in_chinese(school: Deps, messenger: RecordingMessenger) -> None:
+    """With ESAFETY_SCHOOL_COUNTRY=CN a Chinese-speaking child gets 110 and 12355, in Chinese."""
+    deps = replace(school, cases=CasePolicy(school_country="CN"))
+    chinese = replace(STUDENT, locale="zh_CN")
+    await receive_report(deps, Report(reporter=chinese, text="有人说要打我", locale="zh-CN"))
+    await drain(deps)
+    ((_, reply),) = [(p, m) for p, m in messenger.to_people if p == ref("s1")]
+    assert "110" in reply.fields["contacts"]
+    assert "12355" in reply.fields["contacts"]
+
+
+async def test_out_of_hours_reporter_is_told_when_someone_will_read_it(school: Deps, messenger: RecordingMessenger) -> None:
+    """Friday 22:00: the child hears when a person will see it (Monday 08:00) and whom to call."""
+    school.clock.advance(4 * 86400 + 13 * 3600)  # type: ignore[attr-defined]  # Friday 22:00 London
+    await report(school)
+    await drain(school)
+    replies = [m for p, m in messenger.to_people if p == ref("s1")]
+    assert [m.key for m in replies] == ["report.received", "report.out_of_hours"]
+    assert replies[1].fields["next_time"] == "Mon 30 Nov 08:00"
+
+
+async def test_a_concern_about_an_adult_also_goes_to_the_head(school: Deps, messenger: RecordingMessenger) -> None:
+    """`report adult …`: the head gets the card and the text with the leads."""
+    await report(school, "my teacher asked me to keep a secret", about_adult=True)
+    await drain(school)
+    assert keys_to(messenger, ref("head")) == ["case.card_title", "case.report_text"]
+    assert keys_to(messenger, ref("s1")) == ["report.adult_received"]
+
+
+async def test_delivery_moves_the_case_on_and_records_each_recipient(school: Deps) -> None:
+    """After the outbox delivers, the case is `delivered` and the chronology names each reader."""
+    reference = await report(school, group=GroupKey("teams", "19:a"))
+    await drain(school)
+    case = await school.store.get_case(reference)
+    assert case is not None
+    assert case.state is CaseState.DELIVERED
+    assert {s.actor for s in case.steps if s.action == "delivered"} == {"teams:lead"}
+    assert case.group == GroupKey("teams", "19:a")
+
+
+async def test_school_hours_parse_and_next_opening() -> None:
+    """Hours are days and times; the next opening skips the weekend."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    hours = SchoolHours.parse("mon-fri 08:00-16:00")
+    saturday = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert not hours.is_open(saturday)
+    assert hours.next_open(saturday) == datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/London"))
