@@ -3,19 +3,61 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
 from state.clock import ManualClock
+from state.records import Case
+from state.redis import RedisStore
 from state.sqlite import SqliteStore
 from state.store import Store
+from tests.fakes.bot_connector import every_connector
+from tests.privacy import PrivacyScan
 from tests.redis_server import RedisServer
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def privacy_scan() -> Iterator[PrivacyScan]:
+    """Fails the run if any report text reached a log line (any level) or a group message."""
+    scan = PrivacyScan()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(scan)
+    root.setLevel(logging.DEBUG)
+    originals = {}
+    for backend in (SqliteStore, RedisStore):
+        for name in ("save_case_with_delivery", "append_case_text"):
+            originals[(backend, name)] = getattr(backend, name)
+            setattr(backend, name, _noting(scan, getattr(backend, name)))
+    yield scan
+    for (backend, name), method in originals.items():
+        setattr(backend, name, method)
+    root.removeHandler(scan)
+    root.setLevel(previous_level)
+    groups = [body for connector in every_connector() for body in connector.group_messages()]
+    leaks = scan.leaks(groups)
+    assert scan.report_texts, "the privacy scan saw no reports: it would pass without checking anything"
+    assert not leaks, "report text leaked:\n" + "\n".join(leaks[:20])
+
+
+def _noting(scan: PrivacyScan, method: Any) -> Any:
+    async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for value in args:
+            if isinstance(value, Case):
+                scan.note(value.text)
+            elif isinstance(value, str) and method.__name__ == "append_case_text" and value is not args[0]:
+                scan.note(value)
+        return await method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +105,6 @@ class StoreFactory:
         if self.backend == "sqlite":
             store = await SqliteStore.open(self.sqlite_path, clock=self.clock)
         else:
-            from state.redis import RedisStore
-
             store = await RedisStore.from_url(self.redis_server.url, clock=self.clock)
         self.opened.append(store)
         return store

@@ -36,6 +36,14 @@ class Fault:
     delay_seconds: float = 0.0
 
 
+_EVERY_CONNECTOR: list[FakeBotConnector] = []
+
+
+def every_connector() -> list[FakeBotConnector]:
+    """All connectors started in this process, for the suite-wide privacy scan."""
+    return list(_EVERY_CONNECTOR)
+
+
 @dataclass
 class FakeBotConnector:
     page_size_cap: int = 3
@@ -69,6 +77,10 @@ class FakeBotConnector:
     def all_sent(self) -> list[Received]:
         return [r for r in self.received if r.method in {"POST", "PUT"}]
 
+    def group_messages(self) -> list[dict[str, Any]]:
+        """Everything sent into group chats and channels (not personal `a:` conversations)."""
+        return [r.body for r in self.all_sent() if r.conversation_id and not r.conversation_id.startswith("a:")]
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
@@ -78,6 +90,7 @@ class FakeBotConnector:
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
+        _EVERY_CONNECTOR.append(self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)

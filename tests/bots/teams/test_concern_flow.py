@@ -1,0 +1,61 @@
+"""A report through Teams end to end: student 1:1 → case → lead's card → Acknowledge → everyone told."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from state.models import Person, Role
+from state.records import CaseState
+from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness
+
+LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Dr Lead", role=Role.DSL)
+STUDENT = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000001", name="Amira Example", role=Role.STUDENT)
+REPORT = "an older student keeps asking me for pictures"
+
+
+async def until(check: Callable[[], Any], seconds: float = 5) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the expected delivery did not happen")
+
+
+async def test_report_card_acknowledge_and_reporter_informed(teams: TeamsHarness) -> None:
+    """The lead's card arrives (then the words), Acknowledge via Action.Execute updates it in
+    place, and the child hears a lead has seen it; no group ever sees the words."""
+    await teams.bot.store.merge_roster([LEAD, STUDENT])
+    await teams.post("install_group")
+    await teams.post("install_personal")
+    assert (await teams.post("personal_message", text=f"report {REPORT}")).status == 201
+    await until(lambda: len(teams.connector.sent_to("a:personal-lead")) >= 2)
+    card, words = teams.connector.sent_to("a:personal-lead")[:2]
+    assert card["attachments"][0]["content"]["actions"][0]["data"]["case"] == "C-2026-000001"
+    assert REPORT in words["text"]
+    await until(lambda: any("C-2026-000001" in t for t in teams.connector.texts_to("a:personal-s1")))
+
+    response = await teams.post("card_execute")
+    assert response.status == 200
+    case = await teams.bot.store.get_case("C-2026-000001")
+    assert case is not None
+    assert case.state is CaseState.ACKNOWLEDGED
+    puts = [r for r in teams.connector.received if r.method == "PUT"]
+    assert len(puts) == 1
+    assert "Dr Lead" in puts[0].body["attachments"][0]["content"]["body"][1]["text"]
+    await until(lambda: len(teams.connector.texts_to("a:personal-s1")) >= 2)
+    assert teams.bot.catalog.say("report.acknowledged", "en", reference="C-2026-000001") in teams.connector.texts_to("a:personal-s1")
+    assert all(REPORT not in str(body) for body in teams.connector.sent_to(CLASS_CHAT))
+
+
+async def test_typed_ack_and_a_double_press_acknowledge_once(teams: TeamsHarness) -> None:
+    """`ack C-…` typed by the lead and a second Acknowledge press: one acknowledgement."""
+    await teams.bot.store.merge_roster([LEAD, STUDENT])
+    await teams.post("install_personal")
+    await teams.post("personal_message", text=f"report {REPORT}")
+    await until(lambda: len(teams.connector.sent_to("a:personal-lead")) >= 2)
+    await teams.post("card_submit", id="typed", text="ack c-2026-000001", value=None)
+    await teams.post("card_execute")
+    audit = [e.record.action for e in await teams.bot.store.read_audit()]
+    assert audit.count("case.acknowledged") == 1
