@@ -48,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", help="write the audit log as JSON lines")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    cases = sub.add_parser("cases", help="concern cases (report text only with --include-text, audited)").add_subparsers(
+        dest="action", required=True)
+    cases.add_parser("list", help="every case with its state")
+    show = cases.add_parser("show", help="one case with its chronology")
+    show.add_argument("reference")
+    show.add_argument("--include-text", action="store_true", help="also print what was reported (audited)")
+    case_export = cases.add_parser("export", help="all cases with their chronology")
+    case_export.add_argument("--format", choices=["csv", "json"], default="csv")
+    case_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    case_export.add_argument("--include-text", action="store_true", help="include what was reported (audited)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
     backup.add_argument("file", type=Path)
     package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")
@@ -118,6 +128,8 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
             print(f"{await commands.groups_set_class(store, clock, args.group, args.class_name)}: class set to {args.class_name}")
         case ("audit", "export"):
             await _export(store, args.out)
+        case ("cases", _):
+            return await commands.cases(store, clock, args, out)
     return 0
 
 

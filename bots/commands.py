@@ -3,12 +3,15 @@ command line and calls these; `demo` calls them too, so the demo shows the real 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from handlers.audit import export_audit, record_decision
+from handlers.case_export import export_cases, render_case
 from handlers.groups import infer_class, resolve_group
 from handlers.roster import import_roster
 from handlers.roster_import import parse_roster
@@ -50,3 +53,30 @@ async def groups_set_class(store: Store, clock: Clock, name: str, class_name: st
 
 async def audit_export(store: Store, out: IO[str]) -> int:
     return await export_audit(store, out)
+
+
+async def cases(store: Store, clock: Clock, args: argparse.Namespace, out: IO[str]) -> int:
+    """`cases list|show|export`; the words of a report only with --include-text, audited."""
+    if args.action == "list":
+        for listed in await store.list_cases():
+            out.write(f"{listed.reference}\t{listed.state.value}\t{listed.urgency.value}\t{listed.received_at.isoformat()}\t"
+                      f"{listed.group or '-'}\n")
+        return 0
+    if args.action == "show":
+        found = await store.get_case(args.reference)
+        if found is None:
+            print(f"esafety-bot: error: no case {args.reference}", file=sys.stderr)
+            return 1
+        out.write(render_case(found, include_text=args.include_text))
+        if args.include_text:
+            await record_decision(store, clock, action="case.text_read", actor=CLI_ACTOR, clause="004 strategy 13", outcome=found.reference)
+        return 0
+    target = args.out
+    all_cases = await store.list_cases()
+    if target is None:
+        count = await export_cases(store, clock, all_cases, out, fmt=args.format, include_text=args.include_text, reader=CLI_ACTOR)
+    else:
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            count = await export_cases(store, clock, all_cases, handle, fmt=args.format, include_text=args.include_text, reader=CLI_ACTOR)
+    print(f"{count} cases exported", file=sys.stderr)
+    return 0

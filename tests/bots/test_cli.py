@@ -94,3 +94,36 @@ def test_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     again = run(tmp_path, "backup", "copy.db")
     assert again.returncode == 1
     assert "already exists" in again.stderr
+
+
+def test_cases_export_keeps_words_out_unless_asked_and_audits_the_read(tmp_path: Path) -> None:
+    """`cases export` has the chronology but not the words; `--include-text` has them and is audited."""
+    import asyncio
+
+    from handlers.concerns import Report, receive_report
+    from handlers.duties import Deps
+    from policy_text.catalog import Catalog
+    from state.clock import SystemClock
+    from state.models import Person, Role
+    from state.sqlite import SqliteStore
+    from tests.fakes.recording_messenger import RecordingMessenger
+
+    async def file_a_report() -> None:
+        store = await SqliteStore.open(tmp_path / "cli.db")
+        deps = Deps(store=store, messenger=RecordingMessenger(), clock=SystemClock(), catalog=Catalog.load())
+        student = Person(channel="teams", user_id="s1", name="Ann", role=Role.STUDENT)
+        await receive_report(deps, Report(reporter=student, text="CLI-REPORT-WORDS are private"))
+        await store.close()
+
+    asyncio.run(file_a_report())
+    listing = run(tmp_path, "cases", "list")
+    assert listing.stdout.startswith("C-")
+    plain = run(tmp_path, "cases", "export", "--format", "json")
+    row = json.loads(plain.stdout.splitlines()[0])
+    assert (row["text"], row["chronology"].split()[1]) == ("", "received")
+    assert "CLI-REPORT-WORDS" not in run(tmp_path, "cases", "show", row["reference"]).stdout
+    with_text = run(tmp_path, "cases", "export", "--format", "csv", "--include-text")
+    assert "CLI-REPORT-WORDS" in with_text.stdout
+    exported = run(tmp_path, "audit", "export").stdout
+    assert '"case.text_read"' in exported
+    assert "CLI-REPORT-WORDS" not in exported
