@@ -1,17 +1,17 @@
 """One Messenger for the duties, many channels behind it: each message goes to the channel its
-group or person belongs to. A channel that is off raises `ChannelOff`, which the outbox keeps
-and retries rather than dropping."""
+group or person belongs to. A channel that is off raises `ChannelOff`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from handlers.messenger import Message, Messenger, Sent
+from handlers.messenger import Message, Messenger, Sent, Unreachable
 from state.models import GroupKey, PersonRef
 
 
-class ChannelOff(RuntimeError):
-    pass
+class ChannelOff(Unreachable):
+    """Nobody can be reached on a channel that is not configured: the message is parked and
+    the admin team told at once, rather than retried for hours while a lead hears nothing."""
 
 
 class MessengerByChannel:

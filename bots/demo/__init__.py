@@ -15,7 +15,7 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import foundation, teams
+from bots.demo import concerns, foundation, teams
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -53,6 +53,7 @@ async def run_demo(*, keep: Path | None = None) -> int:
                 scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
                 await foundation.play(scene)
                 await teams.play(scene, connector)
+                await concerns.play(scene, connector)
         finally:
             stop.set()
             await server

@@ -102,8 +102,8 @@ async def _cases_and_claims(scene: Scene) -> None:
         t.expect(len(set(refs)) == 2, "case references are unique across instances")
         case = Case(reference=refs[0], reporter=PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000002"),
                     reporter_role=Role.STUDENT, received_at=scene.clock.now(), text=DEMO_REPORT, group=CLASS_CHAT)
-        deliver = DueItem(queue=Queue.OUTBOX, item_id=f"{refs[0]}|dsl|1", kind="case.deliver", due_at=scene.clock.now())
-        escalate = DueItem(queue=Queue.TIMERS, item_id=f"{refs[0]}|escalate", kind="case.escalate",
+        deliver = DueItem(queue=Queue.OUTBOX, item_id=f"{refs[0]}|example", kind="demo.example", due_at=scene.clock.now())
+        escalate = DueItem(queue=Queue.TIMERS, item_id=f"{refs[0]}|example", kind="demo.example",
                            due_at=scene.clock.now() + timedelta(seconds=bot.settings.cases.ack_timeout_seconds))
         await bot.store.save_case_with_delivery(case, [deliver, escalate])
         t.expect(await second.get_case(refs[0].lower()) is not None, "the case is stored (and found by a lower-case reference)")
@@ -111,11 +111,17 @@ async def _cases_and_claims(scene: Scene) -> None:
             bot.store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60), second.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60))
         t.say(f"instance 1 claimed {len(first_claims)}, instance 2 claimed {len(second_claims)} outbox entries")
         t.expect(len(first_claims) + len(second_claims) == 1, "two claimers, one winner")
+        for claim in first_claims:
+            await bot.store.finish_due(claim)
+        for claim in second_claims:
+            await second.finish_due(claim)
         t.expect(not await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60), "the escalation timer waits until it is due")
         scene.clock.advance(bot.settings.cases.ack_timeout_seconds)
         due = await bot.store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60)
-        t.say(f"{bot.settings.cases.ack_timeout_seconds} s later (fast clock): {[c.item.kind for c in due]}")
-        t.expect([c.item.kind for c in due] == ["case.escalate"], "the escalation timer falls due on time")
+        t.say(f"{bot.settings.cases.ack_timeout_seconds} s later (fast clock): {[c.item.item_id for c in due]}")
+        t.expect([c.item.item_id for c in due] == [escalate.item_id], "the timer falls due on time")
+        for claim in due:
+            await bot.store.finish_due(claim)
     finally:
         await second.close()
 
@@ -151,7 +157,7 @@ async def play_after_restart(scene: Scene, settings: Settings) -> None:
         groups, cases = await store.list_groups(), await store.list_cases()
         t.say(f"after restart: {len(await store.list_people())} people, {len(groups)} group(s), {len(cases)} case(s)")
         t.expect(len(groups) == 2 and all(g.address.get("serviceUrl") for g in groups), "every group and its address survived the restart")
-        t.expect(len(cases) == 1, "the case survived the restart")
+        t.expect(len(cases) >= 1 and all(c.reference.startswith("C-") for c in cases), "every case survived the restart")
     finally:
         await store.close()
 

@@ -82,3 +82,18 @@ async def test_each_send_leaves_a_receipt(deps: Deps) -> None:
     await worker(deps).run_once()
     assert await receipt(deps, "k1") == Sent(channel="teams", message_id="p1")
     assert await receipt(deps, "never-sent") is None
+
+
+async def test_a_recipient_on_an_off_channel_is_unreachable(deps: Deps, clock: ManualClock) -> None:
+    """A lead on a channel that is not configured: parked at once and the admins told."""
+    from bots.router import MessengerByChannel
+
+    admin = Person(channel="teams", user_id="admin1", name="A", role=Role.ADMIN)
+    await deps.store.merge_roster([admin])
+    teams_only = RecordingMessenger()
+    deps = Deps(store=deps.store, messenger=MessengerByChannel({"teams": teams_only}), clock=clock, catalog=deps.catalog)
+    await send_durably(deps, PersonRef("wecom", "lead"), CARD, key="k1")
+    await worker(deps).run_once()
+    await worker(deps).run_once()
+    assert [p.item_id for p in await deps.store.list_parked(Queue.OUTBOX)] == ["k1"]
+    assert teams_only.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": "wecom:lead"}))]

@@ -1,0 +1,102 @@
+"""Demo scenes for concerns: a refusal, a report with its reference, an urgent report with
+emergency numbers, the lead's card, escalation to the deputy, acknowledgement, the child told,
+and the export — over Teams, against the fake Bot Connector, with a fast clock."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from typing import Any
+
+from bots.demo.scene import Scene
+from bots.demo.transcript import Transcript
+from handlers.case_export import export_cases
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.teams_activities import teams_activity
+
+STUDENT_CHAT, LEAD_CHAT, DEPUTY_CHAT = "a:personal-s1", "a:personal-lead", "a:personal-deputy"
+REPORT = "a boy from another school keeps asking me to send photos"
+DEPUTY = {"id": "29:deputy", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000031", "name": "Mx Deputy"}
+
+
+async def until(check: Callable[[], bool], seconds: float = 10) -> bool:
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def play(scene: Scene, connector: FakeBotConnector) -> None:
+    t, bot, http = scene.transcript, scene.bot, scene.http
+    assert bot is not None
+    assert http is not None
+    n = 0
+
+    async def post(name: str, **changes: Any) -> int:
+        nonlocal n
+        n += 1
+        async with http.post("/api/messages", json=teams_activity(name, connector.url, id=f"demo-{n}", **changes)) as response:
+            return response.status
+
+    def latest(chat: str) -> str:
+        texts = connector.texts_to(chat)
+        return texts[-1] if texts else ""
+
+    t.section("A student messages a teacher-bot one-to-one (000 §5: no 1:1 chats)")
+    await post("personal_message", text="can you help me with my maths homework?")
+    t.expect(await until(lambda: "report" in latest(STUDENT_CHAT)), "the student gets a kind refusal pointing to the group and to `report`")
+    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+
+    t.section("The student reports a worry privately (004 strategies 8, 9, 13)")
+    await post("install_personal", **{"from": DEPUTY, "conversation": {"id": DEPUTY_CHAT, "conversationType": "personal"}})
+    await post("personal_message", text=f"report {REPORT}")
+    reference = (await bot.store.list_cases())[-1].reference
+    t.expect(await until(lambda: reference in latest(STUDENT_CHAT)), f"the child is told 'received' with reference {reference}")
+    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    def lead_cards() -> list[dict[str, Any]]:
+        return [a["content"] for m in connector.sent_to(LEAD_CHAT) for a in m.get("attachments") or [] if reference in str(a)]
+
+    t.expect(await until(lambda: bool(lead_cards()) and REPORT in latest(LEAD_CHAT)), "the lead receives the case card and the words")
+    card = lead_cards()[0]
+    t.say("lead's card: " + " | ".join(block["text"] for block in card["body"]) + f"  [button: {card['actions'][0]['title']}]")
+
+    t.section("Nobody acknowledges: after 15 minutes it goes to the deputy")
+    t.expect(connector.sent_to(DEPUTY_CHAT) == [], "the deputy is not told before the timeout")
+    scene.clock.advance(bot.settings.cases.ack_timeout_seconds)
+    t.expect(await until(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 2), "after 900 s (fast clock) the deputy gets card and words")
+    t.say(f"bot → deputy: {connector.sent_to(DEPUTY_CHAT)[0]['text']}")
+
+    t.section("The lead presses Acknowledge")
+    puts_before = len([r for r in connector.received if r.method == "PUT"])
+    press = {"action": {"type": "Action.Execute", "verb": "ack", "data": {"case": reference}}, "trigger": "manual"}
+    status = await post("card_execute", value=press)
+    case = await bot.store.get_case(reference)
+    t.expect(status == 200 and case is not None and case.state.value == "acknowledged", "the case is acknowledged once, by the lead")
+    puts = [r for r in connector.received if r.method == "PUT"][puts_before:]
+    t.expect(len(puts) == 2, "both copies of the card (lead's and deputy's) now show who acknowledged")
+    if puts:
+        t.say("updated card: " + " | ".join(b["text"] for b in puts[0].body["attachments"][0]["content"]["body"]))
+    t.expect(await until(lambda: "has seen" in latest(STUDENT_CHAT) or "看到" in latest(STUDENT_CHAT)),
+             "the child hears that a safeguarding lead has seen the report (no name, no content)")
+    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+
+    t.section("An urgent report: emergency numbers at once (004 strategy 9)")
+    await post("personal_message", text="I'm not safe at home tonight")
+    t.expect(await until(lambda: "999" in latest(STUDENT_CHAT)), "danger words: the reply carries 999 and Childline with the reference")
+    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    t.expect(await until(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 4), "an urgent case reaches the deputy at once, not in 15 min")
+    await _export(scene, t)
+
+
+async def _export(scene: Scene, t: Transcript) -> None:
+    bot = scene.bot
+    assert bot is not None
+    t.section("$ esafety-bot cases export --format csv   (the words only with --include-text)")
+    out = io.StringIO()
+    await export_cases(bot.store, scene.clock, await bot.store.list_cases(), out, fmt="csv", include_text=False, reader="demo")
+    lines = out.getvalue().splitlines()
+    t.say("\n".join(line[:150] for line in lines))
+    exported = len(lines) - 1 == len(await bot.store.list_cases())
+    t.expect(exported and REPORT not in out.getvalue(), "every case exported with its chronology, without the child's words")
