@@ -65,7 +65,8 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
 
 def workers(bot: Bot) -> list[DueWorker]:
     """One worker per queue that has durable work to do."""
-    return [DueWorker(bot.store, queue, handlers) for queue, handlers in due_work(bot.deps).items()]
+    lease = bot.settings.work_lease_seconds
+    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease) for queue, handlers in due_work(bot.deps).items()]
 
 
 def build_app(bot: Bot) -> web.Application:

@@ -60,6 +60,7 @@ class Settings:
     allow_anonymous: bool = False
     log_level: str = "INFO"
     teams_service_hosts: tuple[str, ...] = ()
+    work_lease_seconds: int = 60
     cases: CasePolicy = field(default_factory=CasePolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
@@ -83,6 +84,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_choice(env, "ESAFETY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
         teams_service_hosts=_hosts(env.get("ESAFETY_TEAMS_SERVICE_HOSTS", "")),
         cases=_cases(env),
+        work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 60, low=1, high=3_600),
         teams=_teams(env),
         wecom=_wecom(env),
     )

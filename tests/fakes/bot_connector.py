@@ -105,7 +105,8 @@ class FakeBotConnector:
             self._runner = None
 
     # -- routes ----------------------------------------------------------------------------
-    async def _fault(self) -> web.Response | None:
+    async def _fault(self, request: web.Request) -> web.Response | None:
+        await request.read()  # take the whole request first, as a real server does before answering
         if not self.faults:
             return None
         fault = self.faults.pop(0)
@@ -123,19 +124,19 @@ class FakeBotConnector:
         return dict(body)
 
     async def _send(self, request: web.Request) -> web.Response:
-        if (fault := await self._fault()) is not None:
+        if (fault := await self._fault(request)) is not None:
             return fault
         await self._record(request, request.match_info.get("aid", "new"))
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
-        if (fault := await self._fault()) is not None:
+        if (fault := await self._fault(request)) is not None:
             return fault
         await self._record(request, request.match_info["aid"])
         return web.json_response({"id": request.match_info["aid"]})
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
-        if (fault := await self._fault()) is not None:
+        if (fault := await self._fault(request)) is not None:
             return fault
         body = await self._record(request, "-")
         member = (body.get("members") or [{}])[0].get("id", "unknown")

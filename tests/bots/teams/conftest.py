@@ -60,12 +60,10 @@ class TeamsHarness:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[FakeBotConnector]:
-    fake = FakeBotConnector()
-    await fake.start()
-    fake.set_members(CLASS_CHAT, CLASS_MEMBERS)
-    yield fake
-    await fake.stop()
+async def connector(connector: FakeBotConnector) -> FakeBotConnector:
+    """The shared fake connector, serving the class chat's roster."""
+    connector.set_members(CLASS_CHAT, CLASS_MEMBERS)
+    return connector
 
 
 async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualClock, **env: str) -> TeamsHarness:
