@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import store_ops, teams_webhook
+from bench import concerns, store_ops, teams_webhook
 
 if __name__ == "__main__":
     asyncio.run(store_ops.main())
     asyncio.run(teams_webhook.main())
+    asyncio.run(concerns.main())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -27,6 +27,7 @@ class TeamsOptions:
     credentials_factory: Any = None
     auth_overrides: dict[str, str] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[None]] | None = None
+    unthrottled: bool = False  # benchmarks only: measure the machinery, not Microsoft's limits
 
 
 @dataclass(frozen=True)
@@ -46,5 +47,7 @@ def build_teams(settings: Settings, store: Store, catalog: Catalog, options: Tea
     options = options or TeamsOptions()
     adapter = build_adapter(settings, credentials_factory=options.credentials_factory, auth_overrides=options.auth_overrides)
     delivery = TeamsDelivery(store, sleep=options.sleep) if options.sleep else TeamsDelivery(store)
+    if options.unthrottled:
+        delivery = replace(delivery, sends_per_second=1_000_000, conversation_windows=((1_000_000, 1.0),))
     messenger = TeamsMessenger(adapter, store, catalog, delivery, app_id=settings.teams.APP_ID, school_locale=settings.locale)
     return TeamsChannel(adapter, messenger, allowed_service_hosts(settings))

@@ -37,6 +37,7 @@ class SendFailed(Exception):
 class TeamsDelivery:
     store: Store
     sends_per_second: int = 30
+    conversation_windows: tuple[tuple[int, float], ...] = CONVERSATION_WINDOWS
     max_attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
@@ -64,7 +65,7 @@ class TeamsDelivery:
 
     async def _reserve(self, conversation_id: str) -> None:
         """Wait until both this conversation's windows and the app-wide rate have room."""
-        for bucket, windows in ((f"teams:conv:{conversation_id}", CONVERSATION_WINDOWS),
+        for bucket, windows in ((f"teams:conv:{conversation_id}", self.conversation_windows),
                                 ("teams:app", ((self.sends_per_second, 1.0),))):
             while (wait := await self.store.reserve_send_slot(bucket, windows)) > 0:
                 await self.sleep(wait)
