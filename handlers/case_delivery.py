@@ -101,6 +101,15 @@ async def record_delivery(deps: Deps, item: DueItem) -> None:
     moved = await deps.store.advance_case(reference, to=CaseState.DELIVERED, allowed_from={CaseState.NEW}, step=step)
     if moved is None:
         await deps.store.add_case_step(reference, step)
+    await record_decision(deps.store, deps.clock, action="case.delivered", actor="system", subject=recipient, clause=CLAUSE,
+                          outcome=reference, detail={"step": str(item.payload.get("step", "")), "item": item.item_id})
+
+
+async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
+    """A case message that could not be delivered at all stays in the chronology, for the lead."""
+    await deps.store.add_case_step(item.payload["case"], CaseStep(at=deps.clock.now(), action="delivery_failed",
+                                                                  actor=item.payload["recipient"], detail={"item": item.item_id,
+                                                                                                           "error": error[:200]}))
 
 
 async def _record(deps: Deps, case: Case, action: str, recipients: Sequence[object]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.card_actions import on_card_action
-from handlers.case_delivery import ESCALATE, escalate, record_delivery
+from handlers.case_delivery import ESCALATE, escalate, record_delivery, record_failed_delivery
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
@@ -16,7 +16,7 @@ from handlers.events import CardAction, DirectMessage, Event, GroupJoined, Group
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
 from handlers.outbox import SEND, deliver
-from handlers.worker import ItemHandler
+from handlers.worker import ItemHandler, PermanentFailure
 from state.due import DueItem, Queue
 
 
@@ -34,7 +34,12 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
     """Which handler does each kind of durable work, per queue (timers, outbox, inbox)."""
 
     async def send(item: DueItem) -> None:
-        await deliver(item, deps)
+        try:
+            await deliver(item, deps)
+        except PermanentFailure as error:
+            if "case" in item.payload:
+                await record_failed_delivery(deps, item, str(error))
+            raise
         if "case" in item.payload:
             await record_delivery(deps, item)
 

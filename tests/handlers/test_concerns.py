@@ -42,7 +42,8 @@ async def test_unacknowledged_case_escalates_to_deputy_then_head_without_text(sc
     assert case is not None
     assert [s.action for s in case.steps if s.action.startswith("escalated")] == ["escalated_to_deputies", "escalated_to_head"]
     audit = [e.record.action for e in await school.store.read_audit()]
-    assert audit == ["report.received", "case.escalated_to_deputies", "case.escalated_to_head"]
+    assert [a for a in audit if a != "case.delivered"] == ["report.received", "case.escalated_to_deputies", "case.escalated_to_head"]
+    assert audit.count("case.delivered") == 4  # card + words to the lead, then to the deputy
 
 
 async def test_danger_makes_it_urgent_with_emergency_numbers(school: Deps, messenger: RecordingMessenger) -> None:
@@ -112,3 +113,19 @@ async def test_school_hours_parse_and_next_opening() -> None:
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=ZoneInfo("Europe/London"))
     assert not hours.is_open(saturday)
     assert hours.next_open(saturday) == datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
+async def test_an_undeliverable_case_message_stays_in_the_chronology(school: Deps, messenger: RecordingMessenger) -> None:
+    """A lead the channel cannot reach: the case records the failed delivery (and admins are told)."""
+    from bots.router import MessengerByChannel
+
+    wecom_lead = replace(SCHOOL[5], channel="wecom", user_id="lead-on-wecom")
+    await school.store.merge_roster([wecom_lead])
+    deps = replace(school, messenger=MessengerByChannel({"teams": messenger}))
+    reference = await report(deps)
+    await drain(deps)
+    case = await school.store.get_case(reference)
+    assert case is not None
+    failed = [s for s in case.steps if s.action == "delivery_failed"]
+    assert {s.actor for s in failed} == {"wecom:lead-on-wecom"}
+    assert keys_to(messenger, ref("a1"))[0] == "admin.unreachable_staff"
