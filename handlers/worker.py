@@ -9,7 +9,6 @@ another instance (or this one, restarted) takes it: at-least-once, so handlers a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,6 +46,7 @@ class DueWorker:
         *,
         lease_seconds: float = 60,
         batch: int = 20,
+        concurrency: int = 8,
         retry: RetryPolicy | None = None,
     ) -> None:
         self._store = store
@@ -54,26 +54,41 @@ class DueWorker:
         self._handlers = handlers
         self._lease = lease_seconds
         self._batch = batch
+        self._concurrency = concurrency
         self._retry = retry or RetryPolicy()
 
     async def run_once(self) -> int:
-        """Claim what is due and work through it; return how many items were claimed."""
+        """Claim what is due and work through it, items side by side; return how many were claimed."""
         claims = await self._store.claim_due(self._queue, limit=self._batch, lease_seconds=self._lease)
-        for claim in claims:
-            await self._work(claim)
+        await asyncio.gather(*(self._work(claim) for claim in claims))
         return len(claims)
 
     async def run_until(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
-        """Poll until `stop` is set; an item in hand is finished first (graceful shutdown)."""
-        while not stop.is_set():
-            try:
-                busy = await self.run_once()
-            except Exception as error:  # the Store may be briefly unreachable; keep polling
-                log.warning("%s worker could not claim work: %s", self._queue, type(error).__name__)
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+        """Poll until `stop` is set. Up to `concurrency` items are in hand at once, and a free
+        slot is refilled at once, so one slow recipient (a dead serviceUrl, a 429 storm) never
+        holds a child's report behind it. Items in hand are finished first (graceful shutdown)."""
+        running: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                claims = await self._claim(self._concurrency - len(running))
+                running |= {asyncio.create_task(self._work(claim)) for claim in claims}
+                if claims and len(running) < self._concurrency:
+                    continue
+                done, _ = await asyncio.wait({*running, stopping}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                running -= done
+        finally:
+            stopping.cancel()
+            await asyncio.gather(*running)
+
+    async def _claim(self, room: int) -> list[Claim]:
+        if room <= 0:
+            return []
+        try:
+            return await self._store.claim_due(self._queue, limit=room, lease_seconds=self._lease)
+        except Exception as error:  # the Store may be briefly unreachable; keep polling
+            log.warning("%s worker could not claim work: %s", self._queue, type(error).__name__)
+            return []
 
     async def _work(self, claim: Claim) -> None:
         item = claim.item

@@ -48,7 +48,7 @@ def case_state(db: Path) -> str | None:
 
 
 async def test_sigkill_between_storing_and_delivering(tmp_path: Path, connector: FakeBotConnector) -> None:
-    """The first send hangs, the process is SIGKILLed mid-delivery; the restarted process
+    """Every send hangs, the process is SIGKILLed mid-delivery; the restarted process
     takes the work over when the lease runs out and the lead gets the card."""
     port = free_port()
     env = environment(tmp_path, port)
@@ -60,7 +60,7 @@ async def test_sigkill_between_storing_and_delivering(tmp_path: Path, connector:
     url = f"http://127.0.0.1:{port}/api/messages"
     async with aiohttp.ClientSession() as http:
         await http.post(url, json=teams_activity("install_personal", connector.url))
-        connector.slow_next(8)
+        connector.slow_next(8, times=5)  # every send in flight hangs
         async with http.post(url, json=teams_activity("personal_message", connector.url, text="report someone took my password")) as r:
             assert r.status == 201
     assert case_state(tmp_path / "crash.db") == "new"

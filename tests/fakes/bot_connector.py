@@ -63,8 +63,8 @@ class FakeBotConnector:
     def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
         self.faults.extend(Fault(status, retry_after) for _ in range(times))
 
-    def slow_next(self, seconds: float) -> None:
-        self.faults.append(Fault(200, delay_seconds=seconds))
+    def slow_next(self, seconds: float, *, times: int = 1) -> None:
+        self.faults.extend(Fault(200, delay_seconds=seconds) for _ in range(times))
 
     # -- what a test reads -----------------------------------------------------------------
     def sent_to(self, conversation_id: str) -> list[dict[str, Any]]:

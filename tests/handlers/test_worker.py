@@ -71,3 +71,24 @@ async def test_run_until_stops_when_told(store: Store, clock: ManualClock) -> No
     await asyncio.wait_for(done.wait(), timeout=5)
     stop.set()
     await asyncio.wait_for(task, timeout=5)
+
+
+async def test_a_slow_item_does_not_hold_up_the_others(store: Store, clock: ManualClock) -> None:
+    """One recipient that hangs (a dead serviceUrl) must not delay a child's report behind it."""
+    release, done = asyncio.Event(), asyncio.Event()
+
+    async def send(due: DueItem) -> None:
+        if due.item_id == "a-stuck":
+            await release.wait()
+        else:
+            done.set()
+
+    stop = asyncio.Event()
+    await store.schedule_due(item("a-stuck"))
+    await store.schedule_due(item("b-report"))
+    task = asyncio.create_task(DueWorker(store, Queue.OUTBOX, {"send": send}, batch=1).run_until(stop, poll_seconds=0.01))
+    await asyncio.wait_for(done.wait(), timeout=5)
+    release.set()
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert await store.get_due(Queue.OUTBOX, "a-stuck") is None
