@@ -59,7 +59,8 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     teams = build_teams(settings, store, catalog, teams_options)
     messenger = MessengerByChannel({"teams": teams.messenger} if teams else {})
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
-                school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases)
+                school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
+                supervision=settings.supervision)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams)
 
 

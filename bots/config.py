@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.case_policy import CONTACT_KEYS, CasePolicy
+from handlers.case_policy import CONTACT_KEYS, CasePolicy, SupervisionPolicy
 from handlers.school_hours import SchoolHours
+from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale
 
 APP_TYPES = {"multitenant": "MultiTenant", "singletenant": "SingleTenant", "userassignedmsi": "UserAssignedMSI"}
@@ -62,6 +63,7 @@ class Settings:
     teams_service_hosts: tuple[str, ...] = ()
     work_lease_seconds: int = 60
     cases: CasePolicy = field(default_factory=CasePolicy)
+    supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
 
@@ -84,6 +86,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_choice(env, "ESAFETY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
         teams_service_hosts=_hosts(env.get("ESAFETY_TEAMS_SERVICE_HOSTS", "")),
         cases=_cases(env),
+        supervision=SupervisionPolicy(
+            rule=_choice(env, "ESAFETY_SUPERVISION_RULE", "ADMIN_TEAM", {r.upper() for r in RULES}).casefold(),
+            recheck_seconds=_integer(env, "ESAFETY_RECHECK_SECONDS", 1800, low=60, high=86_400),
+            warning_interval_seconds=_integer(env, "ESAFETY_WARNING_INTERVAL_SECONDS", 3600, low=60, high=604_800),
+            escalate_seconds=_integer(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", 3600, low=60, high=604_800),
+            recording_retention_days=_integer(env, "ESAFETY_RECORDING_RETENTION_DAYS", 365, low=1, high=3_650),
+        ),
         work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 60, low=1, high=3_600),
         teams=_teams(env),
         wecom=_wecom(env),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.outbox import outbox_item, send_durably
+from handlers.outbox import outbox_item, queue_once, send_durably
 from state.due import DueItem, Queue
 from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep, Urgency
@@ -77,7 +77,7 @@ async def escalate(item: DueItem, deps: Deps) -> None:
         deputies = [p for p in people if p.role is Role.DEPUTY_DSL]
         group = await _group_name(deps, case)
         for entry in delivery_work(case, deputies, 2, card(case, group, await _reporter(deps, case), deps), now):
-            await deps.store.schedule_due(entry)
+            await queue_once(deps, entry)
         await deps.store.schedule_due(escalation_timer(case, 3, now + timedelta(seconds=deps.cases.second_escalation_seconds)))
         await _record(deps, case, "escalated_to_deputies", [p.ref for p in deputies])
         return

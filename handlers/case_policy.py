@@ -18,3 +18,14 @@ class CasePolicy:
     school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse("MON-FRI 08:00-16:00"))
     school_country: str = "GB"
     emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupervisionPolicy:
+    """How the supervision rule is enforced (000 §5; 004 strategy 18); README settings."""
+
+    rule: str = "admin_team"
+    recheck_seconds: int = 1800
+    warning_interval_seconds: int = 3600
+    escalate_seconds: int = 3600
+    recording_retention_days: int = 365

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from handlers.case_policy import CasePolicy
+from handlers.case_policy import CasePolicy, SupervisionPolicy
 from handlers.events import Event
 from handlers.messenger import Messenger
 from policy_text.catalog import Catalog
@@ -25,6 +25,7 @@ class Deps:
     school_locale: str = "en"
     school_timezone: str = "UTC"
     cases: CasePolicy = field(default_factory=CasePolicy)
+    supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
 
 
 Duty = Callable[[E, Deps], Awaitable[None]]

@@ -32,9 +32,15 @@ def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, 
                    payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message), **extra})
 
 
+async def queue_once(deps: Deps, item: DueItem) -> bool:
+    """Queue an outbox entry unless its key was queued in the last RECEIPT_DAYS — even if it has
+    been delivered (and removed) since: remembering the key and queuing are one atomic step."""
+    return await deps.store.accept_inbound(f"outbox-key:{item.item_id}", item, RECEIPT_DAYS * 86_400)
+
+
 async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, **extra: Any) -> bool:
-    """Queue `message` for `recipient` under idempotency `key`; False if that key was queued before."""
-    return await deps.store.schedule_due(outbox_item(recipient, message, key=key, due_at=deps.clock.now(), **extra))
+    """Queue `message` for `recipient` under idempotency `key`; False if that key was used before."""
+    return await queue_once(deps, outbox_item(recipient, message, key=key, due_at=deps.clock.now(), **extra))
 
 
 async def deliver(item: DueItem, deps: Deps) -> None:

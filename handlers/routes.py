@@ -12,18 +12,22 @@ from handlers.case_delivery import ESCALATE, escalate, record_delivery, record_f
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
-from handlers.events import CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
 from handlers.outbox import SEND, deliver
+from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
+from handlers.supervision import RECHECK, escalate_unsupervised
 from handlers.worker import ItemHandler, PermanentFailure
 from state.due import DueItem, Queue
 
 
 def policy_routes() -> dict[type[Event], Sequence[Route]]:
     return {
-        GroupJoined: [Route(remember_group)],
-        MembersChanged: [Route(remember_members)],
+        GroupJoined: [Route(remember_group), Route(welcome)],
+        MembersChanged: [Route(remember_members), Route(on_members_changed)],
+        BotRemoved: [Route(on_bot_removed)],
         DirectMessage: [Route(on_direct_message, critical=True)],
         GroupMessage: [Route(on_group_message, critical=True)],
         CardAction: [Route(on_card_action, critical=True)],
@@ -46,4 +50,11 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
     async def escalation(item: DueItem) -> None:
         await escalate(item, deps)
 
-    return {Queue.OUTBOX: {SEND: send}, Queue.TIMERS: {ESCALATE: escalation}}
+    async def unsupervised(item: DueItem) -> None:
+        await escalate_unsupervised(item, deps)
+
+    async def recheck_group(item: DueItem) -> None:
+        await recheck(item, deps)
+
+    timers: dict[str, ItemHandler] = {ESCALATE: escalation, UNSUPERVISED_ESCALATE: unsupervised, RECHECK: recheck_group}
+    return {Queue.OUTBOX: {SEND: send}, Queue.TIMERS: timers}

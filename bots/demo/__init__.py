@@ -51,7 +51,7 @@ async def run_demo(*, keep: Path | None = None) -> int:
         try:
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
                 scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
-                await foundation.play(scene)
+                await foundation.play(scene, connector.url)
                 await teams.play(scene, connector)
                 await concerns.play(scene, connector)
         finally:

@@ -58,7 +58,10 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     def lead_cards() -> list[dict[str, Any]]:
         return [a["content"] for m in connector.sent_to(LEAD_CHAT) for a in m.get("attachments") or [] if reference in str(a)]
 
-    t.expect(await until(lambda: bool(lead_cards()) and REPORT in latest(LEAD_CHAT)), "the lead receives the case card and the words")
+    def lead_has_words() -> bool:
+        return any(REPORT in text for text in connector.texts_to(LEAD_CHAT))
+
+    t.expect(await until(lambda: bool(lead_cards()) and lead_has_words()), "the lead receives the case card and the words")
     card = lead_cards()[0]
     t.say("lead's card: " + " | ".join(block["text"] for block in card["body"]) + f"  [button: {card['actions'][0]['title']}]")
 

@@ -97,3 +97,12 @@ async def test_a_recipient_on_an_off_channel_is_unreachable(deps: Deps, clock: M
     await worker(deps).run_once()
     assert [p.item_id for p in await deps.store.list_parked(Queue.OUTBOX)] == ["k1"]
     assert teams_only.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": "wecom:lead"}))]
+
+
+async def test_a_key_already_delivered_is_not_sent_again(deps: Deps, messenger: RecordingMessenger) -> None:
+    """Idempotency outlives delivery: the same key after the message went out sends nothing."""
+    assert await send_durably(deps, LEAD, CARD, key="k1") is True
+    await worker(deps).run_once()
+    assert await send_durably(deps, LEAD, CARD, key="k1") is False
+    await worker(deps).run_once()
+    assert len(messenger.to_people) == 1

@@ -114,7 +114,7 @@ async def test_proactive_send_after_restart_uses_the_stored_reference(
     second = await start_harness(tmp_path / "restart.db", connector, clock)
     try:
         await second.bot.messenger.send_to_group(GROUP, NOTICE)
-        assert len(connector.sent_to(CLASS_CHAT)) == 1
+        assert connector.texts_to(CLASS_CHAT).count(second.bot.catalog.say("supervision.group_resolved", "en")) == 1
     finally:
         await second.client.close()
 
@@ -124,12 +124,13 @@ async def test_the_running_app_delivers_queued_messages(teams: TeamsHarness) -> 
     await teams.post("install_group")
     await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
     await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
+    notice = teams.bot.catalog.say("supervision.group_resolved", "en")
     for _ in range(100):
-        if teams.connector.sent_to(CLASS_CHAT):
+        if notice in teams.connector.texts_to(CLASS_CHAT):
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.6)  # one more poll: nothing further may arrive
-    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+    assert teams.connector.texts_to(CLASS_CHAT).count(notice) == 1
 
 
 async def test_a_sent_card_is_updated_in_place_from_its_receipt(teams: TeamsHarness) -> None:

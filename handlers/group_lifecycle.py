@@ -1,0 +1,49 @@
+"""A class group's life with the bot: the welcome when it joins, the check whenever members
+change, and the alarm when the bot is taken out (000 §5: a removed bot is a group nobody
+is watching any more — a safeguarding event, not a goodbye)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.audit import record_decision
+from handlers.duties import Deps
+from handlers.events import BotRemoved, GroupJoined, MembersChanged
+from handlers.messenger import Button, Message
+from handlers.outbox import send_durably
+from handlers.supervision import CLAUSE, check_group
+from state.due import DueItem, Queue
+from state.models import GroupKey, Role, Supervision
+
+WELCOME_BUTTONS = (Button(label_key="welcome.report_button", verb="report"),
+                   Button(label_key="welcome.report_adult_button", verb="report_adult"))
+
+
+async def welcome(event: GroupJoined, deps: Deps) -> None:
+    """Once per group: what the bot is for, that lessons are recorded, and how to report privately."""
+    message = Message(key="welcome.summary", lines=(("welcome.recording", {"retention_days": deps.supervision.recording_retention_days}),),
+                      buttons=WELCOME_BUTTONS)
+    await send_durably(deps, event.group, message, key=f"{event.group}|welcome")
+
+
+async def on_members_changed(event: MembersChanged, deps: Deps) -> None:
+    await check_group(deps, event.group)
+
+
+async def recheck(item: DueItem, deps: Deps) -> None:
+    await check_group(deps, GroupKey.parse(item.payload["group"]))
+
+
+async def on_bot_removed(event: BotRemoved, deps: Deps) -> None:
+    group = await deps.store.get_group(event.group)
+    if group is None or group.supervision is Supervision.UNMONITORED:
+        return
+    await deps.store.save_group(replace(group, supervision=Supervision.UNMONITORED, supervision_since=event.at))
+    await deps.store.cancel_due(Queue.TIMERS, f"{event.group}|recheck")
+    remover = await deps.store.get_person(event.by.channel, event.by.user_id) if event.by else None
+    removed_by = remover.name if remover and remover.name else deps.catalog.say("supervision.removed_by_unknown", deps.school_locale)
+    alert = Message(key="supervision.alert_bot_removed", fields={"group": group.name, "removed_by": removed_by})
+    for lead in [p for p in await deps.store.list_people(event.group.channel) if p.role is Role.DSL]:
+        await send_durably(deps, lead.ref, alert, key=f"{event.group}|removed|{event.event_id}|{lead.ref}")
+    await record_decision(deps.store, deps.clock, action="supervision.bot_removed", actor=str(event.by or "unknown"),
+                          group=str(event.group), clause=CLAUSE, outcome="unmonitored")

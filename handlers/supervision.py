@@ -1,0 +1,134 @@
+"""Keeping an adult from the admin team present: the check, its transitions, and the alerts.
+
+Run on every membership change, periodically (a roster can change without an event reaching
+the bot) and on demand. An unsupervised group gets one neutral warning in the group (no child's
+name; repeated at most once per warning interval), a private alert to the safeguarding leads
+and the admin-team members of that class, a stored status with the time it began, an audit
+record for every transition, and — if it lasts — an escalation to the deputies and the head
+through a Store timer. Guests and consent gaps are named only privately, to staff
+(000 §5, §5.1–5.2, §5.10; 004 objectives 10, 12, 13, strategies 18, 20).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from handlers.audit import record_decision
+from handlers.duties import Deps
+from handlers.groups import infer_class
+from handlers.messenger import Message
+from handlers.outbox import send_durably
+from handlers.supervision_rule import Assessment, assess
+from state.due import DueItem, Queue
+from state.models import Group, GroupKey, Person, Role, Supervision
+
+CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
+ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
+
+
+async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
+    group = await deps.store.get_group(key)
+    if group is None or group.supervision is Supervision.UNMONITORED:
+        return None
+    members = await deps.store.group_members(key)
+    people = await deps.store.list_people(key.channel)
+    result = assess(members, {p.user_id: p for p in people}, deps.supervision.rule)
+    leads = _leads(people, group.class_name or infer_class(members, people))
+    now = deps.clock.now()
+    if not result.supervised:
+        group = await _unsupervised(deps, group, result, leads)
+    elif group.supervision is not Supervision.SUPERVISED:
+        await _resolved(deps, group, leads)
+        group = replace(group, supervision=Supervision.SUPERVISED, supervision_since=now)
+    await deps.store.save_group(group)
+    await _flag_privately(deps, group, result, leads)
+    await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{key}|recheck", kind=RECHECK,
+                                          due_at=now + timedelta(seconds=deps.supervision.recheck_seconds), payload={"group": str(key)}),
+                                  replace=True)
+    return result
+
+
+async def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> Group:
+    now = deps.clock.now()
+    missing = deps.catalog.say(result.missing_key, group.locale)
+    if group.supervision is not Supervision.UNSUPERVISED:
+        group = replace(group, supervision=Supervision.UNSUPERVISED, supervision_since=now)
+        await record_decision(deps.store, deps.clock, action="supervision.unsupervised", actor="system", group=str(group.key),
+                              clause=CLAUSE, outcome="one_to_one" if result.one_to_one else "unsupervised",
+                              detail={"missing": result.missing_key, "students": str(len(result.students)),
+                                      "staff": str(len(result.staff))})
+        since = now.isoformat(timespec="minutes")
+        if result.one_to_one:
+            alert = Message(key="supervision.alert_one_to_one", fields={"group": group.name, "staff": result.staff[0].name})
+        else:
+            alert = Message(key="supervision.alert_unsupervised", fields={"group": group.name, "missing": missing, "since": since})
+        for lead in leads:
+            await send_durably(deps, lead.ref, alert, key=f"{group.key}|unsupervised|{since}|{lead.ref}")
+        await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=ESCALATE,
+                                              due_at=now + timedelta(seconds=deps.supervision.escalate_seconds),
+                                              payload={"group": str(group.key), "since": since}))
+    interval = timedelta(seconds=deps.supervision.warning_interval_seconds)
+    if group.last_warning_at is None or now - group.last_warning_at >= interval:
+        await send_durably(deps, group.key, Message(key="supervision.group_warning", fields={"missing": missing}),
+                           key=f"{group.key}|warning|{now.isoformat()}")
+        group = replace(group, last_warning_at=now)
+    return group
+
+
+async def _resolved(deps: Deps, group: Group, leads: list[Person]) -> None:
+    if group.supervision is not Supervision.UNSUPERVISED:
+        await record_decision(deps.store, deps.clock, action="supervision.supervised", actor="system", group=str(group.key), clause=CLAUSE)
+        return
+    since = group.supervision_since.isoformat(timespec="minutes") if group.supervision_since else ""
+    await deps.store.cancel_due(Queue.TIMERS, f"{group.key}|escalate|{since}")
+    await record_decision(deps.store, deps.clock, action="supervision.resolved", actor="system", group=str(group.key), clause=CLAUSE)
+    now = deps.clock.now().isoformat()
+    await send_durably(deps, group.key, Message(key="supervision.group_resolved"), key=f"{group.key}|resolved|{now}")
+    for lead in leads:
+        await send_durably(deps, lead.ref, Message(key="supervision.alert_resolved", fields={"group": group.name}),
+                           key=f"{group.key}|resolved|{now}|{lead.ref}")
+
+
+async def _flag_privately(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> None:
+    """Guests and consent gaps, named only to staff in private, once per distinct set."""
+    staff = {p.ref: p for p in [*result.staff, *leads]}
+    if result.guests:
+        names = ", ".join(sorted(m.display_name or m.user_id or m.platform_id for m in result.guests))
+        marker = "|".join(sorted(m.user_id or m.platform_id for m in result.guests))
+        if await send_durably(deps, group.key, Message(key="supervision.group_warning_guest"), key=f"{group.key}|guests|{marker}"):
+            await record_decision(deps.store, deps.clock, action="supervision.guest_flagged", actor="system", group=str(group.key),
+                                  clause="004 objective 12", detail={"guests": str(len(result.guests))})
+        for person in staff.values():
+            await send_durably(deps, person.ref, Message(key="supervision.alert_guest", fields={"group": group.name, "guests": names}),
+                               key=f"{group.key}|guests|{marker}|{person.ref}")
+    gaps = result.consent_gaps
+    if gaps:
+        marker = "|".join(sorted(p.user_id for p in gaps))
+        names = ", ".join(sorted(p.name for p in gaps))
+        alert = Message(key="supervision.alert_consent_gap", fields={"group": group.name, "students": names})
+        for person in list(result.staff) or list(staff.values()):
+            if await send_durably(deps, person.ref, alert, key=f"{group.key}|consent|{marker}|{person.ref}"):
+                await record_decision(deps.store, deps.clock, action="supervision.consent_gap", actor="system", subject=str(person.ref),
+                                      group=str(group.key), clause="000 §5.1–5.2; 004 objective 13", detail={"students": str(len(gaps))})
+
+
+def _leads(people: list[Person], class_name: str) -> list[Person]:
+    """The safeguarding leads, and the admin team members who coordinate this class."""
+    return [p for p in people if p.role is Role.DSL or (p.role in (Role.ADMIN, Role.HEAD) and class_name and class_name in p.classes)]
+
+
+async def escalate_unsupervised(item: DueItem, deps: Deps) -> None:
+    """Still unsupervised since the same moment: tell the deputies and the head."""
+    group = await deps.store.get_group(GroupKey.parse(item.payload["group"]))
+    if group is None or group.supervision is not Supervision.UNSUPERVISED or group.supervision_since is None:
+        return
+    if group.supervision_since.isoformat(timespec="minutes") != item.payload["since"]:
+        return
+    minutes = int((deps.clock.now() - group.supervision_since).total_seconds() // 60)
+    alert = Message(key="supervision.alert_escalated", fields={"group": group.name, "since": item.payload["since"], "minutes": minutes})
+    people = await deps.store.list_people(group.key.channel)
+    for person in [p for p in people if p.role in (Role.DEPUTY_DSL, Role.HEAD)]:
+        await send_durably(deps, person.ref, alert, key=f"{item.item_id}|{person.ref}")
+    await record_decision(deps.store, deps.clock, action="supervision.escalated", actor="system", group=str(group.key), clause=CLAUSE,
+                          detail={"minutes": str(minutes)})

@@ -1,0 +1,133 @@
+"""Supervision: both rules, every transition, the warning rate limit, escalation, guests,
+consent gaps, the one-to-one case and bot removal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.case_policy import SupervisionPolicy
+from handlers.dispatch import Dispatcher
+from handlers.duties import Deps
+from handlers.events import BotRemoved, GroupJoined, MembersChanged
+from handlers.routes import policy_routes
+from handlers.supervision_rule import assess
+from state.models import GroupKey, Member, Supervision
+from tests.conftest import START
+from tests.fakes.recording_messenger import RecordingMessenger
+from tests.handlers.conftest import SCHOOL, drain, keys_to, ref
+
+CLASS = GroupKey("teams", "19:class5a")
+ROSTER = {p.user_id: p for p in SCHOOL}
+
+
+def members(*user_ids: str, guest: str = "") -> tuple[Member, ...]:
+    extra = (Member(user_id="", display_name=guest, platform_id="29:guest", platform_guest=True),) if guest else ()
+    return tuple(Member(user_id=u, platform_id=f"29:{u}") for u in user_ids) + extra
+
+
+async def join(deps: Deps, *user_ids: str, guest: str = "") -> None:
+    dispatcher = Dispatcher(policy_routes(), deps)
+    await dispatcher.dispatch(GroupJoined(event_id="j", at=START, group=CLASS, name="Class 5A", address={"serviceUrl": "x"}))
+    await dispatcher.dispatch(MembersChanged(event_id="m", at=START, group=CLASS, added=members(*user_ids, guest=guest), complete=True))
+    await drain(deps)
+
+
+def group_keys(messenger: RecordingMessenger) -> list[str]:
+    return [m.key for g, m in messenger.to_groups if g == CLASS]
+
+
+def test_the_two_rules() -> None:
+    """admin_team needs an admin-team member; two_adults needs two staff; no students, no rule."""
+    teacher_only = members("s1", "s2", "t1")
+    assert not assess(teacher_only, ROSTER, "admin_team").supervised
+    assert assess(members("s1", "t1", "a1"), ROSTER, "admin_team").supervised
+    assert assess(members("s1", "t1", "a1"), ROSTER, "two_adults").supervised
+    assert not assess(members("s1", "a1"), ROSTER, "two_adults").supervised
+    assert assess(members("t1", "p1"), ROSTER, "admin_team").supervised
+    assert assess(members("s1", "t1"), ROSTER, "two_adults").one_to_one
+
+
+async def test_join_welcomes_once_and_flags_an_unsupervised_group(school: Deps, messenger: RecordingMessenger) -> None:
+    """Welcome with the report buttons; then a neutral group warning and private alerts; audited."""
+    await join(school, "s1", "s2", "t1")
+    await join(school, "s1", "s2", "t1")
+    assert group_keys(messenger).count("welcome.summary") == 1
+    assert group_keys(messenger).count("supervision.group_warning") == 1
+    assert keys_to(messenger, ref("lead")) == ["supervision.alert_unsupervised"]
+    assert keys_to(messenger, ref("a1")) == ["supervision.alert_unsupervised"]  # admin of class 5A
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert (group.supervision, group.supervision_since) == (Supervision.UNSUPERVISED, START)
+    assert "supervision.unsupervised" in [e.record.action for e in await school.store.read_audit()]
+    for _, message in messenger.to_groups:
+        assert not {"Amira Pupil", "Ben Pupil"} & {str(v) for v in message.fields.values()}
+
+
+async def test_warning_is_rate_limited_and_resolution_announced(school: Deps, messenger: RecordingMessenger) -> None:
+    """Repeated changes do not repeat the warning within the interval; adding an admin resolves it."""
+    await join(school, "s1", "s2", "t1")
+    await join(school, "s1", "t1")
+    school.clock.advance(school.supervision.warning_interval_seconds)  # type: ignore[attr-defined]
+    await join(school, "s1", "s2", "t1")
+    assert group_keys(messenger).count("supervision.group_warning") == 2
+    await join(school, "s1", "s2", "t1", "a1")
+    assert group_keys(messenger)[-1] == "supervision.group_resolved"
+    assert keys_to(messenger, ref("lead"))[-1] == "supervision.alert_resolved"
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert group.supervision is Supervision.SUPERVISED
+
+
+async def test_long_unsupervised_escalates_to_deputies_and_head(school: Deps, messenger: RecordingMessenger) -> None:
+    """Still unsupervised after the escalation time: the deputy and head are alerted, once."""
+    await join(school, "s1", "s2", "t1")
+    school.clock.advance(school.supervision.escalate_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    assert keys_to(messenger, ref("deputy")) == ["supervision.alert_escalated"]
+    assert keys_to(messenger, ref("head")) == ["supervision.alert_escalated"]
+
+
+async def test_one_to_one_is_named_as_such(school: Deps, messenger: RecordingMessenger) -> None:
+    """One staff member and one student: the alert says it is the forbidden one-to-one."""
+    deps = replace(school, supervision=SupervisionPolicy(rule="two_adults"))
+    await join(deps, "s1", "t1")
+    assert keys_to(messenger, ref("lead")) == ["supervision.alert_one_to_one"]
+
+
+async def test_guests_and_consent_gaps_are_named_only_privately(school: Deps, messenger: RecordingMessenger) -> None:
+    """A guest: the group hears 'an unknown account', staff get the name. A student without
+    consent is named to the teacher privately; nothing with a name goes to the group."""
+    await join(school, "s1", "s2", "t1", "a1", guest="Visitor Person")
+    assert "supervision.group_warning_guest" in group_keys(messenger)
+    ((_, alert),) = [(p, m) for p, m in messenger.to_people if p == ref("t1") and m.key == "supervision.alert_guest"]
+    assert alert.fields["guests"] == "Visitor Person"
+    ((_, gap),) = [(p, m) for p, m in messenger.to_people if p == ref("t1") and m.key == "supervision.alert_consent_gap"]
+    assert gap.fields["students"] == "Ben Pupil"
+    assert all("Visitor" not in str(m.fields) and "Ben" not in str(m.fields) for _, m in messenger.to_groups)
+    actions = [e.record.action for e in await school.store.read_audit()]
+    assert "supervision.guest_flagged" in actions
+    assert "supervision.consent_gap" in actions
+
+
+async def test_periodic_recheck_is_scheduled_and_runs(school: Deps, messenger: RecordingMessenger) -> None:
+    """A roster change with no event (the admin leaves the roster) is caught by the re-check."""
+    await join(school, "s1", "t1", "a1")
+    await school.store.replace_roster({"teams"}, [p for p in SCHOOL if p.user_id != "a1"])
+    school.clock.advance(school.supervision.recheck_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert group.supervision is Supervision.UNSUPERVISED
+
+
+async def test_bot_removed_is_a_safeguarding_event(school: Deps, messenger: RecordingMessenger) -> None:
+    """The lead is told which group and by whom; the group is unmonitored; audited."""
+    await join(school, "s1", "t1", "a1")
+    await Dispatcher(policy_routes(), school).dispatch(BotRemoved(event_id="r", at=START, group=CLASS, by=ref("t1")))
+    await drain(school)
+    ((_, alert),) = [(p, m) for p, m in messenger.to_people if p == ref("lead") and m.key == "supervision.alert_bot_removed"]
+    assert alert.fields == {"group": "Class 5A", "removed_by": "Tess Teacher"}
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert group.supervision is Supervision.UNMONITORED
+    assert (await school.store.read_audit())[-1].record.action == "supervision.bot_removed"
