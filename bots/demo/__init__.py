@@ -15,7 +15,7 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, foundation, teams
+from bots.demo import concerns, foundation, supervision, teams
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -54,6 +54,7 @@ async def run_demo(*, keep: Path | None = None) -> int:
                 await foundation.play(scene, connector.url)
                 await teams.play(scene, connector)
                 await concerns.play(scene, connector)
+                await supervision.play(scene, connector)
         finally:
             stop.set()
             await server

@@ -40,21 +40,21 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
         async with http.post("/api/messages", json=teams_activity(name, connector.url, id=f"demo-{n}", **changes)) as response:
             return response.status
 
-    def latest(chat: str) -> str:
-        texts = connector.texts_to(chat)
-        return texts[-1] if texts else ""
+    def student_got(*words: str) -> str:
+        """The newest message to the student containing any of `words` ('' if none yet)."""
+        return next((text for text in reversed(connector.texts_to(STUDENT_CHAT)) if any(w in text for w in words)), "")
 
     t.section("A student messages a teacher-bot one-to-one (000 §5: no 1:1 chats)")
     await post("personal_message", text="can you help me with my maths homework?")
-    t.expect(await until(lambda: "report" in latest(STUDENT_CHAT)), "the student gets a kind refusal pointing to the group and to `report`")
-    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    t.expect(await until(lambda: bool(student_got("report"))), "the student gets a kind refusal pointing to the group and to `report`")
+    t.say(f"bot → student: {student_got('report')}")
 
     t.section("The student reports a worry privately (004 strategies 8, 9, 13)")
     await post("install_personal", **{"from": DEPUTY, "conversation": {"id": DEPUTY_CHAT, "conversationType": "personal"}})
     await post("personal_message", text=f"report {REPORT}")
     reference = (await bot.store.list_cases())[-1].reference
-    t.expect(await until(lambda: reference in latest(STUDENT_CHAT)), f"the child is told 'received' with reference {reference}")
-    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    t.expect(await until(lambda: bool(student_got(reference))), f"the child is told 'received' with reference {reference}")
+    t.say(f"bot → student: {student_got(reference)}")
     def lead_cards() -> list[dict[str, Any]]:
         return [a["content"] for m in connector.sent_to(LEAD_CHAT) for a in m.get("attachments") or [] if reference in str(a)]
 
@@ -81,14 +81,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(len(puts) == 2, "both copies of the card (lead's and deputy's) now show who acknowledged")
     if puts:
         t.say("updated card: " + " | ".join(b["text"] for b in puts[0].body["attachments"][0]["content"]["body"]))
-    t.expect(await until(lambda: "has seen" in latest(STUDENT_CHAT) or "看到" in latest(STUDENT_CHAT)),
+    t.expect(await until(lambda: bool(student_got("has seen", "看到"))),
              "the child hears that a safeguarding lead has seen the report (no name, no content)")
-    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    t.say(f"bot → student: {student_got('has seen', '看到')}")
 
     t.section("An urgent report: emergency numbers at once (004 strategy 9)")
     await post("personal_message", text="I'm not safe at home tonight")
-    t.expect(await until(lambda: "999" in latest(STUDENT_CHAT)), "danger words: the reply carries 999 and Childline with the reference")
-    t.say(f"bot → student: {latest(STUDENT_CHAT)}")
+    t.expect(await until(lambda: bool(student_got("999"))), "danger words: the reply carries 999 and Childline with the reference")
+    t.say(f"bot → student: {student_got('999')}")
     t.expect(await until(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 4), "an urgent case reaches the deputy at once, not in 15 min")
     await _export(scene, t)
 
