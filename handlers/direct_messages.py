@@ -19,6 +19,7 @@ from handlers.events import DirectMessage
 from handlers.messenger import Button, Message
 from handlers.outbox import send_durably
 from handlers.roster import identify
+from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
 from state.models import STAFF_ROLES, GroupKey, Person, Role
 
@@ -35,6 +36,8 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     person = await identify(deps.store, event.sender.channel, event.sender.user_id)
     if command is not None and command.verb == "ack":
         await acknowledge(deps, person, command.args)
+    elif command is not None and command.verb in VERBS:
+        await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
     elif command is not None and command.verb in ("cases", "case", "close"):
         await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif (window := await deps.store.cache_get(WINDOW + str(person.ref))) is not None:

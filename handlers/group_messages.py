@@ -13,11 +13,16 @@ from handlers.events import GroupMessage
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.roster import identify
+from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command
 
 
 async def on_group_message(event: GroupMessage, deps: Deps) -> None:
     command = parse_command(event.text)
+    if command is not None and command.verb in VERBS:
+        person = await identify(deps.store, event.sender.channel, event.sender.user_id)
+        await staff_command(deps, person, command.verb, "", in_group=event.group, event_id=event.event_id)
+        return
     if command is None or command.verb not in ("report", "report_adult"):
         return
     person = await identify(deps.store, event.sender.channel, event.sender.user_id)
