@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
-from handlers.routes import due_work
+from handlers.events import GroupJoined, MembersChanged
+from handlers.routes import due_work, policy_routes
 from handlers.worker import DueWorker
 from policy_text.catalog import Catalog
 from state.clock import ManualClock
-from state.models import Person, PersonRef, Role
+from state.models import GroupKey, Member, Person, PersonRef, Role
 from state.store import Store
+from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
 
 
@@ -63,3 +66,18 @@ async def drain(deps: Deps) -> int:
 
 def keys_to(messenger: RecordingMessenger, who: PersonRef) -> list[str]:
     return [message.key for person, message in messenger.to_people if person == who]
+
+
+CLASS = GroupKey("teams", "19:class5a")
+
+
+def members(*user_ids: str, guest: str = "") -> tuple[Member, ...]:
+    extra = (Member(user_id="", display_name=guest, platform_id="29:guest", platform_guest=True),) if guest else ()
+    return tuple(Member(user_id=u, platform_id=f"29:{u}") for u in user_ids) + extra
+
+
+async def join(deps: Deps, *user_ids: str, guest: str = "") -> None:
+    dispatcher = Dispatcher(policy_routes(), deps)
+    await dispatcher.dispatch(GroupJoined(event_id="j", at=START, group=CLASS, name="Class 5A", address={"serviceUrl": "x"}))
+    await dispatcher.dispatch(MembersChanged(event_id="m", at=START, group=CLASS, added=members(*user_ids, guest=guest), complete=True))
+    await drain(deps)

@@ -8,8 +8,7 @@ from handlers.events import DirectMessage, GroupMessage
 from handlers.group_messages import on_group_message
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
-from tests.handlers.conftest import drain, keys_to, ref
-from tests.handlers.test_supervision import CLASS, join
+from tests.handlers.conftest import CLASS, drain, join, keys_to, ref
 
 
 async def test_status_in_the_group_says_what_is_missing_without_names(school: Deps, messenger: RecordingMessenger) -> None:

@@ -8,28 +8,15 @@ from dataclasses import replace
 from handlers.case_policy import SupervisionPolicy
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
-from handlers.events import BotRemoved, GroupJoined, MembersChanged
+from handlers.events import BotRemoved
 from handlers.routes import policy_routes
 from handlers.supervision_rule import assess
-from state.models import GroupKey, Member, Supervision
+from state.models import Supervision
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
-from tests.handlers.conftest import SCHOOL, drain, keys_to, ref
+from tests.handlers.conftest import CLASS, SCHOOL, drain, join, keys_to, members, ref
 
-CLASS = GroupKey("teams", "19:class5a")
 ROSTER = {p.user_id: p for p in SCHOOL}
-
-
-def members(*user_ids: str, guest: str = "") -> tuple[Member, ...]:
-    extra = (Member(user_id="", display_name=guest, platform_id="29:guest", platform_guest=True),) if guest else ()
-    return tuple(Member(user_id=u, platform_id=f"29:{u}") for u in user_ids) + extra
-
-
-async def join(deps: Deps, *user_ids: str, guest: str = "") -> None:
-    dispatcher = Dispatcher(policy_routes(), deps)
-    await dispatcher.dispatch(GroupJoined(event_id="j", at=START, group=CLASS, name="Class 5A", address={"serviceUrl": "x"}))
-    await dispatcher.dispatch(MembersChanged(event_id="m", at=START, group=CLASS, added=members(*user_ids, guest=guest), complete=True))
-    await drain(deps)
 
 
 def group_keys(messenger: RecordingMessenger) -> list[str]:
