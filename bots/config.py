@@ -61,7 +61,7 @@ class Settings:
     allow_anonymous: bool = False
     log_level: str = "INFO"
     teams_service_hosts: tuple[str, ...] = ()
-    work_lease_seconds: int = 60
+    work_lease_seconds: int = 300
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
@@ -93,7 +93,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             escalate_seconds=_integer(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", 3600, low=60, high=604_800),
             recording_retention_days=_integer(env, "ESAFETY_RECORDING_RETENTION_DAYS", 365, low=1, high=3_650),
         ),
-        work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 60, low=1, high=3_600),
+        work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 300, low=1, high=3_600),
         teams=_teams(env),
         wecom=_wecom(env),
     )

@@ -24,23 +24,24 @@ log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 9; 004 strategy 13"
 
 
-async def acknowledge(deps: Deps, actor: Person, reference: str) -> None:
+async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: str) -> None:
+    """Replies are keyed by the triggering event; nothing a refused sender typed is recorded."""
     reference = reference.strip().upper()
     if actor.role not in SAFEGUARDING_ROLES:
         await record_decision(deps.store, deps.clock, action="case.ack_refused", actor=str(actor.ref), actor_role=actor.role.value,
-                              clause=CLAUSE, outcome=reference)
-        await _tell(deps, actor, Message(key="case.ack_refused"), f"ack-refused:{reference}:{actor.ref}:{deps.clock.now().isoformat()}")
+                              clause=CLAUSE, outcome="refused")
+        await _tell(deps, actor, Message(key="case.ack_refused"), f"reply:{event_id}")
         return
     step = CaseStep(at=deps.clock.now(), action="acknowledged", actor=str(actor.ref))
     case = await deps.store.get_case(reference)
     if case is None:
-        await _tell(deps, actor, Message(key="case.not_found", fields={"reference": reference}), f"ack-missing:{reference}:{actor.ref}")
+        await _tell(deps, actor, Message(key="case.not_found", fields={"reference": reference}), f"reply:{event_id}")
         return
     open_states = {CaseState.NEW, CaseState.DELIVERED}
     moved = await deps.store.advance_case(reference, to=CaseState.ACKNOWLEDGED, allowed_from=open_states, step=step)
     if moved is None:
         fields = {"reference": reference, "by": await _name(deps, case.acknowledged_by), "at": _local(deps, case)}
-        await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"ack-again:{reference}:{actor.ref}:{step.at}")
+        await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"reply:{event_id}")
         return
     for step_number in (2, 3):
         await deps.store.cancel_due(Queue.TIMERS, f"{reference}|escalate|{step_number}")

@@ -13,6 +13,6 @@ from handlers.roster import identify
 async def on_card_action(event: CardAction, deps: Deps) -> None:
     person = await identify(deps.store, event.sender.channel, event.sender.user_id)
     if event.verb == "ack":
-        await acknowledge(deps, person, str(event.data.get("case", "")))
+        await acknowledge(deps, person, str(event.data.get("case", "")), event_id=event.event_id)
     elif event.verb in ("report", "report_adult"):
         await start_report(deps, person, "", about_adult=event.verb == "report_adult", locale=event.locale, group=event.group)

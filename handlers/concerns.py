@@ -19,7 +19,7 @@ from handlers.case_delivery import card, delivery_work, escalation_timer, step_o
 from handlers.case_policy import CONTACT_KEYS
 from handlers.duties import Deps
 from handlers.messenger import Message
-from handlers.outbox import outbox_item, send_durably
+from handlers.outbox import RECEIPT_DAYS, outbox_item, send_durably
 from handlers.vocabulary import signals_danger
 from state.due import DueItem
 from state.models import GroupKey, Person, PersonRef
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
 WINDOW = "report-window:"
 PENDING = "pending"
+RECEIPT_SECONDS = RECEIPT_DAYS * 86_400
 
 
 @dataclass(frozen=True)
@@ -98,18 +99,22 @@ def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
             for n, message in enumerate(replies, 1)]
 
 
-async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str) -> None:
-    """A later message inside the report window joins the case and follows it to its readers."""
+async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str, *, event_id: str) -> None:
+    """A later message inside the report window joins the case and follows it to its readers:
+    everyone the case was or is being sent to (step 1's recipients even if their card is still
+    queued, and anyone it was escalated to). Keyed by the message, so a redelivery adds nothing twice."""
     now = deps.clock.now()
+    if not await deps.store.remember_once(f"case-addition:{event_id}", RECEIPT_SECONDS):
+        return
     await deps.store.append_case_text(reference, text, CaseStep(at=now, action="text_added", actor=str(reporter.ref)))
     case = await deps.store.get_case(reference)
     assert case is not None
-    readers = sorted({step.actor for step in case.steps if step.action == "delivered"})
-    n = sum(step.action == "text_added" for step in case.steps)
+    readers = {str(p.ref) for p in step_one(case, await deps.store.list_people())}
+    readers |= {step.actor for step in case.steps if step.action == "delivered"}
     addition = Message(key="case.report_addition", fields={"reference": reference, "text": text})
-    for reader in readers:
-        await send_durably(deps, PersonRef.parse(reader), addition, key=f"{reference}|addition{n}|{reader}", case=reference)
-    await send_durably(deps, reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"{reference}|added{n}")
+    for reader in sorted(readers):
+        await send_durably(deps, PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", case=reference)
+    await send_durably(deps, reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}")
     await deps.store.cache_set(WINDOW + str(reporter.ref), reference, deps.cases.report_window_seconds or 1)
     await record_decision(deps.store, deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
                           subject=str(reporter.ref), clause=CLAUSE, outcome=reference)

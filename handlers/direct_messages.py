@@ -28,20 +28,22 @@ REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
 
 
 async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
+    """Order matters for a child: an open report window comes first (its words are the report,
+    whatever word they start with), then `report`; staff-only words are commands only for staff,
+    so "Close friend of mine is being hurt…" from a student is never taken as `close`."""
+    person = await _reporter(deps, event)
     command = parse_command(event.text)
-    if command is not None and command.verb in ("report", "report_adult"):
-        person = await _reporter(deps, event)
-        await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale)
-        return
-    person = await identify(deps.store, event.sender.channel, event.sender.user_id)
-    if command is not None and command.verb == "ack":
-        await acknowledge(deps, person, command.args)
-    elif command is not None and command.verb in VERBS:
-        await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
-    elif command is not None and command.verb in ("cases", "case", "close"):
-        await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
-    elif (window := await deps.store.cache_get(WINDOW + str(person.ref))) is not None:
+    window = await _window(deps, person)
+    if window is not None and (command is None or command.verb not in ("report", "report_adult")):
         await _continue_report(deps, person, window, event)
+    elif command is not None and command.verb in ("report", "report_adult"):
+        await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale)
+    elif command is not None and command.verb == "ack" and person.role in STAFF_ROLES:
+        await acknowledge(deps, person, command.args, event_id=event.event_id)
+    elif command is not None and command.verb in VERBS and person.role in STAFF_ROLES:
+        await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
+    elif command is not None and command.verb in ("cases", "case", "close") and person.role in STAFF_ROLES:
+        await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif signals_danger(event.text):
         await receive_report(deps, Report(reporter=person, text=event.text, locale=event.locale))
     elif person.role in (Role.STUDENT, Role.UNKNOWN):
@@ -49,6 +51,13 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     else:
         key = "help.parent" if person.role is Role.PARENT else "help.staff" if person.role in STAFF_ROLES else "help.unknown_command"
         await send_durably(deps, person.ref, Message(key=key), key=f"reply:{event.event_id}")
+
+
+async def _window(deps: Deps, person: Person) -> str | None:
+    try:
+        return await deps.store.cache_get(WINDOW + str(person.ref))
+    except Exception:  # the Store is down: treat as no window; the report path answers 'try again'
+        return None
 
 
 async def _reporter(deps: Deps, event: DirectMessage) -> Person:
@@ -75,7 +84,7 @@ async def _continue_report(deps: Deps, person: Person, window: str, event: Direc
     if window.startswith(PENDING):
         await receive_report(deps, Report(reporter=person, text=event.text, about_adult=window.endswith(":adult"), locale=event.locale))
     else:
-        await add_to_report(deps, person, window, event.text)
+        await add_to_report(deps, person, window, event.text, event_id=event.event_id)
 
 
 async def _refuse(deps: Deps, person: Person, event: DirectMessage) -> None:

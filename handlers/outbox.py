@@ -9,6 +9,8 @@ and the admin team is told, so a person can fix it (004 strategy 9: concerns mus
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from state import codec
 from state.due import DueItem, Queue
 from state.models import GroupKey, PersonRef, Role
 
+log = logging.getLogger(__name__)
 SEND = "message.send"
 RECEIPT_DAYS = 30
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
@@ -54,7 +57,16 @@ async def deliver(item: DueItem, deps: Deps) -> None:
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
         raise PermanentFailure(f"unreachable: {error}") from error
-    await deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400)
+    await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
+
+
+async def after_sending(item: DueItem, what: str, bookkeeping: Awaitable[object]) -> None:
+    """Bookkeeping after a message went out must never fail the item: a retry would send it
+    again (the lead would get the card and the child's words twice). It is logged instead."""
+    try:
+        await bookkeeping
+    except Exception as error:
+        log.error("outbox item %s was sent but its %s was not recorded: %s", item.item_id, what, type(error).__name__)
 
 
 async def receipt(deps: Deps, key: str) -> Sent | None:

@@ -16,7 +16,7 @@ from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJ
 from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
-from handlers.outbox import SEND, deliver
+from handlers.outbox import SEND, after_sending, deliver
 from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
 from handlers.supervision import RECHECK, escalate_unsupervised
 from handlers.worker import ItemHandler, PermanentFailure
@@ -45,7 +45,7 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
                 await record_failed_delivery(deps, item, str(error))
             raise
         if "case" in item.payload:
-            await record_delivery(deps, item)
+            await after_sending(item, "case delivery step", record_delivery(deps, item))
 
     async def escalation(item: DueItem) -> None:
         await escalate(item, deps)

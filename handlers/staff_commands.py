@@ -20,7 +20,7 @@ VERBS = ("status", "recheck")
 async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, *, in_group: GroupKey | None, event_id: str) -> None:
     if person.role not in STAFF_ROLES:
         await record_decision(deps.store, deps.clock, action="staff_command.refused", actor=str(person.ref), actor_role=person.role.value,
-                              group=str(in_group or group_name), clause=CLAUSE, outcome=verb)
+                              group=str(in_group or ""), clause=CLAUSE, outcome=verb)  # never what they typed
         await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=f"reply:{event_id}")
         return
     try:

@@ -58,7 +58,7 @@ async def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: lis
                               clause=CLAUSE, outcome="one_to_one" if result.one_to_one else "unsupervised",
                               detail={"missing": result.missing_key, "students": str(len(result.students)),
                                       "staff": str(len(result.staff))})
-        since = now.isoformat(timespec="minutes")
+        since = now.isoformat()
         if result.one_to_one:
             alert = Message(key="supervision.alert_one_to_one", fields={"group": group.name, "staff": result.staff[0].name})
         else:
@@ -80,7 +80,7 @@ async def _resolved(deps: Deps, group: Group, leads: list[Person]) -> None:
     if group.supervision is not Supervision.UNSUPERVISED:
         await record_decision(deps.store, deps.clock, action="supervision.supervised", actor="system", group=str(group.key), clause=CLAUSE)
         return
-    since = group.supervision_since.isoformat(timespec="minutes") if group.supervision_since else ""
+    since = group.supervision_since.isoformat() if group.supervision_since else ""
     await deps.store.cancel_due(Queue.TIMERS, f"{group.key}|escalate|{since}")
     await record_decision(deps.store, deps.clock, action="supervision.resolved", actor="system", group=str(group.key), clause=CLAUSE)
     now = deps.clock.now().isoformat()
@@ -123,7 +123,7 @@ async def escalate_unsupervised(item: DueItem, deps: Deps) -> None:
     group = await deps.store.get_group(GroupKey.parse(item.payload["group"]))
     if group is None or group.supervision is not Supervision.UNSUPERVISED or group.supervision_since is None:
         return
-    if group.supervision_since.isoformat(timespec="minutes") != item.payload["since"]:
+    if group.supervision_since.isoformat() != item.payload["since"]:
         return
     minutes = int((deps.clock.now() - group.supervision_since).total_seconds() // 60)
     alert = Message(key="supervision.alert_escalated", fields={"group": group.name, "since": item.payload["since"], "minutes": minutes})

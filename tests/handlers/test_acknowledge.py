@@ -25,7 +25,7 @@ async def new_case(deps: Deps) -> str:
 async def test_only_safeguarding_roles_may_acknowledge(school: Deps, messenger: RecordingMessenger) -> None:
     """A teacher pressing Acknowledge is refused and audited; the case stays open."""
     reference = await new_case(school)
-    await acknowledge(school, TEACHER, reference)
+    await acknowledge(school, TEACHER, reference, event_id="e1")
     await drain(school)
     assert keys_to(messenger, TEACHER.ref) == ["case.ack_refused"]
     case = await school.store.get_case(reference)
@@ -38,7 +38,7 @@ async def test_acknowledged_once_cards_updated_reporter_told_timers_cancelled(sc
     """Two presses at once acknowledge once; every card shows who; the child hears a lead has
     seen it; escalation stops."""
     reference = await new_case(school)
-    await asyncio.gather(acknowledge(school, LEAD, reference.lower()), acknowledge(school, LEAD, reference))
+    await asyncio.gather(acknowledge(school, LEAD, reference.lower(), event_id="e1"), acknowledge(school, LEAD, reference, event_id="e2"))
     await drain(school)
     case = await school.store.get_case(reference)
     assert case is not None

@@ -113,3 +113,36 @@ async def test_the_case_is_stored_before_the_child_hears_received(school: Deps, 
         store_factory.restart_server()
         assert await school.store.list_cases() == []
         assert await school.store.get_due(Queue.OUTBOX, "C-2026-000001|reply|1") is None
+
+
+async def test_a_students_words_starting_with_a_staff_command_are_not_a_command(school: Deps, messenger: RecordingMessenger) -> None:
+    """'Close friend of mine is being hurt' from a student is a worry, not `close`; inside an
+    open report window it is the report itself."""
+    await on_direct_message(dm("s1", "Close friend of mine is being hurt at home"), school)
+    await drain(school)
+    assert keys_to(messenger, ref("s1")) == ["direct.worry_offer"]
+    await on_direct_message(dm("s1", "report", 2), school)
+    await drain(school)
+    await on_direct_message(dm("s1", "status of my friend: he is scared of his brother", 3), school)
+    (case,) = await school.store.list_cases()
+    assert case.text == "status of my friend: he is scared of his brother"
+
+
+async def test_a_refused_senders_words_never_reach_the_audit(school: Deps) -> None:
+    """A teacher's `ack …` or a student's `状态…` is refused or ignored without recording the text."""
+    await on_direct_message(dm("t1", "ack C-2026-000001 he hit me"), school)
+    await on_direct_message(dm("s1", "状态不好，他打我", 2), school)
+    for entry in await school.store.read_audit():
+        assert "hit me" not in str(entry.record)
+        assert "他打我" not in str(entry.record)
+
+
+async def test_additions_reach_a_lead_whose_card_is_still_queued(school: Deps, messenger: RecordingMessenger) -> None:
+    """A second message seconds after the report, before any delivery, still reaches the lead."""
+    await on_direct_message(dm("s1", "report it started at the bus stop"), school)
+    await on_direct_message(dm("s1", "and he has my address", 2), school)
+    await on_direct_message(dm("s1", "and he has my address", 2), school)  # redelivered: added once
+    await drain(school)
+    assert keys_to(messenger, ref("lead")).count("case.report_addition") == 1
+    (case,) = await school.store.list_cases()
+    assert case.text.count("and he has my address") == 1
