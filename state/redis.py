@@ -1,21 +1,25 @@
 """The Redis Store: for production and for several instances sharing one database.
 
-Every race between instances is settled inside Redis: claims, audit order, case references,
-replay keys, caches and send slots are Lua scripts (state/redis_scripts.py); the case and its
-delivery are one MULTI/EXEC; read-modify-write of a case is WATCH-guarded.
+Every race between instances is settled inside Redis: claims, leases, audit order, replay keys,
+cache locks, send slots, lessons and a case with its delivery are Lua scripts
+(state/redis_scripts.py); counters are INCR; read-modify-write of a case or a roster is a
+WATCH/MULTI transaction retried when another instance wrote first. Logical time (expiry,
+due times, leases, send windows) is the injected clock's; Redis' own expiry only collects
+garbage a day after an entry is logically gone.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, NamedTuple, TypeVar, cast
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError, WatchError
+from redis.asyncio.client import Pipeline
+from redis.exceptions import AuthenticationError, RedisError, ResponseError, WatchError
 
 from state import case_changes, codec, redis_scripts
 from state.case_changes import CaseChange
@@ -26,48 +30,97 @@ from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Le
 from state.roster_diff import diff_roster
 from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
-GC_MARGIN_MS = 86_400_000  # real Redis expiry only collects garbage; logical expiry uses the clock
+T = TypeVar("T")
+GC_MARGIN_MS = 86_400_000  # a real Redis TTL only collects garbage, a day after the logical (clock) expiry
+
+
+class DueKeys(NamedTuple):
+    """One due queue, in the order every due script takes its KEYS."""
+
+    by_time: str  # zset id -> due time (queued, not parked; a claim moves it to the lease end)
+    items: str  # hash id -> DueItem JSON (queued or parked)
+    leases: str  # hash id -> token of the current claim
+    parked: str  # set of parked ids
 
 
 @dataclass(frozen=True)
-class Keys:
-    """Every Redis key the Store uses, built in one place."""
+class RedisKeys:
+    """Every key the Store uses, built here and nowhere else, all under one prefix. Each fixed
+    key is its field name under the prefix (`groups` -> `esafety:groups`)."""
 
     prefix: str
+    people_channels: str = field(init=False)  # set of channels that have a roster
+    person_addresses: str = field(init=False)  # hash person ref -> address JSON
+    groups: str = field(init=False)  # hash group key -> Group
+    group_members: str = field(init=False)  # hash group key -> [Member]
+    schedules: str = field(init=False)  # hash group key -> Schedule
+    lessons: str = field(init=False)  # hash lesson_id -> Lesson
+    lessons_by_start: str = field(init=False)  # zset lesson_id -> started_at
+    cases_by_received: str = field(init=False)  # zset upper-cased reference -> received_at
+    audit_seq: str = field(init=False)  # counter: the last audit seq handed out
+    audit_log: str = field(init=False)  # list of AuditRecord; seq n at index n-1
 
-    def __call__(self, *parts: object) -> str:
+    def __post_init__(self) -> None:
+        for fixed in fields(self)[1:]:
+            object.__setattr__(self, fixed.name, self._key(fixed.name))
+
+    def _key(self, *parts: object) -> str:
         return self.prefix + ":".join(str(part) for part in parts)
 
-    def due(self, queue: Queue) -> tuple[str, str, str, str]:
-        """(due-time zset, items hash, leases hash, parked set) of one queue."""
-        return self("due", queue, "by_time"), self("due", queue, "items"), self("due", queue, "leases"), self("due", queue, "parked")
+    def people(self, channel: str) -> str:  # hash user_id (as imported) -> Person
+        return self._key("people", channel)
+
+    def rotation(self, group: GroupKey) -> str:  # counter
+        return self._key("rotation", group)
+
+    def active_lesson(self, group: GroupKey) -> str:  # lesson_id of the group's running lesson
+        return self._key("active_lesson", group)
+
+    def case(self, reference: str) -> str:  # Case JSON, by upper-cased reference
+        return self._key("case", reference)
+
+    def case_counter(self, year: int) -> str:
+        return self._key("case_counter", year)
+
+    def due(self, queue: Queue) -> DueKeys:
+        return DueKeys(*(self._key("due", queue.value, part) for part in DueKeys._fields))
+
+    def seen(self, key: str) -> str:  # expires_at of a remembered key
+        return self._key("seen", key)
+
+    def cache(self, key: str) -> str:  # hash value, expires_at
+        return self._key("cache", key)
+
+    def send_slots(self, bucket: str) -> str:  # zset unique member -> send time
+        return self._key("send_slots", bucket)
 
 
 class RedisStore:
     def __init__(self, client: aioredis.Redis, clock: Clock, prefix: str = "esafety:") -> None:
         self._redis = client
         self._clock = clock
-        self._keys = Keys(prefix)
-        self._scripts = {name: client.register_script(getattr(redis_scripts, name)) for name in (
-            "CLAIM_DUE", "SCHEDULE_DUE", "SETTLE_DUE", "REMEMBER_ONCE", "ACCEPT_INBOUND", "CACHE_GET", "CACHE_ADD",
-            "RESERVE_SEND_SLOT", "APPEND_AUDIT", "START_LESSON")}
+        self._keys = RedisKeys(prefix)
+        self._scripts = {
+            name: client.register_script(getattr(redis_scripts, name))
+            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE", "REMEMBER_ONCE",
+                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "APPEND_AUDIT", "START_LESSON", "SAVE_LESSON")
+        }
 
     @classmethod
     async def from_url(cls, url: str, clock: Clock | None = None, prefix: str = "esafety:") -> RedisStore:
-        """Connect and PING; an unreachable or malformed URL is a StoreUnavailable naming the
-        host and port but never the password."""
-        parts = urlsplit(url)
-        where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
+        """Connect and PING, so a bad REDIS_URL stops start-up; errors name host:port, never the password."""
+        where = _where(url)
         try:
             client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30)
-        except ValueError as error:
-            raise StoreUnavailable(f"REDIS_URL is not usable: {type(error).__name__}") from None
+        except (ValueError, TypeError):
+            raise StoreUnavailable(f"REDIS_URL for {where} is malformed (want redis://host:port/db, rediss:// or unix://)") from None
         store = cls(client, clock or SystemClock(), prefix)
         try:
-            await store.ping()
-        except StoreUnavailable:
+            await client.ping()
+        except (RedisError, OSError) as error:
             await client.aclose()
-            raise StoreUnavailable(f"cannot reach Redis at {where}") from None
+            problem = "refused the credentials in REDIS_URL" if isinstance(error, AuthenticationError) else "cannot be reached"
+            raise StoreUnavailable(f"Redis at {where} {problem} ({type(error).__name__})") from None
         return store
 
     def _now(self) -> float:
@@ -85,127 +138,155 @@ class RedisStore:
     async def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._scripts[name](keys=list(keys), args=list(args))
 
+    async def _hget(self, cls: type[T], key: str, name: str) -> T | None:
+        data = await self._redis.hget(key, name)
+        return codec.loads(cls, data) if data is not None else None
+
+    async def _atomically(self, watch: Sequence[str], work: Callable[[Pipeline], Awaitable[T]]) -> T:
+        """Optimistic read-modify-write across instances: `work` reads the WATCHed keys, then
+        calls `multi()` and queues its writes; if another client wrote any of them first, EXEC
+        fails and `work` runs again on fresh data. (EXEC also runs when `work` writes nothing.)"""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(*watch)
+                    result = await work(pipe)
+                    await pipe.execute()
+                    return result
+                except WatchError:
+                    continue
+
     # -- roster ------------------------------------------------------------------------
     async def replace_roster(self, channels: Collection[str], people: Sequence[Person]) -> RosterChange:
-        old = [p for channel in channels for p in await self.list_people(channel)]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            for channel in channels:
-                pipe.delete(self._keys("people", channel))
-            self._queue_people(pipe, people)
-            await pipe.execute()
-        return diff_roster(old, people, removing=True)
+        keys = [self._keys.people(channel) for channel in channels]
+
+        async def work(pipe: Pipeline) -> RosterChange:
+            old = [person for key in keys for person in _people(await pipe.hgetall(key))]
+            pipe.multi()  # type: ignore[no-untyped-call]
+            if keys:
+                pipe.delete(*keys)
+            self._put_people(pipe, people)
+            return diff_roster(old, people, removing=True)
+
+        return await self._atomically([self._keys.people_channels, *keys], work)
 
     async def merge_roster(self, people: Sequence[Person]) -> RosterChange:
-        old = await self.list_people()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            self._queue_people(pipe, people)
-            await pipe.execute()
-        return diff_roster(old, people, removing=False)
+        async def work(pipe: Pipeline) -> RosterChange:
+            channels = sorted(_texts(await pipe.smembers(self._keys.people_channels)))
+            if channels:
+                await pipe.watch(*(self._keys.people(channel) for channel in channels))
+            old = [person for channel in channels for person in _people(await pipe.hgetall(self._keys.people(channel)))]
+            pipe.multi()  # type: ignore[no-untyped-call]
+            self._put_people(pipe, people)
+            return diff_roster(old, people, removing=False)
 
-    def _queue_people(self, pipe: Any, people: Sequence[Person]) -> None:
+        return await self._atomically([self._keys.people_channels], work)
+
+    def _put_people(self, pipe: Pipeline, people: Sequence[Person]) -> None:
         for person in people:
-            pipe.hset(self._keys("people", person.channel), person.user_id, codec.dumps(person))
+            pipe.sadd(self._keys.people_channels, person.channel)
+            pipe.hset(self._keys.people(person.channel), person.user_id, codec.dumps(person))
 
     async def get_person(self, channel: str, user_id: str) -> Person | None:
-        data = await self._redis.hget(self._keys("people", channel), normalise_user_id(channel, user_id))
-        return codec.loads(Person, data) if data else None
+        return await self._hget(Person, self._keys.people(channel), normalise_user_id(channel, user_id))
 
     async def list_people(self, channel: str | None = None) -> list[Person]:
-        channels = [channel] if channel else sorted({"teams", "wecom"})
-        people = []
-        for name in channels:
-            rows = await self._redis.hgetall(self._keys("people", name))
-            people += [codec.loads(Person, rows[user_id]) for user_id in sorted(rows)]
-        return people
+        channels = [channel] if channel is not None else sorted(_texts(await self._redis.smembers(self._keys.people_channels)))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name in channels:
+                pipe.hgetall(self._keys.people(name))
+            rosters = await pipe.execute()
+        return sorted((person for roster in rosters for person in _people(roster)), key=lambda p: (p.channel, p.user_id))
 
     async def save_person_address(self, ref: PersonRef, address: dict[str, Any]) -> None:
-        await self._redis.hset(self._keys("person_addresses"), str(ref), codec.dumps(address))
+        await self._redis.hset(self._keys.person_addresses, str(ref), codec.dumps(address))
 
     async def get_person_address(self, ref: PersonRef) -> dict[str, Any] | None:
-        data = await self._redis.hget(self._keys("person_addresses"), str(ref))
-        return dict(json.loads(data)) if data else None
+        data = await self._redis.hget(self._keys.person_addresses, str(ref))
+        return dict(json.loads(data)) if data is not None else None
 
     # -- groups --------------------------------------------------------------------------
     async def register_group(self, group: Group) -> bool:
-        return bool(await self._redis.hsetnx(self._keys("groups"), str(group.key), codec.dumps(group)))
+        return bool(await self._redis.hsetnx(self._keys.groups, str(group.key), codec.dumps(group)))
 
     async def save_group(self, group: Group) -> None:
-        await self._redis.hset(self._keys("groups"), str(group.key), codec.dumps(group))
+        await self._redis.hset(self._keys.groups, str(group.key), codec.dumps(group))
 
     async def get_group(self, key: GroupKey) -> Group | None:
-        data = await self._redis.hget(self._keys("groups"), str(key))
-        return codec.loads(Group, data) if data else None
+        return await self._hget(Group, self._keys.groups, str(key))
 
     async def list_groups(self) -> list[Group]:
-        rows = await self._redis.hgetall(self._keys("groups"))
-        return [codec.loads(Group, rows[key]) for key in sorted(rows)]
+        return [codec.loads(Group, data) for data in _by_field(await self._redis.hgetall(self._keys.groups))]
 
     async def set_group_members(self, key: GroupKey, members: Sequence[Member]) -> None:
-        await self._redis.hset(self._keys("group_members"), str(key), codec.dumps(list(members)))
+        await self._redis.hset(self._keys.group_members, str(key), codec.dumps(list(members)))
 
     async def group_members(self, key: GroupKey) -> list[Member]:
-        data = await self._redis.hget(self._keys("group_members"), str(key))
-        return [codec.from_plain(Member, item) for item in json.loads(data)] if data else []
+        data = await self._redis.hget(self._keys.group_members, str(key))
+        return [codec.from_plain(Member, item) for item in json.loads(data)] if data is not None else []
 
     # -- schedules -----------------------------------------------------------------------
     async def save_schedule(self, schedule: Schedule) -> None:
-        await self._redis.hset(self._keys("schedules"), str(schedule.group), codec.dumps(schedule))
+        await self._redis.hset(self._keys.schedules, str(schedule.group), codec.dumps(schedule))
 
     async def get_schedule(self, key: GroupKey) -> Schedule | None:
-        data = await self._redis.hget(self._keys("schedules"), str(key))
-        return codec.loads(Schedule, data) if data else None
+        return await self._hget(Schedule, self._keys.schedules, str(key))
 
     async def list_schedules(self) -> list[Schedule]:
-        rows = await self._redis.hgetall(self._keys("schedules"))
-        return [codec.loads(Schedule, rows[key]) for key in sorted(rows)]
+        return [codec.loads(Schedule, data) for data in _by_field(await self._redis.hgetall(self._keys.schedules))]
 
     async def advance_rotation(self, key: GroupKey) -> int:
-        return int(await self._redis.incr(self._keys("rotation", key))) - 1
+        return int(await self._redis.incr(self._keys.rotation(key))) - 1
 
     # -- lessons -------------------------------------------------------------------------
     async def start_lesson(self, lesson: Lesson) -> bool:
-        keys = [self._keys("lesson_active", lesson.group), self._keys("lessons"), self._keys("lessons_by_start")]
+        """One Lua step, so two instances starting a lesson in the same group cannot both win."""
+        keys = [self._keys.active_lesson(lesson.group), self._keys.lessons, self._keys.lessons_by_start]
         return bool(await self._run("START_LESSON", keys, [lesson.lesson_id, codec.dumps(lesson), lesson.started_at.timestamp()]))
 
     async def active_lesson(self, key: GroupKey) -> Lesson | None:
-        lesson_id = await self._redis.get(self._keys("lesson_active", key))
-        data = await self._redis.hget(self._keys("lessons"), lesson_id) if lesson_id else None
-        return codec.loads(Lesson, data) if data else None
+        lesson_id = await self._redis.get(self._keys.active_lesson(key))
+        data = await self._redis.hget(self._keys.lessons, lesson_id) if lesson_id is not None else None
+        return codec.loads(Lesson, data) if data is not None else None
 
     async def save_lesson(self, lesson: Lesson) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys("lessons"), lesson.lesson_id, codec.dumps(lesson))
-            if lesson.ended_at is not None:
-                pipe.delete(self._keys("lesson_active", lesson.group))
-            await pipe.execute()
+        """Lua, so ending a lesson frees its group only if it is still the group's running one."""
+        args = [lesson.lesson_id, codec.dumps(lesson), "1" if lesson.ended_at is not None else "0"]
+        try:
+            await self._run("SAVE_LESSON", [self._keys.lessons, self._keys.active_lesson(lesson.group)], args)
+        except ResponseError as error:
+            raise _refusal(error, f"lesson {lesson.lesson_id}") from None
 
     async def list_lessons(self) -> list[Lesson]:
-        ids = cast(list[bytes], await self._redis.zrange(self._keys("lessons_by_start"), 0, -1))
-        rows = await self._redis.hmget(self._keys("lessons"), ids) if ids else []
-        return [codec.loads(Lesson, row) for row in rows if row]
+        ids = cast(list[bytes], await self._redis.zrange(self._keys.lessons_by_start, 0, -1))
+        rows = await self._redis.hmget(self._keys.lessons, ids) if ids else []
+        return [codec.loads(Lesson, row) for row in rows if row is not None]
 
     # -- cases ---------------------------------------------------------------------------
     async def next_case_reference(self, year: int) -> str:
-        return format_case_reference(year, int(await self._redis.incr(self._keys("case_seq", year))))
+        return format_case_reference(year, int(await self._redis.incr(self._keys.case_counter(year))))
 
     async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
-        key = case.reference.upper()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys("cases"), key, codec.dumps(case))
-            pipe.zadd(self._keys("cases_by_received"), {key: case.received_at.timestamp()})
-            for item in work:
-                await self._scripts["SCHEDULE_DUE"](keys=list(self._keys.due(item.queue)), args=_schedule_args(item, replace=False),
-                                                    client=pipe)
-            await pipe.execute()
+        """One Lua step: no instance ever sees the case without its deliveries, nor a delivery without its case."""
+        reference = case.reference.upper()
+        keys = [self._keys.case(reference), self._keys.cases_by_received]
+        args: list[Any] = [codec.dumps(case), case.received_at.timestamp(), reference]
+        for item in work:
+            keys += self._keys.due(item.queue)
+            args += [item.item_id, item.due_at.timestamp(), codec.dumps(item)]
+        try:
+            await self._run("SAVE_CASE", keys, args)
+        except ResponseError as error:
+            raise _refusal(error, reference) from None
 
     async def get_case(self, reference: str) -> Case | None:
-        data = await self._redis.hget(self._keys("cases"), reference.strip().upper())
-        return codec.loads(Case, data) if data else None
+        data = await self._redis.get(self._keys.case(reference.strip().upper()))
+        return codec.loads(Case, data) if data is not None else None
 
     async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]:
-        keys = cast(list[bytes], await self._redis.zrange(self._keys("cases_by_received"), 0, -1))
-        rows = await self._redis.hmget(self._keys("cases"), keys) if keys else []
-        cases = [codec.loads(Case, row) for row in rows if row]
+        references = _texts(cast(list[bytes], await self._redis.zrange(self._keys.cases_by_received, 0, -1)))
+        rows = await self._redis.mget([self._keys.case(reference) for reference in references]) if references else []
+        cases = [codec.loads(Case, row) for row in rows if row is not None]
         return [case for case in cases if states is None or case.state in states]
 
     async def add_case_step(self, reference: str, step: CaseStep) -> None:
@@ -220,120 +301,159 @@ class RedisStore:
         return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
 
     async def _update_case(self, reference: str, change: CaseChange) -> Case | None:
-        """Read, change and write one case; a concurrent writer makes us start again (WATCH)."""
-        key, cases = reference.strip().upper(), self._keys("cases")
-        async with self._redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(cases)
-                    data = await pipe.hget(cases, key)
-                    if data is None:
-                        raise UnknownCase(key)
-                    changed = change(codec.loads(Case, data))
-                    if changed is None:
-                        await pipe.unwatch()  # type: ignore[no-untyped-call]
-                        return None
-                    pipe.multi()  # type: ignore[no-untyped-call]
-                    pipe.hset(cases, key, codec.dumps(changed))
-                    await pipe.execute()
-                    return changed
-                except WatchError:
-                    continue
+        """WATCH the one case: of two instances acknowledging at once, the loser re-reads and sees it acknowledged."""
+        reference = reference.strip().upper()
+        key = self._keys.case(reference)
+
+        async def work(pipe: Pipeline) -> Case | None:
+            data = await pipe.get(key)
+            if data is None:
+                raise UnknownCase(reference)
+            changed = change(codec.loads(Case, data))
+            pipe.multi()  # type: ignore[no-untyped-call]
+            if changed is not None:
+                pipe.set(key, codec.dumps(changed))
+            return changed
+
+        return await self._atomically([key], work)
 
     # -- due work ------------------------------------------------------------------------
     async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
-        return bool(await self._run("SCHEDULE_DUE", self._keys.due(item.queue), _schedule_args(item, replace=replace)))
+        args = [item.item_id, item.due_at.timestamp(), codec.dumps(item), "1" if replace else "0"]
+        return bool(await self._run("SCHEDULE_DUE", self._keys.due(item.queue), args))
 
     async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
+        """One Lua step picks and leases, so two claimers can never take the same item."""
         now = self._now()
-        tokens = [uuid.uuid4().hex for _ in range(limit)]
-        flat = await self._run("CLAIM_DUE", self._keys.due(queue)[:3], [now, now + lease_seconds, limit, *tokens])
-        return [Claim(codec.loads(DueItem, flat[i + 1]), flat[i + 2].decode()) for i in range(0, len(flat), 3)]
-
-    async def _settle(self, claim: Claim, action: str, item: DueItem | None = None, score: float = 0) -> bool:
-        args = [claim.item.item_id, claim.token, action, codec.dumps(item) if item else "", score]
-        return bool(await self._run("SETTLE_DUE", self._keys.due(claim.item.queue), args))
+        flat = await self._run("CLAIM_DUE", self._keys.due(queue), [now, now + lease_seconds, limit, uuid.uuid4().hex])
+        return [Claim(codec.loads(DueItem, flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     async def finish_due(self, claim: Claim) -> bool:
-        return await self._settle(claim, "finish")
+        return await self._settle("FINISH_DUE", claim)
 
     async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
         item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
-        return await self._settle(claim, "retry", item, self._now() + delay_seconds)
+        return await self._settle("RETRY_DUE", claim, codec.dumps(item), self._now() + delay_seconds)
 
     async def park_due(self, claim: Claim, *, error: str) -> bool:
-        return await self._settle(claim, "park", replace(claim.item, attempts=claim.item.attempts + 1, last_error=error))
+        item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
+        return await self._settle("PARK_DUE", claim, codec.dumps(item))
+
+    async def _settle(self, script: str, claim: Claim, *args: Any) -> bool:
+        """Lua: only the current lease holder may settle; a claim whose lease ran out changes nothing."""
+        keys = self._keys.due(claim.item.queue)
+        return bool(await self._run(script, keys, [claim.item.item_id, claim.token, *args]))
 
     async def cancel_due(self, queue: Queue, item_id: str) -> bool:
-        due, items, leases, parked = self._keys.due(queue)
+        keys = self._keys.due(queue)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(items, item_id)
-            pipe.zrem(due, item_id)
-            pipe.hdel(leases, item_id)
-            pipe.srem(parked, item_id)
+            pipe.hdel(keys.items, item_id)
+            pipe.zrem(keys.by_time, item_id)
+            pipe.hdel(keys.leases, item_id)
+            pipe.srem(keys.parked, item_id)
             removed, *_ = await pipe.execute()
         return bool(removed)
 
     async def get_due(self, queue: Queue, item_id: str) -> DueItem | None:
-        data = await self._redis.hget(self._keys.due(queue)[1], item_id)
-        return codec.loads(DueItem, data) if data else None
+        return await self._hget(DueItem, self._keys.due(queue).items, item_id)
 
     async def list_parked(self, queue: Queue) -> list[DueItem]:
-        _, items, _, parked = self._keys.due(queue)
-        members = cast(set[bytes], await self._redis.smembers(parked))
-        ids = sorted(member.decode() for member in members)
-        rows = await self._redis.hmget(items, ids) if ids else []
-        return [codec.loads(DueItem, row) for row in rows if row]
+        keys = self._keys.due(queue)
+        ids = sorted(_texts(await self._redis.smembers(keys.parked)), key=lambda item_id: item_id.encode())
+        rows = await self._redis.hmget(keys.items, ids) if ids else []
+        return [codec.loads(DueItem, row) for row in rows if row is not None]
 
     # -- replay protection and inbox --------------------------------------------------------
     async def remember_once(self, key: str, ttl_seconds: float) -> bool:
         now = self._now()
-        args = [now, now + ttl_seconds, _gc_ms(ttl_seconds)]
-        return bool(await self._run("REMEMBER_ONCE", [self._keys("seen", key)], args))
+        return bool(await self._run("REMEMBER_ONCE", [self._keys.seen(key)], [now, now + ttl_seconds, _gc_ms(ttl_seconds)]))
 
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
+        """One Lua step: a crash can never remember the delivery without queueing it."""
         now = self._now()
-        keys = [self._keys("seen", key), *self._keys.due(item.queue)]
+        keys = [self._keys.seen(key), *self._keys.due(item.queue)]
         args = [now, now + ttl_seconds, _gc_ms(ttl_seconds), item.item_id, item.due_at.timestamp(), codec.dumps(item)]
         return bool(await self._run("ACCEPT_INBOUND", keys, args))
 
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:
-        value = await self._run("CACHE_GET", [self._keys("cache", key)], [self._now()])
-        return value.decode() if value is not None else None
+        value, expires_at = await self._redis.hmget(self._keys.cache(key), ["value", "expires_at"])
+        return _text(value) if value is not None and expires_at is not None and float(expires_at) > self._now() else None
 
     async def cache_set(self, key: str, value: str, ttl_seconds: float) -> None:
-        await self._redis.set(self._keys("cache", key), f"{self._now() + ttl_seconds}|{value}", px=_gc_ms(ttl_seconds))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.cache(key), mapping={"value": value, "expires_at": self._now() + ttl_seconds})
+            pipe.pexpire(self._keys.cache(key), _gc_ms(ttl_seconds))
+            await pipe.execute()
 
     async def cache_add(self, key: str, value: str, ttl_seconds: float) -> bool:
+        """Lua: one refresher at a time across instances; an expired entry counts as absent."""
         now = self._now()
-        args = [now, f"{now + ttl_seconds}|{value}", _gc_ms(ttl_seconds)]
-        return bool(await self._run("CACHE_ADD", [self._keys("cache", key)], args))
+        return bool(await self._run("CACHE_ADD", [self._keys.cache(key)], [now, value, now + ttl_seconds, _gc_ms(ttl_seconds)]))
 
     async def cache_delete(self, key: str) -> None:
-        await self._redis.delete(self._keys("cache", key))
+        await self._redis.delete(self._keys.cache(key))
 
     # -- send slots ----------------------------------------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:
+        """Lua, so instances sharing a rate limit never both take its last slot."""
         horizon = max(per for _, per in windows)
-        args: list[Any] = [self._now(), uuid.uuid4().hex, horizon]
+        args: list[Any] = [self._now(), uuid.uuid4().hex, horizon, _gc_ms(horizon)]
         for count, per in windows:
             args += [count, per]
-        return float(await self._run("RESERVE_SEND_SLOT", [self._keys("send_slots", bucket)], args))
+        return float(await self._run("RESERVE_SEND_SLOT", [self._keys.send_slots(bucket)], args))
 
     # -- audit ---------------------------------------------------------------------------
     async def append_audit(self, record: AuditRecord) -> AuditEntry:
-        seq = await self._run("APPEND_AUDIT", [self._keys("audit", "seq"), self._keys("audit", "log")], [codec.dumps(record)])
-        return AuditEntry(int(seq), record)
+        """Lua: the sequence number and the list position are taken together, one total order across instances."""
+        return AuditEntry(int(await self._run("APPEND_AUDIT", [self._keys.audit_seq, self._keys.audit_log], [codec.dumps(record)])), record)
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
-        rows = await self._redis.lrange(self._keys("audit", "log"), after_seq, after_seq + limit - 1)
-        return [AuditEntry(after_seq + i + 1, codec.loads(AuditRecord, row)) for i, row in enumerate(rows)]
+        start = max(after_seq, 0)  # seq n sits at index n-1; as in SQL, a negative limit means no limit
+        if limit == 0:
+            return []
+        rows = await self._redis.lrange(self._keys.audit_log, start, start + limit - 1 if limit > 0 else -1)
+        return [AuditEntry(start + i + 1, codec.loads(AuditRecord, row)) for i, row in enumerate(rows)]
+
+
+def _where(url: str) -> str:
+    """host:port (or socket path) of a Redis URL, for messages: the password never appears."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an unparseable address"
+    if parts.scheme == "unix":
+        return parts.path or "?"
+    where = parts.netloc.rpartition("@")[2] or "?"  # whatever precedes '@' is user and password
+    try:
+        return where if parts.port is not None else f"{where}:6379"
+    except ValueError:  # a port that is not a number: name it as written
+        return where
+
+
+def _refusal(error: ResponseError, what: str) -> Exception:
+    """A script's own refusal (a duplicate case, a second running lesson) as a ValueError; any other error as is.
+    (SQLite refuses the same writes with its IntegrityError.)"""
+    message = str(error)
+    return ValueError(f"{what}: {message.removeprefix('ESAFETY ')}") if message.startswith("ESAFETY ") else error
 
 
 def _gc_ms(ttl_seconds: float) -> int:
-    return int(ttl_seconds * 1000) + GC_MARGIN_MS
+    return max(int(ttl_seconds * 1000), 0) + GC_MARGIN_MS
 
 
-def _schedule_args(item: DueItem, *, replace: bool) -> list[Any]:
-    return [item.item_id, item.due_at.timestamp(), codec.dumps(item), "1" if replace else "0"]
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _texts(values: Collection[bytes | str]) -> list[str]:
+    return [_text(value) for value in values]
+
+
+def _people(rows: Mapping[bytes | str, bytes | str]) -> list[Person]:
+    return [codec.loads(Person, data) for data in rows.values()]
+
+
+def _by_field(rows: Mapping[bytes | str, bytes | str]) -> list[bytes | str]:
+    """A hash's values in field order: UTF-8 byte order, as SQLite's ORDER BY on text."""
+    return [rows[field] for field in sorted(rows, key=lambda field: field.encode() if isinstance(field, str) else field)]
