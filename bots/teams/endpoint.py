@@ -80,11 +80,16 @@ class TeamsEndpoint:
         async def logic(turn_context: TurnContext) -> None:
             nonlocal replayed
             key = f"teams:activity:{activity.conversation.id}:{activity.id}"
-            if activity.id and not await self.store.remember_once(key, REPLAY_MEMORY_SECONDS):
+            if activity.id and not await self.store.cache_add(key, "seen", REPLAY_MEMORY_SECONDS):
                 replayed = True
                 log.info("teams activity %s replayed: ignored", activity.id)
                 return
-            await self.on_turn(turn_context)
+            try:
+                await self.on_turn(turn_context)
+            except Exception:
+                if activity.id:  # not processed after all: Teams' redelivery must be let in
+                    await self.store.cache_delete(key)
+                raise
 
         try:
             authenticated = await self.adapter.bot_framework_authentication.authenticate_request(activity, auth_header)

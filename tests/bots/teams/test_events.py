@@ -111,3 +111,26 @@ async def test_unknown_activity_types_are_ignored(teams: TeamsHarness) -> None:
     response = await teams.client.post("/api/messages", json=payload("personal_message", teams.connector, type="somethingNew"))
     assert response.status == 200
     assert teams.events == []
+
+
+async def test_a_failed_turn_lets_the_redelivery_in(teams: TeamsHarness) -> None:
+    """If the duties fail (e.g. the Store hiccups), the activity is not remembered as seen, so
+    Teams' retry of the same activity is processed rather than ignored as a replay."""
+    from handlers.events import DirectMessage as Direct
+
+    calls: list[int] = []
+
+    async def flaky(event: Direct, deps: object) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("store hiccup")
+
+    from handlers.dispatch import Route
+
+    # The running endpoint holds this dispatcher; give it a duty that fails once.
+    teams.bot.dispatcher._routes = {Direct: [Route(flaky, critical=True)]}  # type: ignore[attr-defined]
+    first = await teams.post("personal_message")
+    assert first.status >= 500
+    second = await teams.post("personal_message")
+    assert second.status == 201
+    assert len(calls) == 2
