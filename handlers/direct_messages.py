@@ -10,6 +10,8 @@ audited: who, when, which rule; never the words.
 
 from __future__ import annotations
 
+import logging
+
 from handlers.acknowledge import acknowledge
 from handlers.audit import record_decision
 from handlers.case_tools import case_command
@@ -18,11 +20,12 @@ from handlers.duties import Deps
 from handlers.events import DirectMessage
 from handlers.messenger import Button, Message
 from handlers.outbox import send_durably
-from handlers.roster import identify
+from handlers.roster import identify_reporter
 from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
 from state.models import STAFF_ROLES, GroupKey, Person, Role
 
+log = logging.getLogger(__name__)
 REFUSAL_CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
 REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
 
@@ -31,7 +34,7 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     """Order matters for a child: an open report window comes first (its words are the report,
     whatever word they start with), then `report`; staff-only words are commands only for staff,
     so "Close friend of mine is being hurt…" from a student is never taken as `close`."""
-    person = await _reporter(deps, event)
+    person = await identify_reporter(deps.store, event.sender.channel, event.sender.user_id)
     command = parse_command(event.text)
     window = await _window(deps, person)
     if window is not None and (command is None or command.verb not in ("report", "report_adult")):
@@ -60,15 +63,6 @@ async def _window(deps: Deps, person: Person) -> str | None:
         return None
 
 
-async def _reporter(deps: Deps, event: DirectMessage) -> Person:
-    """Who is reporting; if the Store cannot even say, a stranger — the report path must still
-    answer the child (with 'try again or tell a trusted adult')."""
-    try:
-        return await identify(deps.store, event.sender.channel, event.sender.user_id)
-    except Exception:  # the Store is down: receive_report will say so to the child
-        return Person(channel=event.sender.channel, user_id=event.sender.user_id, name="", role=Role.UNKNOWN)
-
-
 async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bool, locale: str = "",
                        group: GroupKey | None = None) -> None:
     """`report <text>` files the case now; a bare `report` asks what happened and waits."""
@@ -76,8 +70,12 @@ async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bo
         await receive_report(deps, Report(reporter=person, text=text, about_adult=about_adult, locale=locale, group=group))
         return
     marker = PENDING + (":adult" if about_adult else "")
-    await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
-    await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{person.ref}:{deps.clock.now().isoformat()}")
+    try:
+        await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
+        await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{person.ref}:{deps.clock.now().isoformat()}")
+    except Exception as error:  # the Store is down: the child is told at once, never left unanswered
+        log.error("a report could not be opened (%s): the reporter is asked to try again", type(error).__name__)
+        await deps.messenger.send_to_person(person.ref, Message(key="report.store_failed"))
 
 
 async def _continue_report(deps: Deps, person: Person, window: str, event: DirectMessage) -> None:

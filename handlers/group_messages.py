@@ -7,14 +7,18 @@ repeated in the group (004 strategy 8: reporting must never mean telling the who
 
 from __future__ import annotations
 
+import logging
+
 from handlers.direct_messages import start_report
 from handlers.duties import Deps
 from handlers.events import GroupMessage
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from handlers.roster import identify
+from handlers.roster import identify, identify_reporter
 from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command
+
+log = logging.getLogger(__name__)
 
 
 async def on_group_message(event: GroupMessage, deps: Deps) -> None:
@@ -25,7 +29,10 @@ async def on_group_message(event: GroupMessage, deps: Deps) -> None:
         return
     if command is None or command.verb not in ("report", "report_adult"):
         return
-    person = await identify(deps.store, event.sender.channel, event.sender.user_id)
+    person = await identify_reporter(deps.store, event.sender.channel, event.sender.user_id)
     notice = "report.text_not_repeated" if command.args else "report.moved_private"
-    await send_durably(deps, event.group, Message(key=notice), key=f"group-reply:{event.event_id}")
+    try:
+        await send_durably(deps, event.group, Message(key=notice), key=f"group-reply:{event.event_id}")
+    except Exception:  # the Store is down: the group notice can wait; the child must still be answered
+        log.error("group notice for a report could not be queued (event %s)", event.event_id)
     await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale, group=event.group)

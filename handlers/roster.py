@@ -38,3 +38,12 @@ async def identify(store: Store, channel: str, user_id: str) -> Person:
     if person is not None:
         return person
     return Person(channel=channel, user_id=normalise_user_id(channel, user_id), name="", role=Role.UNKNOWN)
+
+
+async def identify_reporter(store: Store, channel: str, user_id: str) -> Person:
+    """Who is reporting; if the Store cannot even say, a stranger: the report path must still
+    answer the child (it will say 'try again or tell a trusted adult')."""
+    try:
+        return await identify(store, channel, user_id)
+    except Exception:  # the Store is down
+        return Person(channel=channel, user_id=normalise_user_id(channel, user_id), name="", role=Role.UNKNOWN)

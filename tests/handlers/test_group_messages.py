@@ -40,3 +40,22 @@ async def test_other_group_chatter_is_left_alone(school: Deps, messenger: Record
     await on_group_message(said("hello bot"), school)
     await drain(school)
     assert messenger.to_groups == []
+
+
+async def test_report_in_a_group_during_a_store_outage_still_answers_the_child(school: Deps, messenger: RecordingMessenger,
+                                                                               store_factory: object) -> None:
+    """Store down: the child who typed `report` in the group is still told to try again or tell an adult."""
+    from tests.conftest import StoreFactory
+
+    assert isinstance(store_factory, StoreFactory)
+    if store_factory.backend == "redis":
+        store_factory.redis_server.stop()
+    else:
+        await school.store.close()
+    try:
+        await on_group_message(said("report"), school)
+        await on_group_message(said("report he took my phone", 2), school)
+    finally:
+        if store_factory.backend == "redis":
+            store_factory.restart_server()
+    assert keys_to(messenger, ref("s1")) == ["report.store_failed", "report.store_failed"]
