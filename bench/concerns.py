@@ -24,6 +24,7 @@ from handlers.concerns import Report, receive_report
 from state.models import Person, Role
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
+from tests.fakes.waiting import eventually
 
 REPORTS = 100
 BULK = 300
@@ -31,13 +32,10 @@ LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", n
 STUDENT = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000001", name="Student", role=Role.STUDENT)
 
 
-async def until(done: Callable[[], bool], *, step: float, limit: float = 120.0) -> None:
-    """Wait for the fake connector to have received what we expect (bounded: a bench stops by itself)."""
-    for _ in range(int(limit / step)):
-        if done():
-            return
-        await asyncio.sleep(step)
-    raise TimeoutError("the expected deliveries did not arrive")
+async def until(done: Callable[[], bool], *, step: float) -> None:
+    """Wait for the fake connector to have what we expect; bounded, so a bench stops by itself."""
+    if not await eventually(done, seconds=120, step=step):
+        raise TimeoutError("the expected deliveries did not arrive")
 
 
 async def main() -> None:

@@ -10,7 +10,6 @@ report — no name, no content.
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
@@ -82,4 +81,4 @@ async def _name(deps: Deps, ref: str | None) -> str:
 
 def _local(deps: Deps, case: Case) -> str:
     at = case.acknowledged_at or deps.clock.now()
-    return at.astimezone(ZoneInfo(deps.school_timezone)).strftime("%H:%M %d %b")
+    return deps.school_time(at).strftime("%H:%M %d %b")

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.outbox import outbox_item, queue_once, send_durably
+from handlers.outbox import after_sending, deliver, outbox_item, queue_once, send_durably
+from handlers.worker import PermanentFailure
 from state.due import DueItem, Queue
 from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep, Urgency
@@ -90,6 +91,19 @@ async def escalate(item: DueItem, deps: Deps) -> None:
         await send_durably(deps, person.ref, Message(key="case.reminder_lead", fields={"reference": case.reference}),
                            key=f"{case.reference}|reminder|{person.ref}")
     await _record(deps, case, "escalated_to_head", [p.ref for p in people if p.role in (Role.HEAD, Role.ADMIN)])
+
+
+async def deliver_and_record(item: DueItem, deps: Deps) -> None:
+    """Send one outbox entry; if it belongs to a case, its chronology records the delivery (or
+    the failure), after the send and never able to cause a second one."""
+    try:
+        await deliver(item, deps)
+    except PermanentFailure as error:
+        if "case" in item.payload:
+            await record_failed_delivery(deps, item, str(error))
+        raise
+    if "case" in item.payload:
+        await after_sending(item, "case delivery step", record_delivery(deps, item))
 
 
 async def record_delivery(deps: Deps, item: DueItem) -> None:

@@ -7,7 +7,7 @@ concern about an adult (allegations against staff are the head's to handle).
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
@@ -76,8 +76,5 @@ def _summary(deps: Deps, case: Case) -> dict[str, object]:
             "received": _local(deps, case.received_at)}
 
 
-def _local(deps: Deps, at: object) -> str:
-    from datetime import datetime
-
-    assert isinstance(at, datetime)
-    return at.astimezone(ZoneInfo(deps.school_timezone)).strftime("%d %b %H:%M")
+def _local(deps: Deps, at: datetime) -> str:
+    return deps.school_time(at).strftime("%d %b %H:%M")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from handlers.audit import record_decision
 from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
@@ -47,7 +46,7 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
     now = deps.clock.now()
     urgent = signals_danger(report.text)
     try:
-        reference = await deps.store.next_case_reference(now.astimezone(ZoneInfo(deps.school_timezone)).year)
+        reference = await deps.store.next_case_reference(deps.school_time(now).year)
         case = Case(reference=reference, reporter=report.reporter.ref, reporter_role=report.reporter.role, received_at=now,
                     text=report.text, group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
                     about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
@@ -91,7 +90,7 @@ def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
     else:
         first = Message(key="report.received", fields={"reference": case.reference, "minutes": deps.cases.report_window_seconds // 60})
     replies = [first]
-    local = case.received_at.astimezone(ZoneInfo(deps.school_timezone))
+    local = deps.school_time(case.received_at)
     if not deps.cases.school_hours.is_open(local):
         opens = deps.cases.school_hours.next_open(local)
         replies.append(Message(key="report.out_of_hours", fields={"next_time": opens.strftime("%a %d %b %H:%M"), "contacts": contacts}))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from handlers.case_policy import CasePolicy, SupervisionPolicy
 from handlers.events import Event
@@ -26,6 +28,10 @@ class Deps:
     school_timezone: str = "UTC"
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
+
+    def school_time(self, at: datetime) -> datetime:
+        """`at` on the school's clock: what a reference's year and any time told to people use."""
+        return at.astimezone(ZoneInfo(self.school_timezone))
 
 
 Duty = Callable[[E, Deps], Awaitable[None]]

@@ -5,10 +5,10 @@ Later duties (supervision, direct messages, concerns, reminders) add their rows 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from handlers.card_actions import on_card_action
-from handlers.case_delivery import ESCALATE, escalate, record_delivery, record_failed_delivery
+from handlers.case_delivery import ESCALATE, deliver_and_record, escalate
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
@@ -16,10 +16,10 @@ from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJ
 from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
-from handlers.outbox import SEND, after_sending, deliver
+from handlers.outbox import SEND
 from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
 from handlers.supervision import RECHECK, escalate_unsupervised
-from handlers.worker import ItemHandler, PermanentFailure
+from handlers.worker import ItemHandler
 from state.due import DueItem, Queue
 
 
@@ -37,24 +37,10 @@ def policy_routes() -> dict[type[Event], Sequence[Route]]:
 def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
     """Which handler does each kind of durable work, per queue (timers, outbox, inbox)."""
 
-    async def send(item: DueItem) -> None:
-        try:
-            await deliver(item, deps)
-        except PermanentFailure as error:
-            if "case" in item.payload:
-                await record_failed_delivery(deps, item, str(error))
-            raise
-        if "case" in item.payload:
-            await after_sending(item, "case delivery step", record_delivery(deps, item))
+    def bound(handler: Callable[[DueItem, Deps], Awaitable[None]]) -> ItemHandler:
+        return lambda item: handler(item, deps)
 
-    async def escalation(item: DueItem) -> None:
-        await escalate(item, deps)
-
-    async def unsupervised(item: DueItem) -> None:
-        await escalate_unsupervised(item, deps)
-
-    async def recheck_group(item: DueItem) -> None:
-        await recheck(item, deps)
-
-    timers: dict[str, ItemHandler] = {ESCALATE: escalation, UNSUPERVISED_ESCALATE: unsupervised, RECHECK: recheck_group}
-    return {Queue.OUTBOX: {SEND: send}, Queue.TIMERS: timers}
+    return {
+        Queue.OUTBOX: {SEND: bound(deliver_and_record)},
+        Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck)},
+    }

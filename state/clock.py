@@ -31,3 +31,7 @@ class ManualClock:
     def advance(self, seconds: float) -> datetime:
         self._now += timedelta(seconds=seconds)
         return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        """Waiting (e.g. for a send slot) moves this clock on instead of spending real time."""
+        self.advance(seconds)

@@ -38,11 +38,7 @@ async def run_demo(*, keep: Path | None = None) -> int:
         clock = ManualClock(DEMO_START)
         connector = FakeBotConnector()
         await connector.start()
-
-        async def fast_sleep(seconds: float) -> None:
-            clock.advance(seconds)
-
-        bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=fast_sleep))
+        bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep))
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
         await started.wait()

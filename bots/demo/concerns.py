@@ -4,9 +4,7 @@ and the export — over Teams, against the fake Bot Connector, with a fast clock
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Callable
 from typing import Any
 
 from bots.demo.scene import Scene
@@ -14,18 +12,11 @@ from bots.demo.transcript import Transcript
 from handlers.case_export import export_cases
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
+from tests.fakes.waiting import eventually
 
 STUDENT_CHAT, LEAD_CHAT, DEPUTY_CHAT = "a:personal-s1", "a:personal-lead", "a:personal-deputy"
 REPORT = "a boy from another school keeps asking me to send photos"
 DEPUTY = {"id": "29:deputy", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000031", "name": "Mx Deputy"}
-
-
-async def until(check: Callable[[], bool], seconds: float = 10) -> bool:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
@@ -46,14 +37,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.section("A student messages a teacher-bot one-to-one (000 §5: no 1:1 chats)")
     await post("personal_message", text="can you help me with my maths homework?")
-    t.expect(await until(lambda: bool(student_got("report"))), "the student gets a kind refusal pointing to the group and to `report`")
+    t.expect(await eventually(lambda: bool(student_got("report"))), "the student gets a kind refusal pointing to the group and to `report`")
     t.say(f"bot → student: {student_got('report')}")
 
     t.section("The student reports a worry privately (004 strategies 8, 9, 13)")
     await post("install_personal", **{"from": DEPUTY, "conversation": {"id": DEPUTY_CHAT, "conversationType": "personal"}})
     await post("personal_message", text=f"report {REPORT}")
     reference = (await bot.store.list_cases())[-1].reference
-    t.expect(await until(lambda: bool(student_got(reference))), f"the child is told 'received' with reference {reference}")
+    t.expect(await eventually(lambda: bool(student_got(reference))), f"the child is told 'received' with reference {reference}")
     t.say(f"bot → student: {student_got(reference)}")
     def lead_cards() -> list[dict[str, Any]]:
         return [a["content"] for m in connector.sent_to(LEAD_CHAT) for a in m.get("attachments") or [] if reference in str(a)]
@@ -61,14 +52,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     def lead_has_words() -> bool:
         return any(REPORT in text for text in connector.texts_to(LEAD_CHAT))
 
-    t.expect(await until(lambda: bool(lead_cards()) and lead_has_words()), "the lead receives the case card and the words")
+    t.expect(await eventually(lambda: bool(lead_cards()) and lead_has_words()), "the lead receives the case card and the words")
     card = lead_cards()[0]
     t.say("lead's card: " + " | ".join(block["text"] for block in card["body"]) + f"  [button: {card['actions'][0]['title']}]")
 
     t.section("Nobody acknowledges: after 15 minutes it goes to the deputy")
     t.expect(connector.sent_to(DEPUTY_CHAT) == [], "the deputy is not told before the timeout")
     scene.clock.advance(bot.settings.cases.ack_timeout_seconds)
-    t.expect(await until(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 2), "after 900 s (fast clock) the deputy gets card and words")
+    t.expect(await eventually(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 2), "after 900 s (fast clock) the deputy gets card and words")
     t.say(f"bot → deputy: {connector.sent_to(DEPUTY_CHAT)[0]['text']}")
 
     t.section("The lead presses Acknowledge")
@@ -81,15 +72,15 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(len(puts) == 2, "both copies of the card (lead's and deputy's) now show who acknowledged")
     if puts:
         t.say("updated card: " + " | ".join(b["text"] for b in puts[0].body["attachments"][0]["content"]["body"]))
-    t.expect(await until(lambda: bool(student_got("has seen", "看到"))),
+    t.expect(await eventually(lambda: bool(student_got("has seen", "看到"))),
              "the child hears that a safeguarding lead has seen the report (no name, no content)")
     t.say(f"bot → student: {student_got('has seen', '看到')}")
 
     t.section("An urgent report: emergency numbers at once (004 strategy 9)")
     await post("personal_message", text="I'm not safe at home tonight")
-    t.expect(await until(lambda: bool(student_got("999"))), "danger words: the reply carries 999 and Childline with the reference")
+    t.expect(await eventually(lambda: bool(student_got("999"))), "danger words: the reply carries 999 and Childline with the reference")
     t.say(f"bot → student: {student_got('999')}")
-    t.expect(await until(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 4), "an urgent case reaches the deputy at once, not in 15 min")
+    t.expect(await eventually(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 4), "an urgent case reaches the deputy at once, not in 15 min")
     await _export(scene, t)
 
 

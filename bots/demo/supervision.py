@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.demo.concerns import until
 from bots.demo.scene import Scene
 from state.models import GroupKey, Supervision
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
+from tests.fakes.waiting import eventually
 
 CLASS_CHAT = "19:class5a@thread.v2"
 LEAD_CHAT, TEACHER_CHAT = "a:personal-lead", "a:personal-29:teacher"
@@ -31,13 +31,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.section("Supervision: the class chat has a teacher and students but no admin-team member")
     warning = said("supervision.group_warning", missing=said("supervision.role_admin_team"))
-    t.expect(await until(lambda: warning in group_texts()), "a neutral warning in the group: an admin-team member must be added")
+    t.expect(await eventually(lambda: warning in group_texts()), "a neutral warning in the group: an admin-team member must be added")
     t.say(f"bot → class chat: {warning}")
-    t.expect(await until(lambda: any("Class 5A" in x and "admin" in x for x in connector.texts_to(LEAD_CHAT))),
+    t.expect(await eventually(lambda: any("Class 5A" in x and "admin" in x for x in connector.texts_to(LEAD_CHAT))),
              "the safeguarding lead is alerted privately, naming the group and what is missing")
     t.expect(said("supervision.group_warning_guest") in group_texts(), "the group hears an unknown account is present, without a name")
-    t.expect(await until(lambda: any("Visitor" in x for x in connector.texts_to(LEAD_CHAT))), "the guest is named only to staff, privately")
-    t.expect(await until(lambda: any("Ben Example" in x for x in connector.texts_to(TEACHER_CHAT))),
+    t.expect(await eventually(lambda: any("Visitor" in x for x in connector.texts_to(LEAD_CHAT))),
+             "the guest is named only to staff, privately")
+    t.expect(await eventually(lambda: any("Ben Example" in x for x in connector.texts_to(TEACHER_CHAT))),
              "students without recorded consent are listed privately to the class teacher")
     t.say("bot → teacher (private): " + next((x for x in connector.texts_to(TEACHER_CHAT) if "consent" in x), "-"))
 
@@ -46,14 +47,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     async with http.post("/api/messages", json=teams_activity("member_added", connector.url, id="demo-coordinator",
                                                               membersAdded=[{"id": "29:coordinator"}])) as response:
         t.say(f"POST /api/messages membersAdded → {response.status}")
-    t.expect(await until(lambda: said("supervision.group_resolved") in group_texts()), "the group is told it is supervised again")
+    t.expect(await eventually(lambda: said("supervision.group_resolved") in group_texts()), "the group is told it is supervised again")
     group = await bot.store.get_group(GroupKey("teams", CLASS_CHAT))
     t.expect(group is not None and group.supervision is Supervision.SUPERVISED, "the stored status is supervised")
 
     t.section("The bot is removed from the class chat")
     async with http.post("/api/messages", json=teams_activity("bot_removed_group", connector.url)) as response:
         t.say(f"POST /api/messages installationUpdate remove → {response.status}")
-    t.expect(await until(lambda: any("removed" in x for x in connector.texts_to(LEAD_CHAT))),
+    t.expect(await eventually(lambda: any("removed" in x for x in connector.texts_to(LEAD_CHAT))),
              "the lead is alerted that the group is no longer monitored, and by whom")
     t.say("bot → lead (private): " + next((x for x in connector.texts_to(LEAD_CHAT) if "removed" in x), "-"))
     t.expect(not any(name in text for text in group_texts() for name in STUDENT_NAMES), "no child's name ever reached the class chat")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,15 +36,6 @@ def payload(name: str, connector: FakeBotConnector, **changes: Any) -> dict[str,
     return teams_activity(name, connector.url, **changes)
 
 
-def fast_sleep(clock: ManualClock) -> Callable[[float], Awaitable[None]]:
-    """Waiting for a send slot moves the manual clock instead of the test's wall time."""
-
-    async def sleep(seconds: float) -> None:
-        clock.advance(seconds)
-
-    return sleep
-
-
 @dataclass
 class TeamsHarness:
     client: TestClient[Any, Any]
@@ -68,7 +59,7 @@ async def connector(connector: FakeBotConnector) -> FakeBotConnector:
 
 async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualClock, **env: str) -> TeamsHarness:
     settings = load_settings({"ESAFETY_DB": str(db), "ESAFETY_ALLOW_ANONYMOUS": "1", **env})
-    bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=fast_sleep(clock)))
+    bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep))
     events: list[Event] = []
 
     async def record(event: Event, deps: Deps) -> None:

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from state.models import Person, Role
 from state.records import CaseState
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness
+from tests.fakes.waiting import eventually
 
 LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Dr Lead", role=Role.DSL)
 STUDENT = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000001", name="Amira Example", role=Role.STUDENT)
 REPORT = "an older student keeps asking me for pictures"
 
 
-async def until(check: Callable[[], Any], seconds: float = 5) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the expected delivery did not happen")
+async def until(check: Callable[[], Any]) -> None:
+    assert await eventually(check, seconds=5), "the expected delivery did not happen"
 
 
 async def test_report_card_acknowledge_and_reporter_informed(teams: TeamsHarness) -> None:
