@@ -10,7 +10,7 @@ the case urgent: the reply carries the emergency numbers and the deputies are to
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from handlers.audit import record_decision
@@ -34,7 +34,7 @@ RECEIPT_SECONDS = RECEIPT_DAYS * 86_400
 @dataclass(frozen=True)
 class Report:
     reporter: Person
-    text: str
+    text: str = field(repr=False)  # the child's words never appear in a log line or traceback
     about_adult: bool = False
     group: GroupKey | None = None
     locale: str = ""

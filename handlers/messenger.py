@@ -26,8 +26,8 @@ class Message:
     lines shown under the title (each a key with fields)."""
 
     key: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    lines: tuple[tuple[str, dict[str, Any]], ...] = ()
+    fields: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a report's words (to a lead)
+    lines: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), repr=False)
     buttons: tuple[Button, ...] = ()
 
 

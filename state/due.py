@@ -30,7 +30,7 @@ class DueItem:
     item_id: str
     kind: str
     due_at: datetime
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict, repr=False)  # an outbox message may carry a report's words
     attempts: int = 0
     last_error: str = ""
 

@@ -106,3 +106,16 @@ async def test_a_key_already_delivered_is_not_sent_again(deps: Deps, messenger: 
     assert await send_durably(deps, LEAD, CARD, key="k1") is False
     await worker(deps).run_once()
     assert len(messenger.to_people) == 1
+
+
+def test_values_that_carry_a_report_never_print_it() -> None:
+    """A report, a message to a lead and its outbox entry keep the words out of repr (logs, tracebacks)."""
+    from datetime import UTC, datetime
+
+    from handlers.concerns import Report
+    from handlers.outbox import outbox_item
+
+    words = Message(key="case.report_text", fields={"text": "SECRET-WORDS"}, lines=(("case.report_text", {"text": "SECRET-WORDS"}),))
+    report = Report(reporter=Person(channel="teams", user_id="s", name="Ann", role=Role.STUDENT), text="SECRET-WORDS")
+    for value in (report, words, outbox_item(LEAD, words, key="k", due_at=datetime.now(UTC))):
+        assert "SECRET-WORDS" not in repr(value)
