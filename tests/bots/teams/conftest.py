@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,10 @@ async def connector(connector: FakeBotConnector) -> FakeBotConnector:
     return connector
 
 
-async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualClock, **env: str) -> TeamsHarness:
+async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualClock, *,
+                        extra: Mapping[type[Event], Sequence[Route]] | None = None, **env: str) -> TeamsHarness:
+    """The real app on a fresh database; every event is also recorded, and `extra` routes run
+    after the policy duties (e.g. a duty that fails on purpose)."""
     settings = load_settings({"ESAFETY_DB": str(db), "ESAFETY_ALLOW_ANONYMOUS": "1", **env})
     bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep))
     events: list[Event] = []
@@ -65,7 +68,7 @@ async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualCloc
     async def record(event: Event, deps: Deps) -> None:
         events.append(event)
 
-    routes = {kind: [*policy_routes().get(kind, []), Route(record)]
+    routes = {kind: [*policy_routes().get(kind, []), Route(record), *(extra or {}).get(kind, [])]
               for kind in (GroupJoined, BotRemoved, MembersChanged, DirectMessage, GroupMessage, CardAction)}
     bot = replace(bot, dispatcher=Dispatcher(routes, bot.deps))
     client: TestClient[Any, Any] = TestClient(TestServer(build_app(bot)))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from botbuilder.schema import Activity
 
 from bots.teams.translate import group_message
+from handlers.dispatch import Route
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
+from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
-from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload
+from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload, start_harness
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import PAYLOADS
 
 GROUP = GroupKey("teams", CLASS_CHAT)
@@ -113,24 +117,22 @@ async def test_unknown_activity_types_are_ignored(teams: TeamsHarness) -> None:
     assert teams.events == []
 
 
-async def test_a_failed_turn_lets_the_redelivery_in(teams: TeamsHarness) -> None:
+async def test_a_failed_turn_lets_the_redelivery_in(tmp_path: Path, connector: FakeBotConnector, clock: ManualClock) -> None:
     """If the duties fail (e.g. the Store hiccups), the activity is not remembered as seen, so
     Teams' retry of the same activity is processed rather than ignored as a replay."""
-    from handlers.events import DirectMessage as Direct
-
     calls: list[int] = []
 
-    async def flaky(event: Direct, deps: object) -> None:
+    async def flaky(event: DirectMessage, deps: object) -> None:
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("store hiccup")
 
-    from handlers.dispatch import Route
-
-    # The running endpoint holds this dispatcher; give it a duty that fails once.
-    teams.bot.dispatcher._routes = {Direct: [Route(flaky, critical=True)]}  # type: ignore[attr-defined]
-    first = await teams.post("personal_message")
-    assert first.status >= 500
-    second = await teams.post("personal_message")
-    assert second.status == 201
-    assert len(calls) == 2
+    teams = await start_harness(tmp_path / "flaky.db", connector, clock, extra={DirectMessage: [Route(flaky, critical=True)]})
+    try:
+        first = await teams.post("personal_message")
+        assert first.status >= 500
+        second = await teams.post("personal_message")
+        assert second.status == 201
+        assert len(calls) == 2
+    finally:
+        await teams.client.close()
