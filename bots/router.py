@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.messenger import Message, Messenger, Sent, Unreachable
-from state.models import GroupKey, PersonRef
+from state.models import Group, GroupKey, Member, PersonRef
 
 
 class ChannelOff(Unreachable):
@@ -36,3 +36,6 @@ class MessengerByChannel:
 
     async def update(self, sent: Sent, message: Message) -> None:
         await self._for(sent.channel).update(sent, message)
+
+    async def read_members(self, group: Group) -> list[Member] | None:
+        return await self._for(group.key.channel).read_members(group)

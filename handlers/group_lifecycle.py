@@ -4,6 +4,7 @@ is watching any more — a safeguarding event, not a goodbye)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from handlers.audit import record_decision
@@ -15,6 +16,7 @@ from handlers.supervision import CLAUSE, check_group
 from state.due import DueItem, Queue
 from state.models import GroupKey, Role, Supervision
 
+log = logging.getLogger(__name__)
 WELCOME_BUTTONS = (Button(label_key="welcome.report_button", verb="report"),
                    Button(label_key="welcome.report_adult_button", verb="report_adult"))
 
@@ -31,7 +33,21 @@ async def on_members_changed(event: MembersChanged, deps: Deps) -> None:
 
 
 async def recheck(item: DueItem, deps: Deps) -> None:
-    await check_group(deps, GroupKey.parse(item.payload["group"]))
+    """The periodic re-check reads the roster from the channel first: a member can be added or
+    removed without an event reaching the bot (000 §5). If the channel cannot be read just now,
+    the group is checked on the members last seen, and read again next time."""
+    key = GroupKey.parse(item.payload["group"])
+    group = await deps.store.get_group(key)
+    if group is None or group.supervision is Supervision.UNMONITORED:
+        return
+    try:
+        members = await deps.messenger.read_members(group)
+    except Exception as error:
+        log.warning("could not read the members of %s for the re-check: %s", key, type(error).__name__)
+        members = None
+    if members is not None:
+        await deps.store.set_group_members(key, members)
+    await check_group(deps, key)
 
 
 async def on_bot_removed(event: BotRemoved, deps: Deps) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from state.models import GroupKey, PersonRef
+from state.models import Group, GroupKey, Member, PersonRef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,3 +53,7 @@ class Messenger(Protocol):
 
     async def update(self, sent: Sent, message: Message) -> None:
         """Replace a message sent earlier (a card) with `message`, for everyone who sees it."""
+
+    async def read_members(self, group: Group) -> list[Member] | None:
+        """Everyone in the group now, read from the channel; None where the channel cannot say.
+        The periodic re-check uses it: a roster can change without an event reaching us (000 §5)."""

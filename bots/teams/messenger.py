@@ -16,9 +16,10 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, 
 
 from bots.teams.delivery import TeamsDelivery
 from bots.teams.render import render
+from bots.teams.roster import read_members
 from handlers.messenger import Message, Sent, Unreachable
 from policy_text.catalog import Catalog
-from state.models import GroupKey, PersonRef
+from state.models import Group, GroupKey, Member, PersonRef
 from state.store import Store
 
 TEAMS_CHANNEL_ID = "msteams"
@@ -60,6 +61,23 @@ class TeamsMessenger:
 
         await self._delivery.send(reference.conversation.id,
                                   lambda: self._adapter.continue_conversation(reference, replace, bot_app_id=self._app_id))
+
+    async def read_members(self, group: Group) -> list[Member] | None:
+        """The group's whole roster, read in a proactive turn on its stored reference."""
+        if not group.address:
+            return None
+        reference = ConversationReference().deserialize(group.address)
+        found: list[Member] = []
+
+        async def read(turn_context: TurnContext) -> None:
+            # A proactive turn has no channelData, which TeamsInfo reads (botbuilder 4.17.1 fails on None).
+            tenant = reference.conversation.tenant_id
+            turn_context.activity.channel_data = turn_context.activity.channel_data or ({"tenant": {"id": tenant}} if tenant else {})
+            found.extend(await read_members(turn_context))
+
+        await self._delivery.send(reference.conversation.id,
+                                  lambda: self._adapter.continue_conversation(reference, read, bot_app_id=self._app_id))
+        return found
 
     async def _continue(self, reference: ConversationReference, activity: Activity) -> Sent:
         sent: dict[str, str] = {}

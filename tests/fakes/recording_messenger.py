@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from handlers.messenger import Message, Sent
-from state.models import GroupKey, PersonRef
+from state.models import Group, GroupKey, Member, PersonRef
 
 
 @dataclass
@@ -17,6 +17,7 @@ class RecordingMessenger:
     to_groups: list[tuple[GroupKey, Message]] = field(default_factory=list)
     to_people: list[tuple[PersonRef, Message]] = field(default_factory=list)
     updates: list[tuple[Sent, Message]] = field(default_factory=list)
+    rosters: dict[GroupKey, list[Member]] = field(default_factory=dict)  # what the "channel" says is in a group now
 
     async def send_to_group(self, group: GroupKey, message: Message) -> Sent:
         self.to_groups.append((group, message))
@@ -28,3 +29,6 @@ class RecordingMessenger:
 
     async def update(self, sent: Sent, message: Message) -> None:
         self.updates.append((sent, message))
+
+    async def read_members(self, group: Group) -> list[Member] | None:
+        return self.rosters.get(group.key)

@@ -11,6 +11,7 @@ from handlers.duties import Deps
 from handlers.events import BotRemoved
 from handlers.routes import policy_routes
 from handlers.supervision_rule import assess
+from state.due import Queue
 from state.models import Supervision
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
@@ -105,6 +106,34 @@ async def test_periodic_recheck_is_scheduled_and_runs(school: Deps, messenger: R
     group = await school.store.get_group(CLASS)
     assert group is not None
     assert group.supervision is Supervision.UNSUPERVISED
+
+
+async def test_recheck_reads_the_roster_from_the_channel(school: Deps, messenger: RecordingMessenger) -> None:
+    """The admin left the chat and no event reached the bot: the re-check reads the members from
+    the channel, stores them and finds the group unsupervised."""
+    await join(school, "s1", "t1", "a1")
+    messenger.rosters[CLASS] = list(members("s1", "s2", "t1"))
+    school.clock.advance(school.supervision.recheck_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    assert {m.user_id for m in await school.store.group_members(CLASS)} == {"s1", "s2", "t1"}
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert group.supervision is Supervision.UNSUPERVISED
+
+
+async def test_recheck_uses_the_last_members_seen_when_the_channel_fails(school: Deps, messenger: RecordingMessenger) -> None:
+    class Down(RecordingMessenger):
+        async def read_members(self, group: object) -> None:
+            raise ConnectionError("channel down")
+
+    await join(school, "s1", "t1")
+    down = replace(school, messenger=Down())
+    school.clock.advance(school.supervision.recheck_seconds)  # type: ignore[attr-defined]
+    await drain(down)
+    assert {m.user_id for m in await school.store.group_members(CLASS)} == {"s1", "t1"}
+    next_check = await school.store.get_due(Queue.TIMERS, f"{CLASS}|recheck")
+    assert next_check is not None
+    assert next_check.due_at > school.clock.now(), "checked anyway, and the next re-check is scheduled"
 
 
 async def test_bot_removed_is_a_safeguarding_event(school: Deps, messenger: RecordingMessenger) -> None:

@@ -28,6 +28,16 @@ async def test_proactive_group_send(teams: TeamsHarness) -> None:
     assert teams.connector.texts_to(CLASS_CHAT) == [teams.bot.catalog.say("supervision.group_resolved", "en")]
 
 
+async def test_the_roster_is_read_again_proactively(teams: TeamsHarness) -> None:
+    """The periodic re-check reads the chat's members in a proactive turn (no event needed)."""
+    await teams.post("install_group")
+    teams.connector.set_members(CLASS_CHAT, [{"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": TEACHER.user_id}])
+    group = await teams.bot.store.get_group(GROUP)
+    assert group is not None
+    members = await teams.bot.messenger.read_members(group)
+    assert [member.user_id for member in members or []] == [TEACHER.user_id]
+
+
 async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
     """A message with buttons becomes an Adaptive Card whose buttons are Action.Execute."""
     await teams.post("install_group")
