@@ -16,16 +16,17 @@ from bots.config import Settings
 from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_requests, readyz
 from bots.router import MessengerByChannel
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
+from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
+from handlers.messenger import Messenger
 from handlers.routes import due_work, policy_routes
 from handlers.worker import DueWorker
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
+from state.due import Queue
 from state.factory import open_store
 from state.store import Store
-
-NO_ADAPTER_YET = "this build has no {channel} adapter yet"
 
 
 @dataclass(frozen=True)
@@ -40,34 +41,41 @@ class Bot:
     deps: Deps
     dispatcher: Dispatcher
     teams: TeamsChannel | None = None
+    wecom: WecomChannel | None = None
 
     def channel_report(self) -> dict[str, str]:
         """Each channel's state as `serve` prints it and as its route answers when off."""
-        report = self.settings.channel_status()
-        for channel, state in report.items():
-            if state.startswith("on") and channel not in self.messenger.channels:
-                report[channel] = "off: " + NO_ADAPTER_YET.format(channel=channel)
-        return report
+        return self.settings.channel_status()
 
 
-async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_options: TeamsOptions | None = None) -> Bot:
+async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_options: TeamsOptions | None = None,
+                    wecom_options: WecomOptions | None = None) -> Bot:
     """Load the policy text (checked), open the Store (must answer), build the channels that
     are configured and wire the duties."""
     catalog = Catalog.load()
     clock = clock or SystemClock()
     store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
     teams = build_teams(settings, store, catalog, teams_options)
-    messenger = MessengerByChannel({"teams": teams.messenger} if teams else {})
+    wecom = build_wecom(settings, store, catalog, clock, wecom_options)
+    channels: dict[str, Messenger] = {}
+    if teams:
+        channels["teams"] = teams.messenger
+    if wecom:
+        channels["wecom"] = wecom.messenger
+    messenger = MessengerByChannel(channels)
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
                 supervision=settings.supervision)
-    return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams)
+    return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
 def workers(bot: Bot) -> list[DueWorker]:
-    """One worker per queue that has durable work to do."""
+    """One worker per queue that has durable work to do; the inbox holds WeCom's callbacks."""
     lease = bot.settings.work_lease_seconds
-    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease) for queue, handlers in due_work(bot.deps).items()]
+    work = due_work(bot.deps)
+    if bot.wecom is not None:
+        work[Queue.INBOX] = bot.wecom.inbox(bot.dispatcher).handlers()
+    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease) for queue, handlers in work.items()]
 
 
 def build_app(bot: Bot) -> web.Application:
@@ -81,7 +89,11 @@ def build_app(bot: Bot) -> web.Application:
         app.router.add_post("/api/messages", bot.teams.endpoint(bot.dispatcher, bot.store, bot.catalog).handle)
     else:
         app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
-    app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
+    if bot.wecom is not None:
+        app.router.add_get("/wecom/callback", bot.wecom.callbacks.verify_url)
+        app.router.add_post("/wecom/callback", bot.wecom.callbacks.receive)
+    else:
+        app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
 
     run_in_background(app, workers(bot))
 

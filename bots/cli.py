@@ -13,14 +13,17 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bots import commands
 from bots.backup import backup_database
 from bots.config import ConfigError, Settings, load_settings
 from bots.teams.package import PackageError, build_package
+from bots.wecom import commands as wecom_commands
+from bots.wecom.api import WecomApi, WecomError
 from handlers.groups import GroupNotFound
 from handlers.roster_import import RosterError
-from policy_text.catalog import CatalogError
+from policy_text.catalog import Catalog, CatalogError
 from state.clock import SystemClock
 from state.factory import open_store
 from state.store import Store, StoreUnavailable
@@ -45,6 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
     set_class = groups.add_parser("set-class", help="set a group's class")
     set_class.add_argument("group")
     set_class.add_argument("class_name", metavar="CLASS")
+    webhook = groups.add_parser("set-webhook", help="post to a WeCom group through its group robot (20 messages a minute)")
+    webhook.add_argument("group")
+    webhook.add_argument("url", type=_webhook_url, help="the robot's webhook URL; 'none' removes it")
+    sub.add_parser("wecom-menu", help="create the WeCom app menu with 'report a worry privately' (menu/create)")
+    wecom = sub.add_parser("wecom", help="WeCom class chats").add_subparsers(dest="action", required=True)
+    add_chat = wecom.add_parser("add-chat", help="bring an existing chat under the bot (the server reads its members)")
+    add_chat.add_argument("chat_id")
+    add_chat.add_argument("--kind", choices=["appchat", "customer"], required=True,
+                          help="appchat: created by this app; customer: a customer group (客户群)")
+    create_chat = wecom.add_parser("create-chat", help="create a class chat owned by the app (appchat/create) and join it")
+    create_chat.add_argument("--name", required=True)
+    create_chat.add_argument("--owner", required=True, help="the owner's WeCom userid")
+    create_chat.add_argument("--members", required=True, help="WeCom userids separated by commas (2–500, staff directory)")
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", help="write the audit log as JSON lines")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
@@ -68,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     package.add_argument("--privacy", default="https://example.org/privacy", help="the school's privacy notice")
     package.add_argument("--terms", default="https://example.org/terms", help="terms of use")
     return parser
+
+
+def _webhook_url(text: str) -> str:
+    if text == "none" or urlsplit(text.strip()).scheme in {"http", "https"}:
+        return text.strip()
+    raise argparse.ArgumentTypeError(f"a robot webhook is an http(s) URL (or 'none'), got {text!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +125,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await backup_database(settings, args.file)
         print(f"backed up {settings.db_path} to {args.file}")
         return 0
+    if args.command == "wecom-menu" or (args.command, getattr(args, "action", "")) == ("wecom", "create-chat"):
+        return await _with_store(settings, lambda store: _wecom_api(args, settings, store))
     return await _with_store(settings, lambda store: _admin(args, store))
+
+
+async def _wecom_api(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    """The commands that call WeCom's API (to the configured WECOM_API_BASE_URL)."""
+    if not settings.wecom.configured:
+        raise ConfigError("WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY")
+    api = WecomApi(settings.wecom, store)
+    try:
+        if args.command == "wecom-menu":
+            menu = await wecom_commands.create_menu(api, Catalog.load(), settings.locale)
+            items = ", ".join(item["name"] for item in menu["button"][0]["sub_button"])
+            print(f"WeCom app menu created: {menu['button'][0]['name']} → {items}")
+            return 0
+        members = [userid.strip() for userid in args.members.split(",") if userid.strip()]
+        chat_id = await wecom_commands.create_chat(api, store, SystemClock(), name=args.name, owner=args.owner, members=members)
+        print(f"created wecom:{chat_id}: the server reads its members and joins it")
+        return 0
+    except WecomError as error:
+        print(f"esafety-bot: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
@@ -126,6 +170,12 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
             print(f"{await commands.groups_list(store, out)} groups", file=sys.stderr)
         case ("groups", "set-class"):
             print(f"{await commands.groups_set_class(store, clock, args.group, args.class_name)}: class set to {args.class_name}")
+        case ("groups", "set-webhook"):
+            print(f"{await commands.groups_set_webhook(store, clock, args.group, args.url)}: robot webhook "
+                  f"{'removed' if args.url == 'none' else 'set'}")
+        case ("wecom", "add-chat"):
+            await wecom_commands.add_chat(store, clock, args.chat_id, args.kind)
+            print(f"wecom:{args.chat_id} queued: the server reads its members and joins it")
         case ("audit", "export"):
             await _export(store, args.out)
         case ("cases", _):

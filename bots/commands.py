@@ -51,6 +51,16 @@ async def groups_set_class(store: Store, clock: Clock, name: str, class_name: st
     return str(group.key)
 
 
+async def groups_set_webhook(store: Store, clock: Clock, name: str, url: str) -> str:
+    """A WeCom group robot (群机器人) lets the bot post into a group it cannot otherwise reach."""
+    group = await resolve_group(store, name)
+    webhook = None if url == "none" else url
+    await store.save_group(replace(group, webhook=webhook))
+    await record_decision(store, clock, action="group.webhook_set", actor=CLI_ACTOR, group=str(group.key),
+                          clause="000 §5", outcome="removed" if webhook is None else "set")
+    return str(group.key)
+
+
 async def audit_export(store: Store, out: IO[str]) -> int:
     return await export_audit(store, out)
 

@@ -22,6 +22,15 @@ STORE_KEY = web.AppKey("store", Store)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class Refused(Exception):
+    """A webhook delivery refused with a fixed status and a short reason (never its body)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
 @web.middleware
 async def log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()

@@ -12,12 +12,15 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from policy_text.catalog import LOCALES, Catalog
 from state.clock import ManualClock
+from state.models import Person, Role
 from state.records import Case
 from state.redis import RedisStore
 from state.sqlite import SqliteStore
 from state.store import Store
 from tests.fakes.bot_connector import FakeBotConnector, every_connector
+from tests.fakes.wecom_api import FakeWecomApi, every_wecom_api
 from tests.privacy import PrivacyScan
 from tests.redis_server import RedisServer
 
@@ -34,7 +37,7 @@ def privacy_scan(request: pytest.FixtureRequest) -> Iterator[PrivacyScan]:
     root.setLevel(logging.DEBUG)
     originals = {}
     for backend in (SqliteStore, RedisStore):
-        for name in ("save_case_with_delivery", "append_case_text"):
+        for name in ("save_case_with_delivery", "append_case_text", "replace_roster", "merge_roster"):
             originals[(backend, name)] = getattr(backend, name)
             setattr(backend, name, _noting(scan, getattr(backend, name)))
     yield scan
@@ -43,10 +46,22 @@ def privacy_scan(request: pytest.FixtureRequest) -> Iterator[PrivacyScan]:
     root.removeHandler(scan)
     root.setLevel(previous_level)
     groups = [body for connector in every_connector() for body in connector.group_messages()]
+    groups += [text for api in every_wecom_api() for text in wecom_group_texts(api)]
     leaks = scan.leaks(groups)
     if any(item.nodeid.startswith("tests/handlers/test_concerns.py") for item in request.session.items):
         assert scan.report_texts, "the privacy scan saw no reports: it would pass without checking anything"
-    assert not leaks, "report text leaked:\n" + "\n".join(leaks[:20])
+    if any(item.nodeid.startswith("tests/bots/wecom/test_events.py") for item in request.session.items):
+        assert scan.student_names, "the privacy scan saw no student names: it would check nothing"
+        assert groups, "the privacy scan saw no group messages: it would check nothing"
+    assert not leaks, "privacy leak:\n" + "\n".join(leaks[:20])
+
+
+def wecom_group_texts(api: FakeWecomApi) -> list[dict[str, Any]]:
+    """What went to WeCom groups: posts (appchat, robots) and texts sent to staff to forward."""
+    catalog = Catalog.load()
+    prefixes = tuple(catalog.entry("wecom.forward_to_group", locale).text.split("{group}")[0] for locale in LOCALES)
+    forwarded = [body for body in api.sent_messages() if str((body.get("text") or {}).get("content", "")).startswith(prefixes)]
+    return [body for _, body in api.group_posts()] + forwarded
 
 
 def _noting(scan: PrivacyScan, method: Any) -> Any:
@@ -56,6 +71,10 @@ def _noting(scan: PrivacyScan, method: Any) -> Any:
                 scan.note(value.text)
             elif isinstance(value, str) and method.__name__ == "append_case_text" and value is not args[0]:
                 scan.note(value)
+            elif method.__name__.endswith("_roster"):
+                for person in value if isinstance(value, list | tuple) else ():
+                    if isinstance(person, Person) and person.role is Role.STUDENT:
+                        scan.note_student(person.name)
         return await method(self, *args, **kwargs)
 
     return wrapper

@@ -22,6 +22,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from msrest.serialization import Model
 
+from bots.http import Refused
 from state.store import Store
 
 log = logging.getLogger("esafety.teams")
@@ -29,13 +30,6 @@ REPLAY_MEMORY_SECONDS = 24 * 3600
 KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
 
 TurnLogic = Callable[[TurnContext], Awaitable[Any]]
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)

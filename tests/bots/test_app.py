@@ -42,13 +42,14 @@ async def test_off_channels_answer_503_with_a_reason(client: TestClient[object, 
     assert "WECOM_CORP_ID" in (await wecom.json())["reason"]
 
 
-async def test_configured_channel_without_adapter_is_reported_off(tmp_path: Path) -> None:
-    """Credentials alone do not make a channel work: until its adapter exists it says so."""
+async def test_both_configured_channels_are_on(tmp_path: Path) -> None:
+    """With credentials for both, both adapters are built and both channels report on."""
     wecom = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1", "WECOM_SECRET": "s", "WECOM_TOKEN": "t", "WECOM_ENCODING_AES_KEY": "a" * 43}
     bot = await bootstrap(load_settings({"ESAFETY_DB": str(tmp_path / "bot.db"), "MicrosoftAppId": "app", "MicrosoftAppPassword": "x",
                                          **wecom}))
     try:
-        assert bot.channel_report() == {"teams": "on", "wecom": "off: this build has no wecom adapter yet"}
+        assert bot.channel_report() == {"teams": "on", "wecom": "on"}
+        assert bot.messenger.channels == {"teams", "wecom"}
     finally:
         await bot.store.close()
 

@@ -1,0 +1,182 @@
+"""Calling the WeCom server API: wechatpy's client, made safe to use from asyncio.
+
+wechatpy 1.8.18 is synchronous, has no default timeout, hard-codes the public `gettoken` URL and,
+with `auto_retry`, recurses without bound on repeated token errors (CHANNEL_NOTES.md W7). So:
+every call runs in a thread with an explicit timeout, on one of a few clients (a requests Session
+is not thread-safe), against the configured `WECOM_API_BASE_URL` for every endpoint including
+`gettoken`; the access token is cached in the Store so all instances share one (one refresher at
+a time); a token error refreshes once and retries once; 45009 (frequency limit) backs off a
+bounded number of times; anything else is raised as `WecomError` for the durable outbox to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import requests
+from wechatpy.enterprise import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from bots.config import WecomSettings
+from state.store import Store
+
+log = logging.getLogger("esafety.wecom")
+T = TypeVar("T")
+
+TOKEN_ERRORS = frozenset({40014, 42001})  # invalid / expired access token: refresh once
+FREQUENCY_LIMIT = 45009
+TOKEN_MARGIN_SECONDS = 300  # refresh well before WeCom's expiry (W7)
+TOKEN_LOCK_SECONDS = 30
+
+
+class WecomError(Exception):
+    """A WeCom call failed. Carries the errcode (None for HTTP or network failures) and WeCom's
+    short errmsg; never a request body, so it is safe in an outbox's `last_error`."""
+
+    def __init__(self, errcode: int | None, errmsg: str) -> None:
+        super().__init__(f"WeCom error {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class _Client(WeChatClient):  # type: ignore[misc]
+    """wechatpy's enterprise client pointed at our base URL, using the token we hand it."""
+
+    def __init__(self, settings: WecomSettings, timeout: float) -> None:
+        super().__init__(settings.corp_id, settings.secret, timeout=timeout, auto_retry=False)
+        self.API_BASE_URL = settings.api_base_url
+        self.token = ""
+
+    @property
+    def access_token(self) -> str:
+        return self.token
+
+    def fetch_access_token(self) -> dict[str, Any]:
+        """`gettoken` at the configured base URL, with a timeout (wechatpy's has neither)."""
+        response = self._http.get(self.API_BASE_URL + "gettoken", params={"corpid": self.corp_id, "corpsecret": self.secret},
+                                  timeout=self.timeout)
+        response.raise_for_status()
+        result: dict[str, Any] = self._handle_result(response)
+        return result
+
+
+class WecomApi:
+    """One app's API access, shared by the messenger, the roster reader and the CLI."""
+
+    def __init__(self, settings: WecomSettings, store: Store, *, timeout_seconds: float = 10.0, clients: int = 4,
+                 limited_retries: int = 3, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.settings = settings
+        self._store = store
+        self._timeout = timeout_seconds
+        self._limited_retries = limited_retries
+        self._sleep = sleep
+        self._idle: asyncio.Queue[_Client] = asyncio.Queue()
+        for _ in range(clients):
+            self._idle.put_nowait(_Client(settings, timeout_seconds))
+        self._token_key = f"wecom:token:{settings.corp_id}:{settings.agent_id}"
+        # urllib3 logs every URL at DEBUG, and WeCom's carry the secret (gettoken) or the token.
+        logging.getLogger("urllib3.connectionpool").setLevel(max(logging.INFO, logging.getLogger("urllib3.connectionpool").level))
+
+    @property
+    def agent_id(self) -> int:
+        return self.settings.agent_id
+
+    async def call(self, operation: Callable[[WeChatClient], T]) -> T:
+        """Run `operation(client)` with a valid token: a token error refreshes it and retries
+        once (never more: W7), 45009 backs off a bounded number of times."""
+
+        async def attempt() -> T:
+            token = await self.token()
+            try:
+                return await self._in_thread(lambda client: operation(_with_token(client, token)))
+            except WecomError as error:
+                if error.errcode not in TOKEN_ERRORS:
+                    raise
+                log.info("wecom token rejected (%s): refreshing once", error.errcode)
+                await self._forget_token(token)
+            token = await self.token()
+            return await self._in_thread(lambda client: operation(_with_token(client, token)))
+
+        return await self._backing_off(attempt)
+
+    async def post_webhook(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A group robot's webhook (群机器人): a full URL with its own key, no access token."""
+
+        def post(client: _Client) -> dict[str, Any]:
+            response = client._http.post(url, json=body, timeout=self._timeout)
+            response.raise_for_status()
+            return _check_result(response.json())
+
+        return await self._backing_off(lambda: self._in_thread(post))
+
+    async def _backing_off(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        limited = 0
+        while True:
+            try:
+                return await attempt()
+            except WecomError as error:
+                if error.errcode != FREQUENCY_LIMIT or limited >= self._limited_retries:
+                    raise
+                limited += 1
+                log.info("wecom frequency limit (45009): backing off, attempt %d", limited)
+                await self._sleep(random.uniform(0.5, 1.0) * 2**limited)
+
+    async def token(self) -> str:
+        """The shared access token: from the Store, or fetched by exactly one instance at a time."""
+        for _ in range(int(self._timeout / 0.05) + 1):
+            cached = await self._store.cache_get(self._token_key)
+            if cached:
+                return cached
+            if await self._store.cache_add(self._token_key + ":lock", "1", TOKEN_LOCK_SECONDS):
+                try:
+                    result = await self._in_thread(lambda client: client.fetch_access_token())
+                    token = str(result["access_token"])
+                    lifetime = int(result.get("expires_in", 7200))
+                    await self._store.cache_set(self._token_key, token, max(60, lifetime - TOKEN_MARGIN_SECONDS))
+                    return token
+                finally:
+                    await self._store.cache_delete(self._token_key + ":lock")
+            await asyncio.sleep(0.05)
+        raise WecomError(None, "timed out waiting for another instance to fetch the access token")
+
+    async def _forget_token(self, token: str) -> None:
+        if await self._store.cache_get(self._token_key) == token:
+            await self._store.cache_delete(self._token_key)
+
+    async def _in_thread(self, operation: Callable[[_Client], T]) -> T:
+        client = await self._idle.get()
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(_translated, operation, client), self._timeout + 1)
+        except TimeoutError:
+            raise WecomError(None, "timed out") from None
+        finally:
+            self._idle.put_nowait(client)
+
+
+def _with_token(client: _Client, token: str) -> _Client:
+    client.token = token
+    return client
+
+
+def _translated(operation: Callable[[_Client], T], client: _Client) -> T:
+    """Run in the worker thread; wechatpy's and requests' errors become `WecomError`."""
+    try:
+        return operation(client)
+    except WeChatClientException as error:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        if error.errcode is None:
+            raise WecomError(None, f"HTTP {status}") from None
+        raise WecomError(int(error.errcode), str(error.errmsg)) from None
+    except requests.RequestException as error:
+        raise WecomError(None, type(error).__name__) from None
+
+
+def _check_result(result: dict[str, Any]) -> dict[str, Any]:
+    errcode = int(result.get("errcode", 0) or 0)
+    if errcode:
+        raise WecomError(errcode, str(result.get("errmsg", "")))
+    return result

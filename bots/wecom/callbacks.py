@@ -1,0 +1,132 @@
+"""`/wecom/callback`: the self-built app's signed, AES-encrypted callbacks (CHANNEL_NOTES.md W6).
+
+`GET` is WeCom's URL check: verify `msg_signature`, decrypt `echostr`, echo the plaintext.
+`POST` answers are fixed (issue 5): a bad signature or a timestamp more than 5 minutes off → 403;
+undecryptable or malformed XML (a DTD or entity included) → 400; a body over 256 KiB → 413;
+a callback already accepted (WeCom's retry, a replay) → 200 `success`, not processed again.
+
+WeCom retries a callback not answered within about 5 s, so a good one is stored in the inbox
+(its dedup key remembered in the same atomic step) *before* answering, answered at once, and
+processed by the inbox worker; a crash after answering leaves it there for the next start.
+The XML is parsed with defusedxml, which refuses DTDs and entities (no "billion laughs").
+Each refusal is one log line with the reason, never the body or the query string.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import timedelta
+
+import defusedxml.ElementTree as SafeET
+from aiohttp import web
+from defusedxml import DefusedXmlException
+from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+
+from bots.http import Refused
+from state.clock import Clock
+from state.due import DueItem, Queue
+from state.store import Store
+
+log = logging.getLogger("esafety.wecom")
+CALLBACK = "wecom.callback"
+MAX_CLOCK_SKEW_SECONDS = 300
+REPLAY_MEMORY_SECONDS = 7 * 86_400
+SUCCESS = "success"
+
+
+@dataclass(frozen=True)
+class WecomCallbacks:
+    crypto: WeChatCrypto
+    store: Store
+    clock: Clock
+
+    async def verify_url(self, request: web.Request) -> web.Response:
+        """WeCom's URL check when the callback URL is saved in the admin console."""
+        try:
+            signature, timestamp, nonce = self._signed(request)
+            echo = request.query.get("echostr", "")
+            if not echo:
+                raise Refused(400, "echostr missing")
+            try:
+                plain = self.crypto.check_signature(signature, timestamp, nonce, echo)
+            except InvalidSignatureException:
+                raise Refused(403, "bad signature") from None
+            except Exception as error:  # an echostr that will not decrypt
+                raise Refused(400, f"echostr does not decrypt ({type(error).__name__})") from None
+            return web.Response(text=plain if isinstance(plain, str) else plain.decode())
+        except Refused as refusal:
+            return _refused(refusal)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        try:
+            signature, timestamp, nonce = self._signed(request)
+            plaintext = self._decrypt(await _body(request), signature, timestamp, nonce)
+            key = dedup_key(_parse(plaintext, "decrypted message"))
+        except Refused as refusal:
+            return _refused(refusal)
+        item = DueItem(queue=Queue.INBOX, item_id=key, kind=CALLBACK, due_at=self.clock.now(), payload={"xml": plaintext})
+        if not await self.store.accept_inbound(f"wecom:callback:{key}", item, REPLAY_MEMORY_SECONDS):
+            log.info("wecom callback already accepted: ignored")
+        return web.Response(text=SUCCESS)
+
+    def _signed(self, request: web.Request) -> tuple[str, str, str]:
+        signature, timestamp, nonce = (request.query.get(name, "") for name in ("msg_signature", "timestamp", "nonce"))
+        if not (signature and timestamp and nonce):
+            raise Refused(403, "msg_signature, timestamp and nonce are required")
+        try:
+            sent_at = int(timestamp)
+        except ValueError:
+            raise Refused(403, "timestamp is not a number") from None
+        if abs(self.clock.now().timestamp() - sent_at) > MAX_CLOCK_SKEW_SECONDS:
+            raise Refused(403, f"timestamp more than {timedelta(seconds=MAX_CLOCK_SKEW_SECONDS)} off")
+        return signature, timestamp, nonce
+
+    def _decrypt(self, body: bytes, signature: str, timestamp: str, nonce: str) -> str:
+        envelope = _parse(body, "envelope")
+        encrypted = envelope.findtext("Encrypt")
+        if not encrypted:
+            raise Refused(400, "envelope has no Encrypt element")
+        try:
+            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+        except InvalidSignatureException:
+            raise Refused(403, "bad signature") from None
+        except Exception as error:  # wrong key, padding or corp id
+            raise Refused(400, f"message does not decrypt ({type(error).__name__})") from None
+        return plain if isinstance(plain, str) else plain.decode()
+
+
+def dedup_key(message: ET.Element) -> str:
+    """`MsgId` for a message; for an event (which has none) the fields that tell two events
+    apart even when they share a second (W6)."""
+    msg_id = message.findtext("MsgId")
+    if msg_id:
+        return f"msg:{msg_id}"
+    fields = ("FromUserName", "CreateTime", "Event", "ChangeType", "ChatId", "ExternalUserID", "UpdateDetail", "EventKey", "TaskId")
+    return "event:" + "|".join(message.findtext(name) or "" for name in fields)
+
+
+async def _body(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Refused(413, "body too large") from None
+
+
+def _parse(xml: bytes | str, what: str) -> ET.Element:
+    try:
+        root: ET.Element = SafeET.fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException:
+        raise Refused(400, f"{what} has a DTD or entities") from None
+    except ET.ParseError:
+        raise Refused(400, f"{what} is not well-formed XML") from None
+    if root.tag != "xml":
+        raise Refused(400, f"{what} is not a WeCom <xml> document")
+    return root
+
+
+def _refused(refusal: Refused) -> web.Response:
+    log.warning("wecom callback refused: %d %s", refusal.status, refusal.reason)
+    return web.json_response({"error": refusal.reason}, status=refusal.status)

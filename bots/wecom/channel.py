@@ -1,0 +1,50 @@
+"""Everything the WeCom channel is made of, built together by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bots.config import Settings
+from bots.wecom.api import WecomApi
+from bots.wecom.callbacks import WecomCallbacks
+from bots.wecom.inbox import WecomInbox
+from bots.wecom.messenger import WecomMessenger
+from handlers.dispatch import Dispatcher
+from policy_text.catalog import Catalog
+from state.clock import Clock
+from state.store import Store
+
+
+@dataclass(frozen=True)
+class WecomOptions:
+    """Test and demo hooks: the sleep used while waiting for send slots or backing off (the
+    demo's fast clock advances instead of sleeping) and the API call timeout."""
+
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class WecomChannel:
+    api: WecomApi
+    messenger: WecomMessenger
+    callbacks: WecomCallbacks
+
+    def inbox(self, dispatcher: Dispatcher) -> WecomInbox:
+        return WecomInbox(self.api, self.callbacks.store, dispatcher, self.callbacks.clock)
+
+
+def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock,
+                options: WecomOptions | None = None) -> WecomChannel | None:
+    if not settings.wecom.configured:
+        return None
+    options = options or WecomOptions()
+    wecom = settings.wecom
+    api = WecomApi(wecom, store, timeout_seconds=options.timeout_seconds, sleep=options.sleep)
+    messenger = WecomMessenger(api, store, catalog, clock, school_locale=settings.locale, sleep=options.sleep)
+    crypto = WeChatCrypto(wecom.token, wecom.encoding_aes_key, wecom.corp_id)
+    return WecomChannel(api, messenger, WecomCallbacks(crypto, store, clock))

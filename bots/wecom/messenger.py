@@ -1,0 +1,152 @@
+"""The Messenger port for WeCom: how each kind of class group and each person is reached.
+
+A group is reached, in order (README "What WeCom can and cannot do"):
+1. through its group robot's webhook, if the school set one (`groups set-webhook`; at most
+   20 messages a minute per robot);
+2. with `appchat/send`, if this app created the chat (only such chats: W7);
+3. otherwise (a customer group, 客户群, which an app cannot post into) privately to the group's
+   owner and the class's staff, with the text ready to forward.
+A person is reached with `message/send` (`enable_duplicate_check` guards against our own
+retries). External contacts cannot receive app messages: WeCom reports them invalid, and the
+caller hears `Unreachable` so a person is told (the outbox parks and alerts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from wechatpy.enterprise import WeChatClient
+
+from bots.wecom import render
+from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.roster import KINDS_WITH_MEMBERS, read_group
+from handlers.messenger import Message, Sent, Unreachable
+from policy_text.catalog import Catalog
+from state.clock import Clock
+from state.models import STAFF_ROLES, Group, GroupKey, Member, PersonRef
+from state.store import Store
+
+CHANNEL = "wecom"
+ROBOT_WINDOWS = ((20, 60.0),)  # a group robot: 20 messages a minute
+PERSON_WINDOWS = ((30, 60.0),)  # app messages to one member: 30 a minute (W7)
+APPCHAT_WINDOWS = ((20, 60.0),)
+DUPLICATE_CHECK_SECONDS = 1800
+ALL_RECIPIENTS_INVALID = 81013
+
+
+class WecomMessenger:
+    def __init__(self, api: WecomApi, store: Store, catalog: Catalog, clock: Clock, *, school_locale: str,
+                 sleep: Callable[[float], Awaitable[None]]) -> None:
+        self._api = api
+        self._store = store
+        self._catalog = catalog
+        self._clock = clock
+        self._school_locale = school_locale
+        self._sleep = sleep
+
+    async def send_to_group(self, key: GroupKey, message: Message) -> Sent:
+        group = await self._store.get_group(key)
+        if group is None:
+            raise Unreachable(f"{key} is not a known group")
+        words = render.text(message, self._catalog, group.locale, in_group=True)
+        if group.webhook:
+            await self._slot(f"wecom:robot:{key}", ROBOT_WINDOWS)
+            await self._api.post_webhook(group.webhook, {"msgtype": "text", "text": {"content": words}})
+            return Sent(channel=CHANNEL, message_id="", address={"route": "robot"})
+        if group.kind == "appchat":
+            await self._slot(f"wecom:appchat:{key}", APPCHAT_WINDOWS)
+            await self._api.call(lambda client: client.appchat.send_text(key.conversation_id, words))
+            return Sent(channel=CHANNEL, message_id="", address={"route": "appchat"})
+        return await self._forward_through_staff(group, words)
+
+    async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+        known = await self._store.get_person(person.channel, person.user_id)
+        locale = (known.locale if known else None) or self._school_locale
+        if message.buttons:
+            return await self._send_card(person.user_id, message, locale)
+        body = {"msgtype": "text", "text": {"content": render.text(message, self._catalog, locale)}}
+        result = await self._send(person.user_id, body)
+        return Sent(channel=CHANNEL, message_id=str(result.get("msgid", "")), address={"userid": person.user_id})
+
+    async def update(self, sent: Sent, message: Message) -> None:
+        """Turn the card's button into a label saying what happened (e.g. who acknowledged). The
+        single-use code from the click is preferred; the one `message/send` returned also works."""
+        task_id = sent.address.get("task_id", "")
+        code = await self._store.cache_get(response_code_key(task_id)) or sent.address.get("response_code", "")
+        if not code:
+            raise Unreachable("this WeCom card cannot be updated (no response code)")
+        label = render.text(message, self._catalog, self._school_locale).splitlines()[-1]
+        body = {"userids": [sent.address["userid"]], "agentid": self._api.agent_id, "response_code": code,
+                "button": {"replace_name": label[:64]}}
+        await self._api.call(lambda client: client.post("message/update_template_card", data=body))
+        await self._store.cache_delete(response_code_key(task_id))
+
+    async def read_members(self, group: Group) -> list[Member] | None:
+        if group.kind not in KINDS_WITH_MEMBERS:
+            return None
+        return list((await read_group(self._api, group.key.conversation_id, group.kind)).members)
+
+    async def _send_card(self, userid: str, message: Message, locale: str) -> Sent:
+        card = render.template_card(message, self._catalog, locale, task_id="")
+        window = int(self._clock.now().timestamp() // DUPLICATE_CHECK_SECONDS)
+        card["task_id"] = render.task_id_for(userid, card, window)
+        result = await self._send(userid, {"msgtype": "template_card", "template_card": card})
+        return Sent(channel=CHANNEL, message_id=str(result.get("msgid", "")),
+                    address={"userid": userid, "task_id": card["task_id"], "response_code": result.get("response_code", "")})
+
+    async def _send(self, userid: str, body: dict[str, Any]) -> dict[str, Any]:
+        await self._slot(f"wecom:user:{userid}", PERSON_WINDOWS)
+        message = {**body, "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
+
+        def send(client: WeChatClient) -> dict[str, Any]:
+            result: dict[str, Any] = client.message.send(self._api.agent_id, [userid], msg=message)
+            return result
+
+        try:
+            result = await self._api.call(send)
+        except WecomError as error:
+            if error.errcode == ALL_RECIPIENTS_INVALID:
+                raise Unreachable(f"WeCom cannot deliver app messages to {userid} (not a member in the app's range)") from None
+            raise
+        if userid in str(result.get("invaliduser", "")).split("|"):
+            raise Unreachable(f"WeCom cannot deliver app messages to {userid}")
+        return result
+
+    async def _forward_through_staff(self, group: Group, words: str) -> Sent:
+        """A customer group cannot be posted into by an app: its owner and the class's staff get
+        the text privately, ready to forward (or to send with 群发 from the WeCom client)."""
+        recipients = await self._staff_of(group)
+        if not recipients:
+            raise Unreachable(f"{group.key} is a customer group with no owner or staff the app can message")
+        delivered = 0
+        for userid in recipients:
+            known = await self._store.get_person(CHANNEL, userid)
+            locale = (known.locale if known else None) or self._school_locale
+            forward = self._catalog.say("wecom.forward_to_group", locale, group=group.name or str(group.key), text=words)
+            try:
+                await self._send(userid, {"msgtype": "text", "text": {"content": forward}})
+                delivered += 1
+            except Unreachable:
+                continue
+        if not delivered:
+            raise Unreachable(f"nobody who could forward to {group.key} can be messaged")
+        return Sent(channel=CHANNEL, message_id="", address={"route": "forward", "to": recipients})
+
+    async def _staff_of(self, group: Group) -> list[str]:
+        owner = str(group.address.get("owner", ""))
+        staff = [member.user_id for member in await self._store.group_members(group.key)
+                 if (person := await self._store.get_person(CHANNEL, member.user_id)) and person.role in STAFF_ROLES]
+        return _unique([owner, *staff])
+
+    async def _slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> None:
+        while (wait := await self._store.reserve_send_slot(bucket, windows)) > 0:
+            await self._sleep(wait)
+
+
+def response_code_key(task_id: str) -> str:
+    return f"wecom:card:{task_id}:response_code"
+
+
+def _unique(userids: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(u for u in userids if u))

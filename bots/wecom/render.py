@@ -1,0 +1,66 @@
+"""A neutral `Message` in WeCom's shapes: plain text, or a template card (模板卡片) for a message
+with buttons sent to a person (a case card to a lead).
+
+Group posts cannot carry buttons on WeCom (appchat and robot messages are text or markdown), so
+the welcome's "report a worry" buttons become a pointer to the app menu, whose item starts the
+same private report (issue 5, item 4). A button's key is `verb` or `verb:case-reference`
+(`ack:C-2026-000001`); `decode_button` reverses it when the click comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from handlers.messenger import Button, Message
+from policy_text.catalog import Catalog
+
+MENU_HINT_VERBS = frozenset({"report", "report_adult"})
+TITLE_LIMIT = 36  # template card main_title.title
+SUBTITLE_LIMIT = 112  # sub_title_text
+BUTTON_TEXT_LIMIT = 10
+
+
+def text(message: Message, catalog: Catalog, locale: str, *, in_group: bool = False) -> str:
+    """Title and lines as one text; in a group, buttons become the app-menu hint."""
+    parts = [catalog.say(message.key, locale, **message.fields)]
+    parts += [catalog.say(key, locale, **fields) for key, fields in message.lines]
+    if in_group and any(button.verb in MENU_HINT_VERBS for button in message.buttons):
+        parts.append(catalog.say("welcome.wecom_menu_hint", locale, menu_label=catalog.say("welcome.report_button", locale)))
+    return "\n".join(parts)
+
+
+def template_card(message: Message, catalog: Catalog, locale: str, *, task_id: str) -> dict[str, Any]:
+    """A button-interaction card: title, the lines as the subtitle, one button per action."""
+    lines = "\n".join(catalog.say(key, locale, **fields) for key, fields in message.lines)
+    return {
+        "card_type": "button_interaction",
+        "main_title": {"title": _clip(catalog.say(message.key, locale, **message.fields), TITLE_LIMIT)},
+        "sub_title_text": _clip(lines, SUBTITLE_LIMIT),
+        "task_id": task_id,
+        "button_list": [{"text": _clip(catalog.say(button.label_key, locale), BUTTON_TEXT_LIMIT), "style": 1, "key": encode_button(button)}
+                        for button in message.buttons],
+    }
+
+
+def task_id_for(userid: str, card: dict[str, Any], window: int) -> str:
+    """Stable for the same card to the same person within one duplicate-check window, so a
+    retried send is recognised by WeCom's `enable_duplicate_check`; new in the next window."""
+    digest = hashlib.sha256(repr((userid, card, window)).encode()).hexdigest()[:40]
+    return f"es-{digest}"
+
+
+def encode_button(button: Button) -> str:
+    extra = set(button.data) - {"case"}
+    if extra:
+        raise ValueError(f"a WeCom button key carries only a case reference, not {sorted(extra)}")
+    return f"{button.verb}:{button.data['case']}" if "case" in button.data else button.verb
+
+
+def decode_button(key: str) -> tuple[str, dict[str, Any]]:
+    verb, _, case = key.partition(":")
+    return verb, ({"case": case} if case else {})
+
+
+def _clip(words: str, limit: int) -> str:
+    return words if len(words) <= limit else words[: limit - 1] + "…"
