@@ -31,7 +31,7 @@ CHANNEL = "wecom"
 ROBOT_WINDOWS = ((20, 60.0),)  # a group robot: 20 messages a minute
 PERSON_WINDOWS = ((30, 60.0),)  # app messages to one member: 30 a minute (W7)
 APPCHAT_WINDOWS = ((20, 60.0),)
-DUPLICATE_CHECK_SECONDS = 1800
+DUPLICATE_CHECK_SECONDS = 600  # covers our retries (and a lease handed on after a crash); a legitimate repeat after it is sent
 ALL_RECIPIENTS_INVALID = 81013
 
 
