@@ -15,14 +15,17 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, foundation, supervision, teams
+from bots.demo import concerns, foundation, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
 from bots.sockets import free_port
 from bots.teams.channel import TeamsOptions
+from bots.wecom.channel import WecomOptions
 from state.clock import ManualClock
 from tests.fakes.bot_connector import FakeBotConnector
+from tests.fakes.wecom_api import FakeWecomApi
+from tests.fakes.wecom_callbacks import settings_env
 
 DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
 
@@ -33,17 +36,20 @@ async def run_demo(*, keep: Path | None = None) -> int:
         folder = keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London",
-                                  "ESAFETY_ALLOW_ANONYMOUS": "1"})
         clock = ManualClock(DEMO_START)
         connector = FakeBotConnector()
         await connector.start()
-        bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep))
+        wecom_api = FakeWecomApi(now=lambda: clock.now().timestamp())
+        await wecom_api.start()
+        settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London",
+                                  "ESAFETY_ALLOW_ANONYMOUS": "1", **settings_env(wecom_api.base_url)})
+        bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep),
+                              wecom_options=WecomOptions(sleep=clock.sleep))
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
         await started.wait()
         transcript.section(f"esafety-bot demo: server on http://127.0.0.1:{port}, fake Bot Connector on {connector.url}, "
-                           f"store {settings.db_path}")
+                           f"fake WeCom API on {wecom_api.url}, store {settings.db_path}")
         try:
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
                 scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
@@ -51,9 +57,11 @@ async def run_demo(*, keep: Path | None = None) -> int:
                 await teams.play(scene, connector)
                 await concerns.play(scene, connector)
                 await supervision.play(scene, connector)
+                await wecom.play(scene, wecom_api)
         finally:
             stop.set()
             await server
             await connector.stop()
+            await wecom_api.stop()
         await foundation.play_after_restart(Scene(bot=None, clock=clock, http=None, folder=folder, transcript=transcript), settings)
     return transcript.verdict()

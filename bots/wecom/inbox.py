@@ -85,8 +85,11 @@ class WecomInbox:
             await self.dispatcher.dispatch(translate.members_now(chat_id, snapshot, event_id=event_id, at=at))
 
     async def _join(self, chat_id: str, kind: str, *, event_id: str, at: datetime) -> None:
+        """WeCom says nothing of a group's language: it takes its owner's (the class teacher's)."""
         snapshot = await read_group(self.api, chat_id, kind)
-        await self.dispatcher.dispatch(translate.joined(chat_id, kind, snapshot, event_id=event_id, at=at))
+        owner = await self.store.get_person(translate.CHANNEL, snapshot.owner) if snapshot.owner else None
+        joined = translate.joined(chat_id, kind, snapshot, event_id=event_id, at=at, locale=(owner.locale if owner else None) or "")
+        await self.dispatcher.dispatch(joined)
         await self.dispatcher.dispatch(translate.members_now(chat_id, snapshot, event_id=event_id, at=at))
 
     async def _dispatch(self, event: Event | None) -> None:

@@ -54,9 +54,9 @@ def card_click(message: Any, event_id: str) -> CardAction:
     return CardAction(**_common(message, event_id), sender=person(message.source), verb=verb, data=data)
 
 
-def joined(chat_id: str, kind: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime) -> GroupJoined:
+def joined(chat_id: str, kind: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime, locale: str) -> GroupJoined:
     """A customer group created with the app's staff in it, or a chat the app created."""
-    return GroupJoined(event_id=event_id, at=at, group=group_of(chat_id), name=snapshot.name,
+    return GroupJoined(event_id=event_id, at=at, locale=locale, group=group_of(chat_id), name=snapshot.name,
                        address={"chat_id": chat_id, "kind": kind, "owner": snapshot.owner}, kind=kind,
                        by=person(snapshot.owner) if snapshot.owner else None)
 

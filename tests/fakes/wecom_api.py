@@ -240,10 +240,9 @@ class FakeWecomApi:
             return None
         window = float(body.get("duplicate_check_interval") or 1800)
         same = _without_check(body)
-        for earlier, msgid, when in reversed(self._sent):
-            if self.now() - when <= window and _without_check(earlier) == same:
-                return msgid
-        return None
+        repeated = (msgid for earlier, msgid, when in reversed(self._sent)
+                    if self.now() - when <= window and _without_check(earlier) == same)
+        return next(repeated, None)
 
     def _update_card(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         code = str(body.get("response_code", ""))
