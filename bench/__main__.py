@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import concerns, store_ops, teams_webhook
+from bench import concerns, store_ops, teams_webhook, wecom_callbacks
 
 if __name__ == "__main__":
     asyncio.run(store_ops.main())
     asyncio.run(teams_webhook.main())
+    asyncio.run(wecom_callbacks.main())
     asyncio.run(concerns.main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -38,3 +39,22 @@ def report(title: str, results: list[Result], baseline: Result) -> None:
     for result in [baseline, *results]:
         ratio = result.ops_per_second / baseline.ops_per_second
         print(f"  {result.name:<42} {result.ops_per_second:>15,.0f} {result.p50_ms:>8.3f} {result.p99_ms:>8.3f} {ratio:>11.2f}x")
+
+
+async def measure_concurrently(name: str, operation: Callable[[int], Awaitable[object]], *, count: int, clients: int) -> Result:
+    """`count` operations by `clients` concurrent callers: the rate over the whole run and the
+    latency percentiles of single operations under that load."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def client() -> None:
+        for i in next_index:
+            before = time.perf_counter()
+            await operation(i)
+            latencies.append(time.perf_counter() - before)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    rate = count / (time.perf_counter() - started)
+    latencies.sort()
+    return Result(name, rate, 1000 * statistics.median(latencies), 1000 * latencies[int(len(latencies) * 0.99) - 1])

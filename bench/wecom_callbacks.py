@@ -1,0 +1,88 @@
+"""WeCom callbacks: encrypted callbacks answered per second and the answer time of
+`/wecom/callback` (the real app: signature check, AES decryption, defusedxml, the durable inbox
+write, with the inbox worker answering each message through the fake WeCom API meanwhile),
+against a bare aiohttp handler that only reads the body and answers `success`, in the same run.
+WeCom retries a callback not answered within about 5 s: the p99 under load must stay far below.
+Callbacks are sealed before the clock starts, so the client's encryption is not counted."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bench.timing import Result, measure, measure_concurrently, report
+from bots.app import bootstrap
+from bots.config import load_settings
+from bots.server import run_bot
+from bots.sockets import free_port
+from state.clock import SystemClock
+from tests.fakes.wecom_api import FakeWecomApi
+from tests.fakes.wecom_callbacks import WecomCallbacks, settings_env
+
+COUNT, ROUNDS = 200, 5
+LOAD, CLIENTS = 2000, 50
+SENDERS = 500  # replies spread over many people, as in a school (one person gets at most 30 a minute)
+
+
+async def bare_server() -> tuple[web.AppRunner, str]:
+    async def handler(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="success")
+
+    app = web.Application()
+    app.router.add_post("/wecom/callback", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/wecom/callback"
+
+
+def sealed(count: int, first_id: int) -> list[tuple[dict[str, str], bytes]]:
+    callbacks = WecomCallbacks(SystemClock())
+    return [callbacks.seal(callbacks.text(f"bench.user{i % SENDERS}", "help", msg_id=str(first_id + i))) for i in range(count)]
+
+
+async def post(http: aiohttp.ClientSession, url: str, callback: tuple[dict[str, str], bytes]) -> None:
+    query, body = callback
+    async with http.post(url, params=query, data=body) as response:
+        answer = await response.text()
+    if response.status != 200 or answer != "success":
+        raise RuntimeError(f"callback answered {response.status}")
+
+
+async def main() -> None:
+    print(f"\nWeCom callbacks: {COUNT} sequential per round × {ROUNDS} rounds, then {LOAD} from {CLIENTS} concurrent clients")
+    with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
+        api = FakeWecomApi()
+        await api.start()
+        port = free_port()
+        settings = load_settings({"ESAFETY_DB": str(Path(scratch) / "bench.db"), "ESAFETY_LOG_LEVEL": "WARNING",
+                                  **settings_env(api.base_url)})
+        bot = await bootstrap(settings)
+        stop, started = asyncio.Event(), asyncio.Event()
+        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
+        await started.wait()
+        bare, bare_url = await bare_server()
+        url = f"http://127.0.0.1:{port}/wecom/callback"
+        try:
+            async with aiohttp.ClientSession() as http:
+                sequential, loaded = sealed(COUNT * ROUNDS, 1), sealed(LOAD, 10_000_000)
+                baseline = await measure("baseline: bare aiohttp, read body, success", lambda i: post(http, bare_url, sequential[i]),
+                                         count=COUNT, rounds=ROUNDS)
+                real = await measure("esafety-bot /wecom/callback", lambda i: post(http, url, sequential[i]), count=COUNT, rounds=ROUNDS)
+                report("POST /wecom/callback (loopback, one client)", [real], baseline)
+                bare_load = await measure_concurrently(f"baseline under load ({CLIENTS} clients)",
+                                                       lambda i: post(http, bare_url, loaded[i]), count=LOAD, clients=CLIENTS)
+                real_load: Result = await measure_concurrently(f"esafety-bot under load ({CLIENTS} clients)",
+                                                               lambda i: post(http, url, loaded[i]), count=LOAD, clients=CLIENTS)
+                report("POST /wecom/callback under load (WeCom retries after ~5,000 ms)", [real_load], bare_load)
+        finally:
+            stop.set()
+            await server
+            await bare.cleanup()
+            await api.stop()
