@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.baseline import bare_server
 from bench.timing import Result, measure, report
 from bots.app import bootstrap
 from bots.config import load_settings
@@ -23,18 +24,9 @@ from tests.fakes.teams_activities import teams_activity
 COUNT = 200
 
 
-async def bare_server() -> tuple[web.AppRunner, str]:
-    async def handler(request: web.Request) -> web.Response:
-        await request.json()
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/api/messages", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/api/messages"
+async def parse_and_answer(request: web.Request) -> web.Response:
+    await request.json()
+    return web.Response(status=200)
 
 
 async def post_all(http: aiohttp.ClientSession, url: str, activities: list[dict[str, Any]], name: str) -> Result:
@@ -57,7 +49,7 @@ async def main() -> None:
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
         await started.wait()
-        bare, bare_url = await bare_server()
+        bare, bare_url = await bare_server("/api/messages", parse_and_answer)
         activity = teams_activity("personal_message", connector.url)
         try:
             async with aiohttp.ClientSession() as http:

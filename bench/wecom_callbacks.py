@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bench.baseline import bare_server
 from bench.timing import Result, measure, measure_concurrently, report
 from bots.app import bootstrap
 from bots.config import load_settings
@@ -28,18 +29,9 @@ LOAD, CLIENTS = 2000, 50
 SENDERS = 500  # replies spread over many people, as in a school (one person gets at most 30 a minute)
 
 
-async def bare_server() -> tuple[web.AppRunner, str]:
-    async def handler(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="success")
-
-    app = web.Application()
-    app.router.add_post("/wecom/callback", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/wecom/callback"
+async def read_and_answer(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(text="success")
 
 
 def sealed(count: int, first_id: int) -> list[tuple[dict[str, str], bytes]]:
@@ -67,7 +59,7 @@ async def main() -> None:
         stop, started = asyncio.Event(), asyncio.Event()
         server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
         await started.wait()
-        bare, bare_url = await bare_server()
+        bare, bare_url = await bare_server("/wecom/callback", read_and_answer)
         url = f"http://127.0.0.1:{port}/wecom/callback"
         try:
             async with aiohttp.ClientSession() as http:

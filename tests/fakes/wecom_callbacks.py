@@ -66,6 +66,10 @@ class WecomCallbacks:
         return self._xml(sender, "event", Event="template_card_event", EventKey=key, TaskId=task_id, CardType="button_interaction",
                          ResponseCode=response_code, AgentID=str(AGENT_ID))
 
+    def event(self, sender: str, event: str, **fields: str) -> str:
+        """Any other event, with its own fields (e.g. change_external_contact, change_contact)."""
+        return self._xml(sender, "event", Event=event, **fields)
+
     def external_chat(self, chat_id: str, change: str, *, detail: str = "", count: int = 0) -> str:
         """`change_external_chat` from `sys`: create / update (add_member, del_member) / dismiss."""
         return self._xml("sys", "event", Event="change_external_chat", ChatId=chat_id, ChangeType=change, UpdateDetail=detail,
