@@ -72,8 +72,8 @@ async def test_sigkill_between_storing_and_delivering(tmp_path: Path, connector:
 
     server = await start(env, port)
     try:
-        for _ in range(200):
-            if len(connector.sent_to("a:personal-lead")) >= 2:
+        for _ in range(200):  # the state is recorded just after the send returns: wait for both
+            if len(connector.sent_to("a:personal-lead")) >= 2 and case_state(tmp_path / "crash.db") == "delivered":
                 break
             await asyncio.sleep(0.05)
         card = [m for m in connector.sent_to("a:personal-lead") if m.get("attachments")]
