@@ -156,3 +156,20 @@ async def test_events_the_bot_does_not_act_on_are_answered_and_dropped_quietly(w
         assert await response.text() == "success"
         await until(lambda: any("wecom event change_external_contact ignored" in r.getMessage() for r in caplog.records))
     assert wecom.api.sent_messages() == []
+
+
+async def test_the_periodic_recheck_reads_the_members_from_wecom(wecom: WecomHarness) -> None:
+    """The admin left and no event reached the bot: the re-check reads groupchat/get itself."""
+    wecom.api.set_customer_group_members(CUSTOMER_GROUP, [(TEACHER, 1), (ADMIN, 1), ("wm_student_li", 2)])
+    await wecom.deliver(wecom.callbacks.external_chat(CUSTOMER_GROUP, "create"))
+
+    async def now(expected: Supervision) -> bool:
+        group = await wecom.bot.store.get_group(GROUP)
+        return group is not None and group.supervision is expected
+
+    await until(lambda: now(Supervision.SUPERVISED))
+    reads = sum(1 for request in wecom.api.received if request.path == "externalcontact/groupchat/get")
+    wecom.api.set_customer_group_members(CUSTOMER_GROUP, [(TEACHER, 1), ("wm_student_li", 2)])
+    wecom.clock.advance(wecom.bot.settings.supervision.recheck_seconds)
+    await until(lambda: now(Supervision.UNSUPERVISED))
+    assert sum(1 for request in wecom.api.received if request.path == "externalcontact/groupchat/get") > reads
