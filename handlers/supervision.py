@@ -24,29 +24,44 @@ from state.due import DueItem, Queue
 from state.models import Group, GroupKey, Person, Role, Supervision
 
 CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
+CHECK_ATTEMPTS = 3
+
+
+class ConcurrentChange(RuntimeError):
+    """The group changed under every attempt; the caller's retry (a timer, an inbox item) tries later."""
 ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
 
 
 async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
-    group = await deps.store.get_group(key)
-    if group is None or group.supervision is Supervision.UNMONITORED:
-        return None
-    members = await deps.store.group_members(key)
-    people = await deps.store.list_people(key.channel)
-    result = assess(members, {p.user_id: p for p in people}, deps.supervision.rule)
-    leads = _leads(people, group.class_name or infer_class(members, people))
+    """Check, act, and store the outcome only if the group did not change meanwhile (the bot
+    removed, another check finished first): then it is looked at again, a few times at most."""
+    for _ in range(CHECK_ATTEMPTS):
+        seen = await deps.store.get_group(key)
+        if seen is None or seen.supervision is Supervision.UNMONITORED:
+            return None
+        members = await deps.store.group_members(key)
+        people = await deps.store.list_people(key.channel)
+        result = assess(members, {p.user_id: p for p in people}, deps.supervision.rule)
+        leads = _leads(people, seen.class_name or infer_class(members, people))
+        if not result.supervised:
+            group = await _unsupervised(deps, seen, result, leads)
+        elif seen.supervision is not Supervision.SUPERVISED:
+            await _resolved(deps, seen, leads)
+            group = replace(seen, supervision=Supervision.SUPERVISED, supervision_since=deps.clock.now())
+        else:
+            group = seen
+        if group == seen or await deps.store.replace_group(seen, group):
+            await _flag_privately(deps, group, result, leads)
+            await _schedule_recheck(deps, key)
+            return result
+    raise ConcurrentChange(f"{key} kept changing during {CHECK_ATTEMPTS} supervision checks")
+
+
+async def _schedule_recheck(deps: Deps, key: GroupKey) -> None:
     now = deps.clock.now()
-    if not result.supervised:
-        group = await _unsupervised(deps, group, result, leads)
-    elif group.supervision is not Supervision.SUPERVISED:
-        await _resolved(deps, group, leads)
-        group = replace(group, supervision=Supervision.SUPERVISED, supervision_since=now)
-    await deps.store.save_group(group)
-    await _flag_privately(deps, group, result, leads)
     await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{key}|recheck", kind=RECHECK,
                                           due_at=now + timedelta(seconds=deps.supervision.recheck_seconds), payload={"group": str(key)}),
                                   replace=True)
-    return result
 
 
 async def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> Group:

@@ -103,7 +103,8 @@ class RedisStore:
         self._scripts = {
             name: client.register_script(getattr(redis_scripts, name))
             for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE", "REMEMBER_ONCE",
-                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "APPEND_AUDIT", "START_LESSON", "SAVE_LESSON")
+                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "APPEND_AUDIT", "START_LESSON", "SAVE_LESSON",
+                         "REPLACE_FIELD")
         }
 
     @classmethod
@@ -211,6 +212,10 @@ class RedisStore:
 
     async def save_group(self, group: Group) -> None:
         await self._redis.hset(self._keys.groups, str(group.key), codec.dumps(group))
+
+    async def replace_group(self, expected: Group, new: Group) -> bool:
+        replaced = await self._run("REPLACE_FIELD", [self._keys.groups], [str(expected.key), codec.dumps(expected), codec.dumps(new)])
+        return bool(replaced)
 
     async def get_group(self, key: GroupKey) -> Group | None:
         return await self._hget(Group, self._keys.groups, str(key))

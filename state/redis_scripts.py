@@ -180,3 +180,10 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
+
+# Compare-and-set one hash field. KEYS: the hash. ARGV: field, expected value, new value. Returns 1 if replaced.
+REPLACE_FIELD = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""

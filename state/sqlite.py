@@ -93,6 +93,11 @@ class SqliteStore:
     async def save_group(self, group: Group) -> None:
         await self._put("groups", "key", str(group.key), codec.dumps(group))
 
+    async def replace_group(self, expected: Group, new: Group) -> bool:
+        sql = "UPDATE groups SET data = ? WHERE key = ? AND data = ?"
+        args = (codec.dumps(new), str(expected.key), codec.dumps(expected))
+        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+
     async def get_group(self, key: GroupKey) -> Group | None:
         data = await self._get("groups", "key", str(key))
         return codec.loads(Group, data) if data else None

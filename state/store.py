@@ -69,6 +69,10 @@ class Store(Protocol):
 
     async def save_group(self, group: Group) -> None: ...
 
+    async def replace_group(self, expected: Group, new: Group) -> bool:
+        """Save `new` only if the group is still exactly `expected` (compare-and-set); False if
+        it changed meanwhile — e.g. the bot was removed while a check was deciding."""
+
     async def get_group(self, key: GroupKey) -> Group | None: ...
 
     async def list_groups(self) -> list[Group]: ...

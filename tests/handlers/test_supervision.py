@@ -9,7 +9,9 @@ from handlers.case_policy import SupervisionPolicy
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.events import BotRemoved
+from handlers.group_lifecycle import on_bot_removed
 from handlers.routes import policy_routes
+from handlers.supervision import check_group
 from handlers.supervision_rule import assess
 from state.due import Queue
 from state.models import Supervision
@@ -134,6 +136,33 @@ async def test_recheck_uses_the_last_members_seen_when_the_channel_fails(school:
     next_check = await school.store.get_due(Queue.TIMERS, f"{CLASS}|recheck")
     assert next_check is not None
     assert next_check.due_at > school.clock.now(), "checked anyway, and the next re-check is scheduled"
+
+
+async def test_a_removal_during_a_check_is_not_overwritten(school: Deps, messenger: RecordingMessenger) -> None:
+    """The bot is removed after a check read the group but before it stored its outcome: the
+    check's compare-and-set fails, it looks again, sees the group unmonitored and stops."""
+    await join(school, "s1", "t1", "a1")
+
+    class RemovedMidCheck:
+        """The real Store; reading the members first lets the removal happen (fault injection)."""
+
+        def __init__(self) -> None:
+            self.fired = False
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(school.store, name)
+
+        async def group_members(self, key: object) -> object:
+            if not self.fired:
+                self.fired = True
+                await on_bot_removed(BotRemoved(event_id="r", at=START, group=CLASS, by=ref("t1")), school)
+            return await school.store.group_members(key)  # type: ignore[arg-type]
+
+    await school.store.set_group_members(CLASS, list(members("s1", "t1")))  # the admin left: the check wants "unsupervised"
+    assert await check_group(replace(school, store=RemovedMidCheck()), CLASS) is None  # type: ignore[arg-type]
+    group = await school.store.get_group(CLASS)
+    assert group is not None
+    assert group.supervision is Supervision.UNMONITORED
 
 
 async def test_bot_removed_is_a_safeguarding_event(school: Deps, messenger: RecordingMessenger) -> None:

@@ -87,6 +87,18 @@ class TestGroups:
         assert await store.get_group(CLASS_5A) == changed
         assert [g.key for g in await store.list_groups()] == [other, CLASS_5A]
 
+    async def test_replace_is_a_compare_and_set(self, store: Store) -> None:
+        """A check that decided on a stale copy loses to the removal that happened meanwhile."""
+        await store.register_group(group())
+        seen = await store.get_group(CLASS_5A)
+        assert seen is not None
+        removed = Group(**{**seen.__dict__, "supervision": Supervision.UNMONITORED})
+        assert await store.replace_group(seen, removed) is True
+        stale = Group(**{**seen.__dict__, "supervision": Supervision.UNSUPERVISED})
+        assert await store.replace_group(seen, stale) is False
+        assert await store.get_group(CLASS_5A) == removed
+        assert await store.replace_group(group(GroupKey("teams", "19:none")), stale) is False
+
     async def test_members_round_trip(self, store: Store) -> None:
         """The last roster read of a group is kept for the periodic re-check."""
         members = [Member(user_id="aad-alice", platform_id="29:a"), Member(user_id="", display_name="Guest", platform_guest=True)]
