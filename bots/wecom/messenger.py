@@ -65,7 +65,10 @@ class WecomMessenger:
         locale = (known.locale if known else None) or self._school_locale
         if message.buttons:
             return await self._send_card(person.user_id, message, locale)
-        body = {"msgtype": "text", "text": {"content": render.text(message, self._catalog, locale)}}
+        if message.lines:
+            body = {"msgtype": "markdown", "markdown": {"content": render.markdown(message, self._catalog, locale)}}
+        else:
+            body = {"msgtype": "text", "text": {"content": render.text(message, self._catalog, locale)}}
         result = await self._send(person.user_id, body)
         return Sent(channel=CHANNEL, message_id=str(result.get("msgid", "")), address={"userid": person.user_id})
 

@@ -1,5 +1,5 @@
-"""A neutral `Message` in WeCom's shapes: plain text, or a template card (模板卡片) for a message
-with buttons sent to a person (a case card to a lead).
+"""A neutral `Message` in WeCom's shapes: plain text; markdown for a title with lines sent to a
+person; or a template card (模板卡片) for a message with buttons sent to a person (a case card).
 
 Group posts cannot carry buttons on WeCom (appchat and robot messages are text or markdown), so
 the welcome's "report a worry" buttons become a pointer to the app menu, whose item starts the
@@ -28,6 +28,13 @@ def text(message: Message, catalog: Catalog, locale: str, *, in_group: bool = Fa
     if in_group and any(button.verb in MENU_HINT_VERBS for button in message.buttons):
         parts.append(catalog.say("welcome.wecom_menu_hint", locale, menu_label=catalog.say("welcome.report_button", locale)))
     return "\n".join(parts)
+
+
+def markdown(message: Message, catalog: Catalog, locale: str) -> str:
+    """A title with lines under it (a lead's `cases` list, one case's chronology) as WeCom
+    markdown: the title in bold, each line quoted, so a long list stays readable."""
+    title = catalog.say(message.key, locale, **message.fields)
+    return "\n".join([f"**{title}**", *(f"> {catalog.say(key, locale, **fields)}" for key, fields in message.lines)])
 
 
 def template_card(message: Message, catalog: Catalog, locale: str, *, task_id: str) -> dict[str, Any]:

@@ -71,3 +71,14 @@ async def test_a_retried_send_is_suppressed_by_wecom_duplicate_check(wecom: Weco
     await messenger(wecom).send_to_person(person, Message(key="help.staff"))
     assert len(wecom.api.texts_to_user(TEACHER)) == 1
     assert wecom.api.duplicates_suppressed == 1
+
+
+async def test_a_title_with_lines_goes_to_staff_as_markdown(wecom: WecomHarness) -> None:
+    listing = Message(key="case.list_header", fields={"count": 1},
+                      lines=(("case.list_line", {"reference": "C-2026-000001", "state": "new", "urgency": "normal", "received": "09:00",
+                                                 }),))
+    await messenger(wecom).send_to_person(PersonRef("wecom", TEACHER), listing)
+    (sent,) = wecom.api.sent_messages()
+    assert sent["msgtype"] == "markdown"
+    assert sent["markdown"]["content"].startswith("**")
+    assert "\n> " in sent["markdown"]["content"]
