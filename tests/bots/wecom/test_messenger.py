@@ -74,9 +74,8 @@ async def test_a_retried_send_is_suppressed_by_wecom_duplicate_check(wecom: Weco
 
 
 async def test_a_title_with_lines_goes_to_staff_as_markdown(wecom: WecomHarness) -> None:
-    listing = Message(key="case.list_header", fields={"count": 1},
-                      lines=(("case.list_line", {"reference": "C-2026-000001", "state": "new", "urgency": "normal", "received": "09:00",
-                                                 }),))
+    line = {"reference": "C-2026-000001", "state": "new", "urgency": "normal", "received": "09:00"}
+    listing = Message(key="case.list_header", fields={"count": 1}, lines=(("case.list_line", line),))
     await messenger(wecom).send_to_person(PersonRef("wecom", TEACHER), listing)
     (sent,) = wecom.api.sent_messages()
     assert sent["msgtype"] == "markdown"
