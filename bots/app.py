@@ -65,7 +65,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     messenger = MessengerByChannel(channels)
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
-                supervision=settings.supervision)
+                supervision=settings.supervision, reminders=settings.reminders)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.case_policy import CONTACT_KEYS, CasePolicy, SupervisionPolicy
+from handlers.case_policy import CONTACT_KEYS, CasePolicy, ReminderPolicy, SupervisionPolicy
+from handlers.cron import ScheduleError, check
 from handlers.school_hours import SchoolHours
 from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale
@@ -64,6 +66,7 @@ class Settings:
     work_lease_seconds: int = 300
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
 
@@ -93,6 +96,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             escalate_seconds=_integer(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", 3600, low=60, high=604_800),
             recording_retention_days=_integer(env, "ESAFETY_RECORDING_RETENTION_DAYS", 365, low=1, high=3_650),
         ),
+        reminders=_reminders(env),
         work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 300, low=1, high=3_600),
         teams=_teams(env),
         wecom=_wecom(env),
@@ -143,6 +147,32 @@ def _cases(env: Mapping[str, str]) -> CasePolicy:
         school_country=country,
         emergency_contacts=env.get("ESAFETY_EMERGENCY_CONTACTS", "").strip(),
     )
+
+
+def _reminders(env: Mapping[str, str]) -> ReminderPolicy:
+    cron = env.get("ESAFETY_DEFAULT_SCHEDULE", "").strip() or "0 9 * * MON"
+    try:
+        if cron != "off":
+            check(cron, "UTC")
+    except ScheduleError as error:
+        raise ConfigError(f"ESAFETY_DEFAULT_SCHEDULE: {error}") from None
+    return ReminderPolicy(
+        default_cron=None if cron == "off" else cron,
+        quiet_hours=_quiet_hours(env.get("ESAFETY_QUIET_HOURS", "").strip() or "21:00-07:00"),
+        catchup_grace_seconds=_integer(env, "ESAFETY_CATCHUP_GRACE_SECONDS", 3600, low=0, high=86_400),
+    )
+
+
+def _quiet_hours(raw: str) -> tuple[time, time] | None:
+    if raw == "off":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(f"ESAFETY_QUIET_HOURS must be HH:MM-HH:MM (e.g. 21:00-07:00) or off, got {raw!r}") from None
+    if start == end:
+        raise ConfigError("ESAFETY_QUIET_HOURS must not start and end at the same time")
+    return start, end
 
 
 def _hosts(raw: str) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
-"""The timings and contacts of concern handling, chosen by the school (README settings)."""
+"""The timings and contacts of concern handling, supervision and reminders, chosen by the school
+(README settings)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from handlers.school_hours import SchoolHours
 
@@ -29,3 +31,13 @@ class SupervisionPolicy:
     warning_interval_seconds: int = 3600
     escalate_seconds: int = 3600
     recording_retention_days: int = 365
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReminderPolicy:
+    """When e-safety reminders are posted (000 §5.3, §5.5 and closing paragraph). `default_cron`
+    None means a newly joined group gets no schedule until staff set one."""
+
+    default_cron: str | None = "0 9 * * MON"
+    quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))
+    catchup_grace_seconds: int = 3600

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from handlers.case_policy import CasePolicy, SupervisionPolicy
+from handlers.case_policy import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.events import Event
 from handlers.messenger import Messenger
 from policy_text.catalog import Catalog
@@ -28,6 +28,7 @@ class Deps:
     school_timezone: str = "UTC"
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     def school_time(self, at: datetime) -> datetime:
         """`at` on the school's clock: what a reference's year and any time told to people use."""

@@ -17,6 +17,9 @@ from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
 from handlers.outbox import SEND
+from handlers.reminders import FIRE as REMINDER
+from handlers.reminders import ensure_schedule
+from handlers.reminders import fire as fire_reminder
 from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
 from handlers.supervision import RECHECK, escalate_unsupervised
 from handlers.worker import ItemHandler
@@ -25,7 +28,7 @@ from state.due import DueItem, Queue
 
 def policy_routes() -> dict[type[Event], Sequence[Route]]:
     return {
-        GroupJoined: [Route(remember_group), Route(welcome)],
+        GroupJoined: [Route(remember_group), Route(welcome), Route(ensure_schedule)],
         MembersChanged: [Route(remember_members), Route(on_members_changed)],
         BotRemoved: [Route(on_bot_removed)],
         DirectMessage: [Route(on_direct_message, critical=True)],
@@ -42,5 +45,6 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
 
     return {
         Queue.OUTBOX: {SEND: bound(deliver_and_record)},
-        Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck)},
+        Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
+                       REMINDER: bound(fire_reminder)},
     }

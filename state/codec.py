@@ -8,7 +8,7 @@ import json
 import types
 import typing
 from collections.abc import Hashable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from typing import Any, TypeVar, cast
@@ -28,6 +28,8 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime: every stored time is time-zone aware")
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
@@ -74,6 +76,8 @@ def _convert(hint: Any, value: Any) -> Any:
         return hint.parse(value)
     if hint is datetime:
         return datetime.fromisoformat(value)
+    if hint is date:
+        return date.fromisoformat(value)
     if isinstance(hint, type) and issubclass(hint, Enum):
         return hint(value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):

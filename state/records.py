@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from state.models import GroupKey, PersonRef, Role
@@ -91,6 +91,18 @@ class Schedule:
     cron: str
     timezone: str
     enabled: bool = True
+    revision: str = ""  # new on every change: a timer armed for an older revision is superseded
+
+
+@dataclass(frozen=True, kw_only=True)
+class SchoolDays:
+    """A span of the school calendar (000 §5.3): `term` days, or a `holiday` inside or between
+    terms. Reminders run only on term days that are not holidays; cases never pause."""
+
+    kind: str  # "term" | "holiday"
+    first: date
+    last: date
+    summary: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

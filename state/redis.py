@@ -26,7 +26,7 @@ from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule
+from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
 from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
@@ -54,6 +54,7 @@ class RedisKeys:
     groups: str = field(init=False)  # hash group key -> Group
     group_members: str = field(init=False)  # hash group key -> [Member]
     schedules: str = field(init=False)  # hash group key -> Schedule
+    calendar: str = field(init=False)  # [SchoolDays] JSON
     lessons: str = field(init=False)  # hash lesson_id -> Lesson
     lessons_by_start: str = field(init=False)  # zset lesson_id -> started_at
     cases_by_received: str = field(init=False)  # zset upper-cased reference -> received_at
@@ -239,6 +240,13 @@ class RedisStore:
 
     async def list_schedules(self) -> list[Schedule]:
         return [codec.loads(Schedule, data) for data in _by_field(await self._redis.hgetall(self._keys.schedules))]
+
+    async def save_calendar(self, spans: Sequence[SchoolDays]) -> None:
+        await self._redis.set(self._keys.calendar, codec.dumps(list(spans)))
+
+    async def get_calendar(self) -> list[SchoolDays]:
+        data = await self._redis.get(self._keys.calendar)
+        return [codec.from_plain(SchoolDays, item) for item in json.loads(data)] if data is not None else []
 
     async def advance_rotation(self, key: GroupKey) -> int:
         return int(await self._redis.incr(self._keys.rotation(key))) - 1

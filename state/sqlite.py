@@ -19,7 +19,7 @@ from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule
+from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
@@ -124,6 +124,13 @@ class SqliteStore:
     async def list_schedules(self) -> list[Schedule]:
         rows = await self._db.read(lambda c: c.execute("SELECT data FROM schedules ORDER BY key").fetchall())
         return [codec.loads(Schedule, row[0]) for row in rows]
+
+    async def save_calendar(self, spans: Sequence[SchoolDays]) -> None:
+        await self._put("calendar", "name", "school", codec.dumps(list(spans)))
+
+    async def get_calendar(self) -> list[SchoolDays]:
+        data = await self._get("calendar", "name", "school")
+        return [codec.from_plain(SchoolDays, item) for item in json.loads(data)] if data else []
 
     async def advance_rotation(self, key: GroupKey) -> int:
         return await self._db.write(lambda c: _increment(c, f"rotation:{key}") - 1)

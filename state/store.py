@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from state.due import Claim, DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule
+from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
 
 
 class StoreUnavailable(RuntimeError):
@@ -87,6 +87,12 @@ class Store(Protocol):
     async def get_schedule(self, key: GroupKey) -> Schedule | None: ...
 
     async def list_schedules(self) -> list[Schedule]: ...
+
+    async def save_calendar(self, spans: Sequence[SchoolDays]) -> None:
+        """Replace the school calendar (terms and holidays) as a whole."""
+
+    async def get_calendar(self) -> list[SchoolDays]:
+        """The school calendar; empty when none was imported (then every day counts as term)."""
 
     async def advance_rotation(self, key: GroupKey) -> int:
         """Return this group's reminder counter and add one, so consecutive reminders differ."""

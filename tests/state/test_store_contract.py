@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from state.due import DueItem, Queue
 from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
-from state.records import AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, Urgency
+from state.records import AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays, Urgency
 from state.store import Store, UnknownCase
 from tests.conftest import START, StoreFactory
 
@@ -86,6 +86,16 @@ class TestGroups:
         await store.save_group(changed)
         assert await store.get_group(CLASS_5A) == changed
         assert [g.key for g in await store.list_groups()] == [other, CLASS_5A]
+
+    async def test_calendar_round_trip_and_replace(self, store: Store) -> None:
+        """The school calendar is replaced whole; none imported reads as empty."""
+        assert await store.get_calendar() == []
+        autumn = SchoolDays(kind="term", first=date(2026, 9, 3), last=date(2026, 12, 18), summary="Autumn term")
+        half_term = SchoolDays(kind="holiday", first=date(2026, 10, 26), last=date(2026, 10, 30), summary="Half term")
+        await store.save_calendar([autumn, half_term])
+        assert await store.get_calendar() == [autumn, half_term]
+        await store.save_calendar([autumn])
+        assert await store.get_calendar() == [autumn]
 
     async def test_replace_is_a_compare_and_set(self, store: Store) -> None:
         """A check that decided on a stale copy loses to the removal that happened meanwhile."""

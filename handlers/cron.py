@@ -1,0 +1,55 @@
+"""When a schedule fires: a cron line read in a group's own time zone (000 §5.3: broadcast times
+agreed with the school), parsed by croniter rather than by hand.
+
+The cron line is walked in local wall-clock time and each time found is placed in the zone:
+a time the clocks skip in spring (01:30 when 01:00 jumps to 02:00) fires once, an hour later on
+the wall clock; a time the clocks pass twice in autumn fires once, the first time. So a change
+of daylight-saving time neither skips nor doubles a reminder.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import CroniterError, croniter
+
+
+class ScheduleError(ValueError):
+    """A cron line or time zone a person gave is not valid; the message says why, for them."""
+
+
+def check(cron: str, timezone: str) -> None:
+    if not croniter.is_valid(cron) or len(cron.split()) != 5:
+        raise ScheduleError(f"{cron!r} is not a cron line of five fields (minute hour day month weekday), e.g. '0 9 * * MON'")
+    zone(timezone)
+
+
+def zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"{timezone!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'Europe/London'") from None
+
+
+def next_fire(cron: str, timezone: str, after: datetime) -> datetime:
+    """The first time strictly after `after` that `cron` names in `timezone`, in UTC."""
+    place = zone(timezone)
+    wall = after.astimezone(place).replace(tzinfo=None)
+    try:
+        walker = croniter(cron, wall)
+        while True:
+            candidate = walker.get_next(datetime).replace(tzinfo=place).astimezone(UTC)
+            if candidate > after:
+                return candidate
+    except CroniterError as error:
+        raise ScheduleError(str(error)) from None
+
+
+def in_quiet_hours(at: datetime, timezone: str, quiet: tuple[time, time] | None) -> bool:
+    """True when `at`, on the group's clock, falls in the quiet window (e.g. 21:00–07:00)."""
+    if quiet is None:
+        return False
+    start, end = quiet
+    local = at.astimezone(zone(timezone)).time()
+    return start <= local < end if start < end else local >= start or local < end
