@@ -21,6 +21,8 @@ from bots.config import ConfigError, Settings, load_settings
 from bots.teams.package import PackageError, build_package
 from bots.wecom import commands as wecom_commands
 from bots.wecom.api import WecomApi, WecomError
+from handlers.calendar_import import CalendarError
+from handlers.cron import ScheduleError
 from handlers.groups import GroupNotFound
 from handlers.roster_import import RosterError
 from policy_text.catalog import Catalog, CatalogError
@@ -51,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     webhook = groups.add_parser("set-webhook", help="post to a WeCom group through its group robot (20 messages a minute)")
     webhook.add_argument("group")
     webhook.add_argument("url", type=_webhook_url, help="the robot's webhook URL; 'none' removes it")
+    schedule = sub.add_parser("schedule", help="a group's e-safety reminder times").add_subparsers(dest="action", required=True)
+    schedule_set = schedule.add_parser("set", help="set a cron line (minute hour day month weekday) in a time zone")
+    schedule_set.add_argument("group")
+    schedule_set.add_argument("--cron", required=True, help="e.g. '0 9 * * MON,THU'")
+    schedule_set.add_argument("--tz", help="an IANA time zone (default: the schedule's or the group's)")
+    for action, text in (("show", "the group's schedule and its next reminder"), ("off", "no more reminders for the group")):
+        schedule.add_parser(action, help=text).add_argument("group")
+    calendar = sub.add_parser("calendar", help="the school's term dates").add_subparsers(dest="action", required=True)
+    calendar.add_parser("import", help="replace the term dates with those in an .ics file").add_argument("file", type=Path)
+    calendar.add_parser("show", help="the stored terms and holidays")
     sub.add_parser("wecom-menu", help="create the WeCom app menu with 'report a worry privately' (menu/create)")
     wecom = sub.add_parser("wecom", help="WeCom class chats").add_subparsers(dest="action", required=True)
     add_chat = wecom.add_parser("add-chat", help="bring an existing chat under the bot (the server reads its members)")
@@ -99,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
     except (ConfigError, StoreUnavailable, RosterError, GroupNotFound, CatalogError, PackageError, FileNotFoundError,
-            FileExistsError) as error:
+            FileExistsError, ScheduleError, CalendarError) as error:
         print(f"esafety-bot: error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
     except KeyboardInterrupt:
@@ -173,6 +185,19 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
         case ("groups", "set-webhook"):
             print(f"{await commands.groups_set_webhook(store, clock, args.group, args.url)}: robot webhook "
                   f"{'removed' if args.url == 'none' else 'set'}")
+        case ("schedule", "set"):
+            print(await commands.schedule_set(store, clock, args.group, args.cron, args.tz))
+        case ("schedule", "off"):
+            print(await commands.schedule_off(store, clock, args.group))
+        case ("schedule", "show"):
+            print(await commands.schedule_show(store, clock, args.group))
+        case ("calendar", "import"):
+            imported = await commands.calendar_import(store, clock, args.file)
+            terms = sum(1 for span in imported.spans if span.kind == "term")
+            print(f"calendar imported: {terms} terms, {len(imported.spans) - terms} holidays"
+                  + (f"; ignored: {', '.join(imported.ignored)}" if imported.ignored else ""))
+        case ("calendar", "show"):
+            print(f"{await commands.calendar_show(store, out)} spans", file=sys.stderr)
         case ("wecom", "add-chat"):
             await wecom_commands.add_chat(store, clock, args.chat_id, args.kind)
             print(f"wecom:{args.chat_id} queued: the server reads its members and joins it")

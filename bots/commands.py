@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import IO
 
 from handlers.audit import export_audit, record_decision
+from handlers.calendar_import import ImportedCalendar, parse_calendar
 from handlers.case_export import export_cases, render_case
+from handlers.cron import check, next_fire
 from handlers.groups import infer_class, resolve_group
+from handlers.reminders import set_schedule
 from handlers.roster import import_roster
 from handlers.roster_import import parse_roster
 from state.clock import Clock
@@ -59,6 +62,47 @@ async def groups_set_webhook(store: Store, clock: Clock, name: str, url: str) ->
     await record_decision(store, clock, action="group.webhook_set", actor=CLI_ACTOR, group=str(group.key),
                           clause="000 §5", outcome="removed" if webhook is None else "set")
     return str(group.key)
+
+
+async def schedule_set(store: Store, clock: Clock, name: str, cron: str, timezone: str | None) -> str:
+    group = await resolve_group(store, name)
+    current = await store.get_schedule(group.key)
+    zone = timezone or (current.timezone if current else group.timezone)
+    check(cron, zone)
+    await set_schedule(store, clock, group.key, cron, zone, actor=CLI_ACTOR)
+    return f"{group.key}: reminders at {cron} ({zone}), next {next_fire(cron, zone, clock.now()).isoformat()}"
+
+
+async def schedule_off(store: Store, clock: Clock, name: str) -> str:
+    group = await resolve_group(store, name)
+    current = await store.get_schedule(group.key)
+    await set_schedule(store, clock, group.key, current.cron if current else "-", current.timezone if current else "-",
+                       actor=CLI_ACTOR, enabled=False)
+    return f"{group.key}: reminders off"
+
+
+async def schedule_show(store: Store, clock: Clock, name: str) -> str:
+    group = await resolve_group(store, name)
+    current = await store.get_schedule(group.key)
+    if current is None or not current.enabled:
+        return f"{group.key}: reminders off"
+    return f"{group.key}: {current.cron} ({current.timezone}), next {next_fire(current.cron, current.timezone, clock.now()).isoformat()}"
+
+
+async def calendar_import(store: Store, clock: Clock, path: Path) -> ImportedCalendar:
+    """Replace the school calendar with the file's terms and holidays (audited)."""
+    imported = parse_calendar(await asyncio.to_thread(path.read_bytes))
+    await store.save_calendar(imported.spans)
+    await record_decision(store, clock, action="calendar.imported", actor=CLI_ACTOR, clause="000 §5.3",
+                          outcome=f"{len(imported.spans)} spans")
+    return imported
+
+
+async def calendar_show(store: Store, out: IO[str]) -> int:
+    spans = await store.get_calendar()
+    for span in spans:
+        out.write(f"{span.kind}\t{span.first.isoformat()}\t{span.last.isoformat()}\t{span.summary}\n")
+    return len(spans)
 
 
 async def audit_export(store: Store, out: IO[str]) -> int:

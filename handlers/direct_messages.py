@@ -21,6 +21,7 @@ from handlers.events import DirectMessage
 from handlers.messenger import Button, Message
 from handlers.outbox import send_durably
 from handlers.roster import identify_reporter
+from handlers.schedule_commands import schedule_command
 from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
 from state.models import STAFF_ROLES, GroupKey, Person, Role
@@ -45,6 +46,8 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
         await acknowledge(deps, person, command.args, event_id=event.event_id)
     elif command is not None and command.verb in VERBS and person.role in STAFF_ROLES:
         await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
+    elif command is not None and command.verb == "schedule" and person.role in STAFF_ROLES:
+        await schedule_command(deps, person, command.args, in_group=None, event_id=event.event_id)
     elif command is not None and command.verb in ("cases", "case", "close") and person.role in STAFF_ROLES:
         await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif signals_danger(event.text):

@@ -15,6 +15,7 @@ from handlers.events import GroupMessage
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.roster import identify, identify_reporter
+from handlers.schedule_commands import schedule_command
 from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command
 
@@ -26,6 +27,10 @@ async def on_group_message(event: GroupMessage, deps: Deps) -> None:
     if command is not None and command.verb in VERBS:
         person = await identify(deps.store, event.sender.channel, event.sender.user_id)
         await staff_command(deps, person, command.verb, "", in_group=event.group, event_id=event.event_id)
+        return
+    if command is not None and command.verb == "schedule":
+        person = await identify(deps.store, event.sender.channel, event.sender.user_id)
+        await schedule_command(deps, person, command.args, in_group=event.group, event_id=event.event_id)
         return
     if command is None or command.verb not in ("report", "report_adult"):
         return

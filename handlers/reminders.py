@@ -22,9 +22,11 @@ from handlers.events import GroupJoined
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.term import in_term
+from state.clock import Clock
 from state.due import DueItem, Queue
 from state.models import GroupKey, Supervision
 from state.records import Schedule
+from state.store import Store
 
 FIRE = "reminder.fire"
 CLAUSE = "000 closing; 000 §5.3; 004 objectives 4–6"
@@ -32,13 +34,14 @@ TOPICS = ("reminder.personal_info", "reminder.photos", "reminder.harassment", "r
           "reminder.camera_conduct")
 
 
-async def set_schedule(deps: Deps, key: GroupKey, cron: str, timezone: str, *, actor: str, enabled: bool = True) -> Schedule:
-    """Store the schedule (checked by the caller) and arm its first reminder."""
+async def set_schedule(store: Store, clock: Clock, key: GroupKey, cron: str, timezone: str, *, actor: str,
+                       enabled: bool = True) -> Schedule:
+    """Store the schedule (checked by the caller) and arm its first reminder; audited."""
     schedule = Schedule(group=key, cron=cron, timezone=timezone, enabled=enabled, revision=uuid.uuid4().hex)
-    await deps.store.save_schedule(schedule)
+    await store.save_schedule(schedule)
     if enabled:
-        await _arm(deps, schedule, after=deps.clock.now())
-    await record_decision(deps.store, deps.clock, action="schedule.set" if enabled else "schedule.off", actor=actor, group=str(key),
+        await _arm(store, schedule, after=clock.now())
+    await record_decision(store, clock, action="schedule.set" if enabled else "schedule.off", actor=actor, group=str(key),
                           clause=CLAUSE, outcome=f"{cron} {timezone}" if enabled else "off")
     return schedule
 
@@ -49,10 +52,10 @@ async def ensure_schedule(event: GroupJoined, deps: Deps) -> None:
     known = await deps.store.get_schedule(event.group)
     if known is not None:
         if known.enabled:
-            await set_schedule(deps, event.group, known.cron, known.timezone, actor="system")
+            await set_schedule(deps.store, deps.clock, event.group, known.cron, known.timezone, actor="system")
         return
     if deps.reminders.default_cron:
-        await set_schedule(deps, event.group, deps.reminders.default_cron, deps.school_timezone, actor="system")
+        await set_schedule(deps.store, deps.clock, event.group, deps.reminders.default_cron, deps.school_timezone, actor="system")
 
 
 async def fire(item: DueItem, deps: Deps) -> None:
@@ -64,7 +67,7 @@ async def fire(item: DueItem, deps: Deps) -> None:
     if group is None or group.supervision is Supervision.UNMONITORED:
         return  # the bot is no longer there; joining again re-arms the schedule
     await _post_or_skip(deps, key, schedule, item.due_at)
-    await _arm(deps, schedule, after=max(deps.clock.now(), item.due_at))
+    await _arm(deps.store, schedule, after=max(deps.clock.now(), item.due_at))
 
 
 async def _post_or_skip(deps: Deps, key: GroupKey, schedule: Schedule, due_at: datetime) -> None:
@@ -82,7 +85,7 @@ async def _post_or_skip(deps: Deps, key: GroupKey, schedule: Schedule, due_at: d
                           outcome=topic)
 
 
-async def _arm(deps: Deps, schedule: Schedule, *, after: datetime) -> None:
+async def _arm(store: Store, schedule: Schedule, *, after: datetime) -> None:
     due = next_fire(schedule.cron, schedule.timezone, after)
-    await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{schedule.group}|reminder|{schedule.revision}|{due.isoformat()}",
+    await store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{schedule.group}|reminder|{schedule.revision}|{due.isoformat()}",
                                           kind=FIRE, due_at=due, payload={"group": str(schedule.group), "revision": schedule.revision}))

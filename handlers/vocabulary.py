@@ -13,6 +13,7 @@ COMMANDS = {
     "cases": "cases", "case": "case", "close": "close",
     "help": "help", "帮助": "help",
     "status": "status", "状态": "status", "recheck": "recheck", "检查": "recheck",
+    "schedule": "schedule", "提醒": "schedule",
 }
 ADULT_WORDS = ("adult", "大人", "成人")
 PREFIX_WORDS = ("举报", "报告", "确认", "帮助", "状态", "检查")  # Chinese commands are often typed without a space

@@ -7,9 +7,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bots.sockets import free_port
+from state.clock import SystemClock
+from state.factory import open_store
+from state.models import Group, GroupKey
 
 ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
 
@@ -127,3 +131,37 @@ def test_cases_export_keeps_words_out_unless_asked_and_audits_the_read(tmp_path:
     exported = run(tmp_path, "audit", "export").stdout
     assert '"case.text_read"' in exported
     assert "CLI-REPORT-WORDS" not in exported
+
+
+async def test_schedule_set_show_off_and_bad_input(tmp_path: Path) -> None:
+    """Staff without chat access set a group's reminders from the command line; every change audited."""
+    store = await open_store(redis_url=None, sqlite_path=str(tmp_path / "cli.db"), clock=SystemClock())
+    await store.register_group(Group(key=GroupKey("teams", "19:class6b"), name="Class 6B", joined_at=datetime(2026, 11, 23, tzinfo=UTC)))
+    await store.close()
+    done = run(tmp_path, "schedule", "set", "teams:19:class6b", "--cron", "0 9 * * MON,THU", "--tz", "Asia/Shanghai")
+    assert done.returncode == 0, done.stderr
+    assert "0 9 * * MON,THU (Asia/Shanghai), next 20" in done.stdout
+    assert "(Asia/Shanghai)" in run(tmp_path, "schedule", "show", "19:class6b").stdout
+    assert run(tmp_path, "schedule", "off", "teams:19:class6b").stdout.strip() == "teams:19:class6b: reminders off"
+    assert "reminders off" in run(tmp_path, "schedule", "show", "teams:19:class6b").stdout
+    bad = run(tmp_path, "schedule", "set", "teams:19:class6b", "--cron", "every monday")
+    assert bad.returncode == 1
+    assert "five fields" in bad.stderr
+    records = [json.loads(line) for line in run(tmp_path, "audit", "export").stdout.splitlines()]
+    assert [r["action"] for r in records if r["action"].startswith("schedule.")] == ["schedule.set", "schedule.off"]
+
+
+def test_calendar_import_and_show(tmp_path: Path) -> None:
+    (tmp_path / "term.ics").write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Spring Term\r\n"
+                                         b"DTSTART;VALUE=DATE:20270104\r\nDTEND;VALUE=DATE:20270327\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\n"
+                                         b"UID:2\r\nSUMMARY:February half term\r\nDTSTART;VALUE=DATE:20270215\r\n"
+                                         b"DTEND;VALUE=DATE:20270220\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    done = run(tmp_path, "calendar", "import", "term.ics")
+    assert done.returncode == 0, done.stderr
+    assert "1 terms, 1 holidays" in done.stdout
+    assert run(tmp_path, "calendar", "show").stdout.splitlines() == ["term\t2027-01-04\t2027-03-26\tSpring Term",
+                                                                     "holiday\t2027-02-15\t2027-02-19\tFebruary half term"]
+    (tmp_path / "bad.ics").write_text("not a calendar")
+    bad = run(tmp_path, "calendar", "import", "bad.ics")
+    assert bad.returncode == 1
+    assert "iCalendar" in bad.stderr

@@ -48,7 +48,7 @@ async def test_a_joined_group_gets_the_school_default_and_a_rotating_topic(schoo
 
 async def test_a_reminder_in_quiet_hours_is_skipped_and_never_posted_later(school: Deps, messenger: RecordingMessenger) -> None:
     await join(school, "s1", "t1", "a1")
-    await set_schedule(school, CLASS, "30 22 * * *", "Europe/London", actor="test")
+    await set_schedule(school.store, school.clock, CLASS, "30 22 * * *", "Europe/London", actor="test")
     await at(school, START.replace(hour=22, minute=30))
     await at(school, START + timedelta(days=1, hours=3))
     assert posted(messenger) == []
@@ -83,12 +83,12 @@ async def test_after_long_downtime_old_reminders_are_skipped_never_a_burst(schoo
 
 async def test_a_changed_schedule_retires_the_old_one(school: Deps, messenger: RecordingMessenger) -> None:
     await join(school, "s1", "t1", "a1")
-    await set_schedule(school, CLASS, "0 10 * * TUE", "Europe/London", actor="test")
+    await set_schedule(school.store, school.clock, CLASS, "0 10 * * TUE", "Europe/London", actor="test")
     await at(school, START + timedelta(days=1, hours=1))  # Tuesday 10:00
     assert posted(messenger) == [TOPICS[0]]
     await at(school, MONDAY_9)  # the old Monday 09:00 chain was retired
     assert posted(messenger) == [TOPICS[0]]
-    await set_schedule(school, CLASS, "0 10 * * TUE", "Europe/London", actor="test", enabled=False)
+    await set_schedule(school.store, school.clock, CLASS, "0 10 * * TUE", "Europe/London", actor="test", enabled=False)
     await at(school, MONDAY_9 + timedelta(days=1, hours=1))
     assert posted(messenger) == [TOPICS[0]], "turned off: nothing more"
     assert (await actions(school))[-1] != "reminder.posted"
