@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from bots import commands
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     calendar = sub.add_parser("calendar", help="the school's term dates").add_subparsers(dest="action", required=True)
     calendar.add_parser("import", help="replace the term dates with those in an .ics file").add_argument("file", type=Path)
     calendar.add_parser("show", help="the stored terms and holidays")
+    lessons = sub.add_parser("lessons", help="live lessons and their registers").add_subparsers(dest="action", required=True)
+    lessons_export = lessons.add_parser("export", help="every lesson with who was present, as CSV")
+    lessons_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     sub.add_parser("wecom-menu", help="create the WeCom app menu with 'report a worry privately' (menu/create)")
     wecom = sub.add_parser("wecom", help="WeCom class chats").add_subparsers(dest="action", required=True)
     add_chat = wecom.add_parser("add-chat", help="bring an existing chat under the bot (the server reads its members)")
@@ -198,23 +202,25 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
                   + (f"; ignored: {', '.join(imported.ignored)}" if imported.ignored else ""))
         case ("calendar", "show"):
             print(f"{await commands.calendar_show(store, out)} spans", file=sys.stderr)
+        case ("lessons", "export"):
+            await _write(args.out, lambda handle: commands.lessons_export(store, handle), "lessons")
         case ("wecom", "add-chat"):
             await wecom_commands.add_chat(store, clock, args.chat_id, args.kind)
             print(f"wecom:{args.chat_id} queued: the server reads its members and joins it")
         case ("audit", "export"):
-            await _export(store, args.out)
+            await _write(args.out, lambda handle: commands.audit_export(store, handle), "audit records")
         case ("cases", _):
             return await commands.cases(store, clock, args, out)
     return 0
 
 
-async def _export(store: Store, target: Path | None) -> None:
+async def _write(target: Path | None, export: Callable[[IO[str]], Awaitable[int]], what: str) -> None:
     if target is None:
-        count = await commands.audit_export(store, sys.stdout)
+        count = await export(sys.stdout)
     else:
-        with target.open("w", encoding="utf-8") as out:
-            count = await commands.audit_export(store, out)
-    print(f"{count} audit records exported", file=sys.stderr)
+        with target.open("w", encoding="utf-8", newline="") as out:
+            count = await export(out)
+    print(f"{count} {what} exported", file=sys.stderr)
 
 
 if __name__ == "__main__":

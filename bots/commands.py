@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +21,7 @@ from handlers.reminders import set_schedule
 from handlers.roster import import_roster
 from handlers.roster_import import parse_roster
 from state.clock import Clock
+from state.records import Lesson
 from state.store import RosterChange, Store
 
 CLI_ACTOR = "cli"
@@ -103,6 +106,32 @@ async def calendar_show(store: Store, out: IO[str]) -> int:
     for span in spans:
         out.write(f"{span.kind}\t{span.first.isoformat()}\t{span.last.isoformat()}\t{span.summary}\n")
     return len(spans)
+
+
+LESSON_FIELDS = ("lesson_id", "group", "started_by", "started_at", "ended_at", "consent_confirmed_by", "register_by", "register_at",
+                 "present", "absent")
+
+
+async def lessons_export(store: Store, out: IO[str]) -> int:
+    """Every lesson with its register as CSV (000 §5.6): who was present and absent, by roster id."""
+    writer = csv.writer(out)
+    writer.writerow(LESSON_FIELDS)
+    lessons = await store.list_lessons()
+    for lesson in lessons:
+        writer.writerow(_lesson_row(lesson))
+    return len(lessons)
+
+
+def _lesson_row(lesson: Lesson) -> list[str]:
+    def when(at: datetime | None) -> str:
+        return at.isoformat() if at else ""
+
+    taken = lesson.present is not None
+    present = set(lesson.present or ())
+    return [lesson.lesson_id, str(lesson.group), str(lesson.started_by), when(lesson.started_at), when(lesson.ended_at),
+            lesson.consent_confirmed_by or "", lesson.register_by or "", when(lesson.register_at),
+            ";".join(u for u in lesson.roll if u in present) if taken else "",
+            ";".join(u for u in lesson.roll if u not in present) if taken else ""]
 
 
 async def audit_export(store: Store, out: IO[str]) -> int:

@@ -160,6 +160,7 @@ def _reminders(env: Mapping[str, str]) -> ReminderPolicy:
         default_cron=None if cron == "off" else cron,
         quiet_hours=_quiet_hours(env.get("ESAFETY_QUIET_HOURS", "").strip() or "21:00-07:00"),
         catchup_grace_seconds=_integer(env, "ESAFETY_CATCHUP_GRACE_SECONDS", 3600, low=0, high=86_400),
+        lesson_notice_seconds=_integer(env, "ESAFETY_LESSON_NOTICE_SECONDS", 900, low=60, high=7_200),
     )
 
 

@@ -7,6 +7,7 @@ from handlers.acknowledge import acknowledge
 from handlers.direct_messages import start_report
 from handlers.duties import Deps
 from handlers.events import CardAction
+from handlers.lesson_commands import register_submitted
 from handlers.roster import identify
 
 
@@ -14,5 +15,7 @@ async def on_card_action(event: CardAction, deps: Deps) -> None:
     person = await identify(deps.store, event.sender.channel, event.sender.user_id)
     if event.verb == "ack":
         await acknowledge(deps, person, str(event.data.get("case", "")), event_id=event.event_id)
+    elif event.verb == "register":
+        await register_submitted(deps, person, event.data, event_id=event.event_id)
     elif event.verb in ("report", "report_adult"):
         await start_report(deps, person, "", about_adult=event.verb == "report_adult", locale=event.locale, group=event.group)

@@ -18,6 +18,7 @@ from handlers.case_tools import case_command
 from handlers.concerns import PENDING, WINDOW, Report, add_to_report, receive_report
 from handlers.duties import Deps
 from handlers.events import DirectMessage
+from handlers.lesson_commands import lesson_command, register_typed
 from handlers.messenger import Button, Message
 from handlers.outbox import send_durably
 from handlers.roster import identify_reporter
@@ -48,6 +49,10 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
         await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
     elif command is not None and command.verb == "schedule" and person.role in STAFF_ROLES:
         await schedule_command(deps, person, command.args, in_group=None, event_id=event.event_id)
+    elif command is not None and command.verb == "lesson":
+        await lesson_command(deps, person, command.args, in_group=None, event_id=event.event_id)
+    elif command is not None and command.verb == "register" and person.role in STAFF_ROLES:
+        await register_typed(deps, person, command.args, event_id=event.event_id)
     elif command is not None and command.verb in ("cases", "case", "close") and person.role in STAFF_ROLES:
         await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif signals_danger(event.text):

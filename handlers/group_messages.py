@@ -12,6 +12,7 @@ import logging
 from handlers.direct_messages import start_report
 from handlers.duties import Deps
 from handlers.events import GroupMessage
+from handlers.lesson_commands import lesson_command
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.roster import identify, identify_reporter
@@ -28,9 +29,10 @@ async def on_group_message(event: GroupMessage, deps: Deps) -> None:
         person = await identify(deps.store, event.sender.channel, event.sender.user_id)
         await staff_command(deps, person, command.verb, "", in_group=event.group, event_id=event.event_id)
         return
-    if command is not None and command.verb == "schedule":
+    if command is not None and command.verb in ("schedule", "lesson"):
         person = await identify(deps.store, event.sender.channel, event.sender.user_id)
-        await schedule_command(deps, person, command.args, in_group=event.group, event_id=event.event_id)
+        run = schedule_command if command.verb == "schedule" else lesson_command
+        await run(deps, person, command.args, in_group=event.group, event_id=event.event_id)
         return
     if command is None or command.verb not in ("report", "report_adult"):
         return

@@ -12,6 +12,9 @@ from typing import Any, Protocol
 
 from state.models import Group, GroupKey, Member, PersonRef
 
+TOGGLE_PREFIX = "toggle:"
+"""A toggle comes back in a button's data as `toggle:<id>` → "true" / "false"."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Button:
@@ -23,12 +26,15 @@ class Button:
 @dataclass(frozen=True, kw_only=True)
 class Message:
     """One message: a text key with its fields, optional buttons, and for cards the extra
-    lines shown under the title (each a key with fields)."""
+    lines shown under the title (each a key with fields). `toggles` are on/off choices, each an
+    (id, label) pair (a register's students), submitted with the buttons' data; a channel without
+    such inputs lists them numbered for a typed answer."""
 
     key: str
     fields: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a report's words (to a lead)
     lines: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), repr=False)
     buttons: tuple[Button, ...] = ()
+    toggles: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # labels may be children's names (to staff only)
 
 
 class Unreachable(Exception):

@@ -16,6 +16,8 @@ from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJ
 from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
+from handlers.lessons import NOTICE as LESSON_NOTICE
+from handlers.lessons import repeat_notice
 from handlers.outbox import SEND
 from handlers.reminders import FIRE as REMINDER
 from handlers.reminders import ensure_schedule
@@ -46,5 +48,5 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
     return {
         Queue.OUTBOX: {SEND: bound(deliver_and_record)},
         Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
-                       REMINDER: bound(fire_reminder)},
+                       REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice)},
     }

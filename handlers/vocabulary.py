@@ -14,9 +14,10 @@ COMMANDS = {
     "help": "help", "帮助": "help",
     "status": "status", "状态": "status", "recheck": "recheck", "检查": "recheck",
     "schedule": "schedule", "提醒": "schedule",
+    "lesson": "lesson", "课堂": "lesson", "register": "register", "点名": "register",
 }
 ADULT_WORDS = ("adult", "大人", "成人")
-PREFIX_WORDS = ("举报", "报告", "确认", "帮助", "状态", "检查")  # Chinese commands are often typed without a space
+PREFIX_WORDS = ("举报", "报告", "确认", "帮助", "状态", "检查", "点名")  # Chinese commands are often typed without a space
 
 WORRY_WORDS = (
     "hurt", "scared", "afraid", "bully", "bullied", "bullying", "unsafe", "threat", "frighten", "touched me",

@@ -116,6 +116,7 @@ class Lesson:
     started_at: datetime
     ended_at: datetime | None = None
     consent_confirmed_by: str | None = None
+    roll: tuple[str, ...] = ()  # the class's students when it ended, in the register's order
     present: tuple[str, ...] | None = None
     register_by: str | None = None
     register_at: datetime | None = None

@@ -8,7 +8,7 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from handlers.messenger import Message
+from handlers.messenger import TOGGLE_PREFIX, Message
 from policy_text.catalog import Catalog
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -16,7 +16,7 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 def render(message: Message, catalog: Catalog, locale: str) -> Activity:
     text = catalog.say(message.key, locale, **message.fields)
-    if not message.lines and not message.buttons:
+    if not message.lines and not message.buttons and not message.toggles:
         return Activity(type=ActivityTypes.message, text=text)
     return Activity(type=ActivityTypes.message, text=text, attachments=[
         Attachment(content_type=ADAPTIVE_CARD, content=card(message, catalog, locale))])
@@ -26,6 +26,8 @@ def card(message: Message, catalog: Catalog, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": catalog.say(message.key, locale, **message.fields),
                                    "weight": "Bolder", "wrap": True}]
     body += [{"type": "TextBlock", "text": catalog.say(key, locale, **fields), "wrap": True} for key, fields in message.lines]
+    body += [{"type": "Input.Toggle", "id": f"{TOGGLE_PREFIX}{toggle_id}", "title": label, "value": "false", "valueOn": "true",
+              "valueOff": "false"} for toggle_id, label in message.toggles]
     actions = [{"type": "Action.Execute", "title": catalog.say(button.label_key, locale), "verb": button.verb, "data": button.data}
                for button in message.buttons]
     return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "version": "1.4",

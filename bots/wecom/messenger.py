@@ -63,9 +63,9 @@ class WecomMessenger:
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
         known = await self._store.get_person(person.channel, person.user_id)
         locale = (known.locale if known else None) or self._school_locale
-        if message.buttons:
+        if message.buttons and not message.toggles:
             return await self._send_card(person.user_id, message, locale)
-        if message.lines:
+        if message.lines or message.toggles:
             body = {"msgtype": "markdown", "markdown": {"content": render.markdown(message, self._catalog, locale)}}
         else:
             body = {"msgtype": "text", "text": {"content": render.text(message, self._catalog, locale)}}

@@ -16,6 +16,7 @@ from handlers.messenger import Button, Message
 from policy_text.catalog import Catalog
 
 MENU_HINT_VERBS = frozenset({"report", "report_adult"})
+TOGGLE_REPLY_HINT = "lesson.register_reply_hint"  # toggles are only used by the register (000 §5.6)
 TITLE_LIMIT = 36  # template card main_title.title
 SUBTITLE_LIMIT = 112  # sub_title_text
 BUTTON_TEXT_LIMIT = 10
@@ -32,9 +33,14 @@ def text(message: Message, catalog: Catalog, locale: str, *, in_group: bool = Fa
 
 def markdown(message: Message, catalog: Catalog, locale: str) -> str:
     """A title with lines under it (a lead's `cases` list, one case's chronology) as WeCom
-    markdown: the title in bold, each line quoted, so a long list stays readable."""
+    markdown: the title in bold, each line quoted, so a long list stays readable. Toggles (a
+    register's students) are numbered, with how to answer: app messages have no inputs."""
     title = catalog.say(message.key, locale, **message.fields)
-    return "\n".join([f"**{title}**", *(f"> {catalog.say(key, locale, **fields)}" for key, fields in message.lines)])
+    lines = [f"**{title}**", *(f"> {catalog.say(key, locale, **fields)}" for key, fields in message.lines)]
+    if message.toggles:
+        lines += [f"{number}. {label}" for number, (_, label) in enumerate(message.toggles, start=1)]
+        lines.append(catalog.say(TOGGLE_REPLY_HINT, locale))
+    return "\n".join(lines)
 
 
 def template_card(message: Message, catalog: Catalog, locale: str, *, task_id: str) -> dict[str, Any]:

@@ -7,13 +7,15 @@ import os
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bots.sockets import free_port
 from state.clock import SystemClock
 from state.factory import open_store
-from state.models import Group, GroupKey
+from state.models import Group, GroupKey, PersonRef
+from state.records import Lesson
 
 ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
 
@@ -165,3 +167,20 @@ def test_calendar_import_and_show(tmp_path: Path) -> None:
     bad = run(tmp_path, "calendar", "import", "bad.ics")
     assert bad.returncode == 1
     assert "iCalendar" in bad.stderr
+
+
+async def test_lessons_export_lists_present_and_absent(tmp_path: Path) -> None:
+    store = await open_store(redis_url=None, sqlite_path=str(tmp_path / "cli.db"), clock=SystemClock())
+    start = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    lesson = Lesson(lesson_id="L1", group=GroupKey("teams", "19:c"), started_by=PersonRef("teams", "t1"), started_at=start)
+    await store.start_lesson(lesson)
+    await store.save_lesson(replace(lesson, ended_at=start, roll=("s1", "s2", "s3"), present=("s1", "s3"), register_by="teams:t1",
+                                    register_at=start))
+    await store.close()
+    done = run(tmp_path, "lessons", "export")
+    assert done.returncode == 0, done.stderr
+    header, row = done.stdout.splitlines()
+    assert header.split(",")[-2:] == ["present", "absent"]
+    assert row.startswith("L1,teams:19:c,teams:t1,")
+    assert row.endswith(",s1;s3,s2")
+    assert "1 lessons exported" in done.stderr

@@ -28,6 +28,18 @@ async def test_proactive_group_send(teams: TeamsHarness) -> None:
     assert teams.connector.texts_to(CLASS_CHAT) == [teams.bot.catalog.say("supervision.group_resolved", "en")]
 
 
+async def test_a_register_card_has_a_toggle_per_student(teams: TeamsHarness) -> None:
+    await teams.post("install_group")
+    register = Message(key="lesson.register_title", fields={"group": "5A", "date": "2026-11-23"}, toggles=(("s1", "Amira"),),
+                       buttons=(Button(label_key="lesson.register_submit", verb="register", data={"lesson": "L1"}),))
+    await teams.bot.messenger.send_to_group(GROUP, register)
+    (activity,) = teams.connector.sent_to(CLASS_CHAT)
+    content = activity["attachments"][0]["content"]
+    (toggle,) = [item for item in content["body"] if item["type"] == "Input.Toggle"]
+    assert (toggle["id"], toggle["title"], toggle["valueOn"]) == ("toggle:s1", "Amira", "true")
+    assert content["actions"][0]["verb"] == "register"
+
+
 async def test_the_roster_is_read_again_proactively(teams: TeamsHarness) -> None:
     """The periodic re-check reads the chat's members in a proactive turn (no event needed)."""
     await teams.post("install_group")

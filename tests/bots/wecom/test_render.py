@@ -41,3 +41,12 @@ def test_task_ids_are_stable_within_a_window_and_new_after() -> None:
     card = {"main_title": {"title": "x"}}
     assert render.task_id_for("u", card, 7) == render.task_id_for("u", card, 7)
     assert render.task_id_for("u", card, 7) != render.task_id_for("u", card, 8)
+
+
+def test_a_register_is_numbered_with_how_to_answer() -> None:
+    register = Message(key="lesson.register_title", fields={"group": "6B", "date": "2026-11-23"},
+                       toggles=(("wm_li", "李同学"), ("wm_wang", "王同学")),
+                       buttons=(Button(label_key="lesson.register_submit", verb="register", data={"lesson": "L1"}),))
+    text = render.markdown(register, CATALOG, "zh_CN")
+    assert "1. 李同学\n2. 王同学" in text
+    assert text.endswith(CATALOG.say("lesson.register_reply_hint", "zh_CN"))
