@@ -17,6 +17,7 @@ from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_reque
 from bots.router import MessengerByChannel
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
+from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.messenger import Messenger
@@ -95,6 +96,10 @@ def build_app(bot: Bot) -> web.Application:
     else:
         app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
 
+    async def arm_timers(_: web.Application) -> None:
+        await arm_digest(bot.deps)
+
+    app.on_startup.append(arm_timers)
     run_in_background(app, workers(bot))
 
     async def close_store(_: web.Application) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.case_policy import CONTACT_KEYS, CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.cron import ScheduleError, check
+from handlers.digest import digest_cron
 from handlers.school_hours import SchoolHours
 from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale
@@ -161,7 +162,15 @@ def _reminders(env: Mapping[str, str]) -> ReminderPolicy:
         quiet_hours=_quiet_hours(env.get("ESAFETY_QUIET_HOURS", "").strip() or "21:00-07:00"),
         catchup_grace_seconds=_integer(env, "ESAFETY_CATCHUP_GRACE_SECONDS", 3600, low=0, high=86_400),
         lesson_notice_seconds=_integer(env, "ESAFETY_LESSON_NOTICE_SECONDS", 900, low=60, high=7_200),
+        digest_cron=_digest(env.get("ESAFETY_DIGEST", "").strip() or "MON 08:00"),
     )
+
+
+def _digest(raw: str) -> str | None:
+    try:
+        return None if raw.casefold() == "off" else digest_cron(raw)
+    except ValueError as error:
+        raise ConfigError(f"ESAFETY_DIGEST: {error} (or off)") from None
 
 
 def _quiet_hours(raw: str) -> tuple[time, time] | None:

@@ -42,3 +42,4 @@ class ReminderPolicy:
     quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))
     catchup_grace_seconds: int = 3600
     lesson_notice_seconds: int = 900  # the recording notice is said again this often during a lesson
+    digest_cron: str | None = "0 8 * * MON"  # the weekly digest to the leads, school time; None: off

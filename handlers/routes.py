@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from handlers.card_actions import on_card_action
 from handlers.case_delivery import ESCALATE, deliver_and_record, escalate
+from handlers.digest import SEND as DIGEST
+from handlers.digest import send_digest
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
@@ -48,5 +50,6 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
     return {
         Queue.OUTBOX: {SEND: bound(deliver_and_record)},
         Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
-                       REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice)},
+                       REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice),
+                       DIGEST: bound(send_digest)},
     }

@@ -1,0 +1,137 @@
+"""The weekly safeguarding digest to each designated lead (004 strategy 13: concerns recorded and
+followed up; 000 §5: every group supervised): what a lead would otherwise gather by hand.
+
+Per group, for the past week: minutes spent unsupervised, guests flagged, students still without
+recorded consent, refused direct messages from its members, lessons held and registers taken;
+then open and overdue cases by reference — never a report's words. Sent at `ESAFETY_DIGEST`
+(default `MON 08:00`, school time) by a Store timer chain like the reminders, once per week
+whichever instance claims it, in each lead's language.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.cron import next_fire
+from handlers.duties import Deps
+from handlers.messenger import Message
+from handlers.outbox import send_durably
+from state.due import DueItem, Queue
+from state.models import Group, Role, Supervision
+from state.records import AuditRecord, CaseState
+from state.store import Store
+
+SEND = "digest.send"
+WEEK = timedelta(days=7)
+DAYS = frozenset({"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"})
+
+
+def digest_cron(setting: str) -> str:
+    """`MON 08:00` → `0 8 * * MON` (ValueError names the expected form)."""
+    day, _, clock = setting.strip().upper().partition(" ")
+    hour, _, minute = clock.partition(":")
+    if day not in DAYS or not (hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
+        raise ValueError(f"want a weekday and a time such as 'MON 08:00', got {setting!r}")
+    return f"{int(minute)} {int(hour)} * * {day}"
+
+
+async def arm_digest(deps: Deps) -> None:
+    """At start-up: the next digest is armed (the same item from every instance, so one)."""
+    cron = deps.reminders.digest_cron
+    if cron:
+        await deps.store.schedule_due(_item(next_fire(cron, deps.school_timezone, deps.clock.now()), cron))
+
+
+async def send_digest(item: DueItem, deps: Deps) -> None:
+    """Build the week ending at the due time, send it to every lead, arm next week's."""
+    cron = str(item.payload["cron"])
+    if cron != deps.reminders.digest_cron:
+        return  # the setting changed: the chain armed at start-up under the new one takes over
+    end = item.due_at
+    lines = await week_lines(deps, end - WEEK, end)
+    week = f"{deps.school_time(end - WEEK).date().isoformat()} – {deps.school_time(end).date().isoformat()}"
+    digest = Message(key="digest.title", fields={"week": week}, lines=tuple(lines))
+    for lead in [p for p in await deps.store.list_people() if p.role is Role.DSL]:
+        await send_durably(deps, lead.ref, digest, key=f"digest|{end.isoformat()}|{lead.ref}")
+    await deps.store.schedule_due(_item(next_fire(cron, deps.school_timezone, max(end, deps.clock.now())), cron))
+
+
+async def week_lines(deps: Deps, start: datetime, end: datetime) -> list[tuple[str, dict[str, object]]]:
+    audit = [record for record in await _audit(deps.store) if start <= record.at < end]
+    lines: list[tuple[str, dict[str, object]]] = []
+    for group in await deps.store.list_groups():
+        stats = await _group_week(deps, group, audit, start, end)
+        lines.append(("digest.group_line", {"group": group.name or str(group.key), **stats.fields()}))
+    lines.append(("digest.cases_line", await _cases(deps, end)))
+    return lines
+
+
+@dataclass(frozen=True)
+class GroupWeek:
+    minutes: int
+    guests: int
+    consent_gaps: int
+    refused: int
+    lessons: int
+    registers: int
+
+    def fields(self) -> dict[str, object]:
+        return {"minutes": self.minutes, "guests": self.guests, "consent_gaps": self.consent_gaps, "refused": self.refused,
+                "lessons": self.lessons, "registers": self.registers}
+
+
+async def _group_week(deps: Deps, group: Group, audit: Sequence[AuditRecord], start: datetime, end: datetime) -> GroupWeek:
+    mine = [record for record in audit if record.group == str(group.key)]
+    members = {f"{group.key.channel}:{m.user_id}" for m in await deps.store.group_members(group.key)}
+    people = {p.user_id: p for p in await deps.store.list_people(group.key.channel)}
+    students = [people[m] for m in (member.split(":", 1)[1] for member in members) if m in people and people[m].role is Role.STUDENT]
+    lessons = [lesson for lesson in await deps.store.list_lessons() if lesson.group == group.key and start <= lesson.started_at < end]
+    counts = Counter(record.action for record in mine)
+    return GroupWeek(
+        minutes=_unsupervised_minutes(group, mine, start, end),
+        guests=counts["supervision.guest_flagged"],
+        consent_gaps=sum(1 for student in students if not student.has_consent),
+        refused=sum(1 for record in audit if record.action == "dm.refused" and record.actor in members),
+        lessons=len(lessons),
+        registers=sum(1 for lesson in lessons if lesson.present is not None),
+    )
+
+
+def _unsupervised_minutes(group: Group, records: Sequence[AuditRecord], start: datetime, end: datetime) -> int:
+    """Add up the spans between an `unsupervised` transition and the next `resolved`, clipped to
+    the week; a group unsupervised when the week began counts from its start."""
+    began = group.supervision_since if group.supervision is Supervision.UNSUPERVISED and group.supervision_since else None
+    total = timedelta()
+    open_at: datetime | None = start if began is not None and began < start else None
+    for record in sorted(records, key=lambda r: r.at):
+        if record.action == "supervision.unsupervised" and open_at is None:
+            open_at = record.at
+        elif record.action in ("supervision.resolved", "supervision.bot_removed") and open_at is not None:
+            total += record.at - open_at
+            open_at = None
+    if open_at is not None:
+        total += end - open_at
+    return int(total.total_seconds() // 60)
+
+
+async def _cases(deps: Deps, end: datetime) -> dict[str, object]:
+    cases = await deps.store.list_cases([CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED])
+    due = timedelta(seconds=deps.cases.ack_timeout_seconds)
+    overdue = [c.reference for c in cases if c.state in (CaseState.NEW, CaseState.DELIVERED) and end - c.received_at > due]
+    return {"open": ", ".join(c.reference for c in cases) or "-", "overdue": ", ".join(overdue) or "-"}
+
+
+async def _audit(store: Store) -> list[AuditRecord]:
+    records: list[AuditRecord] = []
+    after = 0
+    while page := await store.read_audit(after_seq=after, limit=1000):
+        records += [entry.record for entry in page]
+        after = page[-1].seq
+    return records
+
+
+def _item(due: datetime, cron: str) -> DueItem:
+    return DueItem(queue=Queue.TIMERS, item_id=f"digest|{due.isoformat()}", kind=SEND, due_at=due, payload={"cron": cron})

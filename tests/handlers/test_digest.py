@@ -1,0 +1,54 @@
+"""The weekly digest to the lead, with the real Store backends: per group the time unsupervised,
+guests, consent gaps, refused direct messages, lessons and registers; open and overdue cases by
+reference and never a report's words; then next week's is armed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from handlers.digest import arm_digest, digest_cron
+from handlers.direct_messages import on_direct_message
+from handlers.duties import Deps
+from handlers.events import DirectMessage, GroupMessage
+from handlers.group_messages import on_group_message
+from state.due import Queue
+from tests.conftest import START
+from tests.fakes.recording_messenger import RecordingMessenger
+from tests.handlers.conftest import CLASS, drain, join, ref
+
+REPORT = "someone in year 9 keeps sending me horrible messages"
+DIGEST_AT = START + timedelta(days=6, hours=23)  # Monday 30 Nov 08:00 London
+
+
+async def test_the_weeks_digest_reaches_the_lead(school: Deps, messenger: RecordingMessenger) -> None:
+    await arm_digest(school)
+    await join(school, "s1", "s2", "t1", guest="Visitor")
+    await on_direct_message(DirectMessage(event_id="d1", at=START, sender=ref("s1"), text="can you do my homework"), school)
+    await on_direct_message(DirectMessage(event_id="d2", at=START, sender=ref("s2"), text=f"report {REPORT}"), school)
+    await on_group_message(GroupMessage(event_id="g1", at=START, group=CLASS, sender=ref("t1"), text="lesson start confirm"), school)
+    await on_group_message(GroupMessage(event_id="g2", at=START, group=CLASS, sender=ref("t1"), text="lesson end"), school)
+    await drain(school)
+    school.clock.advance((DIGEST_AT - school.clock.now()).total_seconds())  # type: ignore[attr-defined]
+    await drain(school)
+    (digest,) = [m for p, m in messenger.to_people if p == ref("lead") and m.key == "digest.title"]
+    assert digest.fields == {"week": "2026-11-23 – 2026-11-30"}
+    (group_line, cases_line) = digest.lines
+    assert group_line == ("digest.group_line", {"group": "Class 5A", "minutes": 6 * 24 * 60 + 23 * 60, "guests": 1, "consent_gaps": 1,
+                                                "refused": 1, "lessons": 1, "registers": 0})
+    assert cases_line == ("digest.cases_line", {"open": "C-2026-000001", "overdue": "C-2026-000001"})
+    assert REPORT not in str(digest)
+    assert [m for p, m in messenger.to_people if p == ref("t1") and m.key == "digest.title"] == [], "leads only"
+    upcoming = await school.store.get_due(Queue.TIMERS, f"digest|{(DIGEST_AT + timedelta(days=7)).isoformat()}")
+    assert upcoming is not None
+
+
+@pytest.mark.parametrize(("setting", "cron"), [("MON 08:00", "0 8 * * MON"), ("fri 16:30", "30 16 * * FRI")])
+def test_the_setting_reads_as_a_weekly_cron(setting: str, cron: str) -> None:
+    assert digest_cron(setting) == cron
+
+
+def test_a_bad_setting_says_what_is_wanted() -> None:
+    with pytest.raises(ValueError, match="MON 08:00"):
+        digest_cron("mondays")
