@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ class Received:
     activity_id: str
     body: dict[str, Any]
     authorization: str | None
+    at: float = 0.0  # when it arrived, by the connector's `now` (a test's fast clock, or real time)
 
 
 @dataclass
@@ -47,6 +49,7 @@ def every_connector() -> list[FakeBotConnector]:
 @dataclass
 class FakeBotConnector:
     page_size_cap: int = 3
+    now: Callable[[], float] = time.monotonic
     received: list[Received] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -120,7 +123,7 @@ class FakeBotConnector:
     async def _record(self, request: web.Request, activity_id: str) -> dict[str, Any]:
         body = await request.json()
         self.received.append(Received(request.method, request.match_info.get("cid", ""), activity_id, body,
-                                      request.headers.get("Authorization")))
+                                      request.headers.get("Authorization"), self.now()))
         return dict(body)
 
     async def _send(self, request: web.Request) -> web.Response:
