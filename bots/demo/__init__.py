@@ -15,7 +15,7 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, foundation, supervision, teams, wecom
+from bots.demo import concerns, foundation, reminders, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -56,8 +56,10 @@ async def run_demo(*, keep: Path | None = None) -> int:
                 await foundation.play(scene, connector.url)
                 await teams.play(scene, connector)
                 await concerns.play(scene, connector)
+                await reminders.play(scene, connector)
                 await supervision.play(scene, connector)
                 await wecom.play(scene, wecom_api)
+                await reminders.play_digest(scene, connector)
         finally:
             stop.set()
             await server
