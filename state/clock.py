@@ -3,6 +3,7 @@ reads an injected clock, so tests and the demo move time forward instead of slee
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -33,5 +34,8 @@ class ManualClock:
         return self._now
 
     async def sleep(self, seconds: float) -> None:
-        """Waiting (e.g. for a send slot) moves this clock on instead of spending real time."""
-        self.advance(seconds)
+        """Waiting (e.g. for a send slot) moves this clock on instead of spending real time. Waits
+        that overlap move it as real waits would: to the latest wake-up, not by their sum."""
+        wake = self._now + timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+        self._now = max(self._now, wake)
