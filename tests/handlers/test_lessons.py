@@ -99,3 +99,16 @@ async def test_a_lesson_from_a_1to1_naming_the_group(school: Deps, messenger: Re
     await on_direct_message(DirectMessage(event_id="d2", at=START, sender=ref("a1"), text=f"lesson {CLASS} start"), school)
     await drain(school)
     assert keys_to(messenger, ref("a1"))[-1] == "lesson.already_running"
+
+
+async def test_only_staff_can_submit_a_register(school: Deps, messenger: RecordingMessenger) -> None:
+    await join(school, "s1", "t1", "a1")
+    await say(school, "t1", "lesson start", 1)
+    await say(school, "t1", "lesson end", 2)
+    (lesson,) = await school.store.list_lessons()
+    await on_card_action(CardAction(event_id="c1", at=START, sender=ref("s1"), verb="register",
+                                    data={"lesson": lesson.lesson_id, "toggle:s1": "true"}), school)
+    await drain(school)
+    (unchanged,) = await school.store.list_lessons()
+    assert unchanged.present is None
+    assert "lesson.register_refused" in await actions(school)

@@ -109,3 +109,17 @@ async def test_two_instances_on_one_store_post_each_reminder_once(store_factory:
         assert (await actions(school)).count("reminder.posted") == 1
     finally:
         await other_store.close()
+
+
+async def test_a_restart_loses_no_reminder(store_factory: StoreFactory, school: Deps, messenger: RecordingMessenger) -> None:
+    """The pending reminder lives in the Store: a new process (a new Store connection, the Redis
+    server itself restarted) finds it and posts it once, late but within the grace."""
+    await join(school, "s1", "t1", "a1")
+    await school.store.close()
+    store_factory.restart_server()
+    reopened = replace(school, store=await store_factory.open())
+    try:
+        await at(reopened, MONDAY_9 + timedelta(minutes=20))
+        assert posted(messenger) == [TOPICS[0]]
+    finally:
+        await reopened.store.close()
