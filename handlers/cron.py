@@ -16,12 +16,18 @@ from croniter import CroniterError, croniter
 
 
 class ScheduleError(ValueError):
-    """A cron line or time zone a person gave is not valid; the message says why, for them."""
+    """A cron line or time zone a person gave is not valid. The message says why (for the command
+    line); `key` and `fields` say it in the person's language in a chat (policy_text)."""
+
+    def __init__(self, message: str, *, key: str, fields: dict[str, str]) -> None:
+        super().__init__(message)
+        self.key = key
+        self.fields = fields
 
 
 def check(cron: str, timezone: str) -> None:
     if not croniter.is_valid(cron) or len(cron.split()) != 5:
-        raise ScheduleError(f"{cron!r} is not a cron line of five fields (minute hour day month weekday), e.g. '0 9 * * MON'")
+        raise _bad_cron(cron)
     zone(timezone)
 
 
@@ -29,7 +35,13 @@ def zone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"{timezone!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'Europe/London'") from None
+        raise ScheduleError(f"{timezone!r} is not an IANA time zone, e.g. 'Asia/Shanghai' or 'Europe/London'",
+                            key="schedule.bad_zone", fields={"zone": timezone}) from None
+
+
+def _bad_cron(cron: str) -> ScheduleError:
+    return ScheduleError(f"{cron!r} is not a cron line of five fields (minute hour day month weekday), e.g. '0 9 * * MON'",
+                         key="schedule.bad_cron", fields={"cron": cron})
 
 
 def next_fire(cron: str, timezone: str, after: datetime) -> datetime:
@@ -42,8 +54,8 @@ def next_fire(cron: str, timezone: str, after: datetime) -> datetime:
             candidate = walker.get_next(datetime).replace(tzinfo=place).astimezone(UTC)
             if candidate > after:
                 return candidate
-    except CroniterError as error:
-        raise ScheduleError(str(error)) from None
+    except CroniterError:
+        raise _bad_cron(cron) from None
 
 
 def in_quiet_hours(at: datetime, timezone: str, quiet: tuple[time, time] | None) -> bool:

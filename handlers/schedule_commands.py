@@ -17,8 +17,6 @@ from handlers.outbox import send_durably
 from handlers.reminders import CLAUSE, set_schedule
 from state.models import STAFF_ROLES, Group, GroupKey, Person
 
-USAGE = 'schedule [GROUP] set "0 9 * * MON" [Asia/Shanghai] | schedule [GROUP] off | schedule [GROUP]'
-
 
 async def schedule_command(deps: Deps, person: Person, args: str, *, in_group: GroupKey | None, event_id: str) -> None:
     where = in_group or person.ref
@@ -29,9 +27,12 @@ async def schedule_command(deps: Deps, person: Person, args: str, *, in_group: G
         return
     try:
         group, words = await _target(deps, args, in_group)
-        answer = await _act(deps, person, group, words)
-    except (ScheduleError, ValueError, GroupNotFound) as error:
-        answer = Message(key="schedule.invalid", fields={"error": str(error)})
+        locale = group.locale if in_group is not None else person.locale or deps.school_locale  # the state word's language
+        answer = await _act(deps, person, group, words, locale)
+    except ScheduleError as error:
+        answer = Message(key=error.key, fields=error.fields)
+    except (ValueError, GroupNotFound):  # unbalanced quotes, no such group, an unknown action
+        answer = Message(key="schedule.usage")
     await send_durably(deps, where, answer, key=f"reply:{event_id}")
 
 
@@ -43,11 +44,11 @@ async def _target(deps: Deps, args: str, in_group: GroupKey | None) -> tuple[Gro
             raise GroupNotFound(f"no group {in_group}")
         return group, words
     if not words:
-        raise ValueError(f"name the group: {USAGE}")
+        raise ValueError("no group named")
     return await resolve_group(deps.store, words[0]), words[1:]
 
 
-async def _act(deps: Deps, person: Person, group: Group, words: list[str]) -> Message:
+async def _act(deps: Deps, person: Person, group: Group, words: list[str], locale: str) -> Message:
     current = await deps.store.get_schedule(group.key)
     action = words[0].casefold() if words else "show"
     if action == "set" and len(words) in (2, 3):
@@ -62,7 +63,7 @@ async def _act(deps: Deps, person: Person, group: Group, words: list[str]) -> Me
         return Message(key="schedule.off", fields={"group": group.name})
     if action == "show":
         on = current is not None and current.enabled
-        state = deps.catalog.say("schedule.state_on" if on else "schedule.state_off", person.locale or deps.school_locale)
+        state = deps.catalog.say("schedule.state_on" if on else "schedule.state_off", locale)
         return Message(key="schedule.show", fields={"group": group.name, "cron": current.cron if current else "-",
                                                     "timezone": current.timezone if current else "-", "state": state})
-    raise ValueError(USAGE)
+    raise ValueError(f"unknown schedule action {action!r}")

@@ -60,8 +60,8 @@ async def test_a_bad_schedule_is_explained_and_nothing_changes(school: Deps, mes
     await privately(school, "t1", "schedule", 2)
     await privately(school, "t1", f'schedule {CLASS} set "0 9 * * MON" Mars/Base', 3)
     assert await school.store.get_schedule(CLASS) == before
-    assert group_replies(messenger)[-1][0] == "schedule.invalid"
-    assert keys_to(messenger, ref("t1"))[-2:] == ["schedule.invalid", "schedule.invalid"]
+    assert group_replies(messenger)[-1] == ("schedule.bad_cron", {"cron": "every monday"})
+    assert keys_to(messenger, ref("t1"))[-2:] == ["schedule.usage", "schedule.bad_zone"]
 
 
 async def test_a_student_is_refused_privately_and_audited(school: Deps, messenger: RecordingMessenger) -> None:
