@@ -22,7 +22,7 @@ from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.messenger import Messenger
 from handlers.routes import due_work, policy_routes
-from handlers.worker import DueWorker
+from handlers.worker import Doorbell, DueWorker
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
 from state.due import Queue
@@ -57,7 +57,8 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     clock = clock or SystemClock()
     store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
     teams = build_teams(settings, store, catalog, teams_options)
-    wecom = build_wecom(settings, store, catalog, clock, wecom_options)
+    doorbell = Doorbell()
+    wecom = build_wecom(settings, store, catalog, clock, doorbell, wecom_options)
     channels: dict[str, Messenger] = {}
     if teams:
         channels["teams"] = teams.messenger
@@ -66,7 +67,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     messenger = MessengerByChannel(channels)
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
-                supervision=settings.supervision, reminders=settings.reminders)
+                supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
@@ -76,7 +77,7 @@ def workers(bot: Bot) -> list[DueWorker]:
     work = due_work(bot.deps)
     if bot.wecom is not None:
         work[Queue.INBOX] = bot.wecom.inbox(bot.dispatcher).handlers()
-    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease) for queue, handlers in work.items()]
+    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell) for queue, handlers in work.items()]
 
 
 def build_app(bot: Bot) -> web.Application:

@@ -49,6 +49,7 @@ class Dispatcher:
                 log.warning("duty %s failed for event %s: %s at %s", name, event.event_id, type(error).__name__, where)
             else:
                 succeeded += 1
+        self._deps.doorbell.ring()  # the duties may have queued messages or timers: take them now
         return succeeded
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from handlers.case_policy import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.events import Event
 from handlers.messenger import Messenger
+from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store
@@ -29,6 +30,7 @@ class Deps:
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
+    doorbell: Doorbell = field(default_factory=Doorbell)
 
     def school_time(self, at: datetime) -> datetime:
         """`at` on the school's clock: what a reference's year and any time told to people use."""

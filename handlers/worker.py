@@ -22,6 +22,36 @@ log = logging.getLogger(__name__)
 ItemHandler = Callable[[DueItem], Awaitable[None]]
 
 
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+async def _finish_or_hand_on(running: set[asyncio.Task[None]]) -> None:
+    if not running:
+        return
+    _, waiting = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in waiting:
+        task.cancel()
+    if waiting:
+        log.warning("%d item(s) still in hand at shutdown: left to their lease, to be taken again", len(waiting))
+        await asyncio.gather(*waiting, return_exceptions=True)
+
+
+class Doorbell:
+    """Wakes this process's workers when work was just queued here (a child's report, a WeCom
+    callback, a timer's follow-up), so it is taken at once rather than at the next poll. Other
+    instances still find shared work by polling the Store: the bell is only a shortcut."""
+
+    def __init__(self) -> None:
+        self._bells = {queue: asyncio.Event() for queue in Queue}
+
+    def ring(self, queue: Queue | None = None) -> None:
+        for bell in [self._bells[queue]] if queue else self._bells.values():
+            bell.set()
+
+    def bell(self, queue: Queue) -> asyncio.Event:
+        return self._bells[queue]
+
+
 class PermanentFailure(Exception):
     """The handler knows retrying cannot help (e.g. the recipient does not exist): park it."""
 
@@ -48,6 +78,7 @@ class DueWorker:
         batch: int = 20,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -56,6 +87,7 @@ class DueWorker:
         self._batch = batch
         self._concurrency = concurrency
         self._retry = retry or RetryPolicy()
+        self._doorbell = doorbell or Doorbell()
 
     async def run_once(self) -> int:
         """Claim what is due and work through it, items side by side; return how many were claimed."""
@@ -66,20 +98,25 @@ class DueWorker:
     async def run_until(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
         """Poll until `stop` is set. Up to `concurrency` items are in hand at once, and a free
         slot is refilled at once, so one slow recipient (a dead serviceUrl, a 429 storm) never
-        holds a child's report behind it. Items in hand are finished first (graceful shutdown)."""
+        holds a child's report behind it. On stop, items in hand get `SHUTDOWN_GRACE_SECONDS` to
+        finish; any still waiting (a long back-off) is cancelled, and its lease hands it on."""
         running: set[asyncio.Task[None]] = set()
         stopping = asyncio.create_task(stop.wait())
+        bell = self._doorbell.bell(self._queue)
         try:
             while not stop.is_set():
+                bell.clear()
                 claims = await self._claim(self._concurrency - len(running))
                 running |= {asyncio.create_task(self._work(claim)) for claim in claims}
                 if claims and len(running) < self._concurrency:
                     continue
-                done, _ = await asyncio.wait({*running, stopping}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                ringing = asyncio.create_task(bell.wait())
+                done, _ = await asyncio.wait({*running, stopping, ringing}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                ringing.cancel()
                 running -= done
         finally:
             stopping.cancel()
-            await asyncio.gather(*running)
+            await _finish_or_hand_on(running)
 
     async def _claim(self, room: int) -> list[Claim]:
         if room <= 0:
@@ -112,3 +149,4 @@ class DueWorker:
                 await self._store.retry_due(claim, delay_seconds=self._retry.delay(item.attempts), error=reason)
         else:
             await self._store.finish_due(claim)
+            self._doorbell.ring()  # the work may have queued more (a timer's message, a callback's reply)

@@ -12,6 +12,7 @@ from bots import commands
 from bots.backup import backup_database
 from bots.config import Settings
 from bots.demo.scene import Scene
+from bots.demo.teams import class_members
 from handlers.events import GroupJoined, MembersChanged
 from handlers.roster_import import RosterError
 from state.due import DueItem, Queue
@@ -84,7 +85,8 @@ async def _groups(scene: Scene, service_url: str) -> None:
     await bot.dispatcher.dispatch(joined)
     await bot.dispatcher.dispatch(joined)  # Teams sends installationUpdate and conversationUpdate for one install
     t.expect(len(await bot.store.list_groups()) == 1, "joining twice registers the group once")
-    members = tuple(Member(user_id=p.user_id, platform_id=f"29:{n}") for n, p in enumerate(await bot.store.list_people("teams"))
+    teams_ids = {account["aadObjectId"].casefold(): account["id"] for account in class_members()}  # as Teams lists them
+    members = tuple(Member(user_id=p.user_id, platform_id=teams_ids[p.user_id]) for p in await bot.store.list_people("teams")
                     if p.role in {Role.STUDENT, Role.TEACHER})
     await bot.dispatcher.dispatch(MembersChanged(event_id="demo-members", at=scene.clock.now(), group=CLASS_CHAT, added=members))
     listing = io.StringIO()

@@ -37,6 +37,10 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
             body = await response.json() if response.content_type == "application/json" else None
             return response.status, body
 
+    t.section("Teams: the safeguarding lead installs the app personally (so alerts can reach them)")
+    status, _ = await post("install_personal")
+    t.expect(status == 201 and await bot.store.get_person_address(LEAD) is not None, "the lead's personal chat is remembered")
+
     t.section("Teams: the bot is added to a class chat (installationUpdate + conversationUpdate)")
     statuses = [(await post("install_group"))[0], (await post("bot_added_group"))[0]]
     t.say(f"POST /api/messages installationUpdate → {statuses[0]}, conversationUpdate → {statuses[1]}")
@@ -62,7 +66,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(replayed == 200, "the same activity delivered again is answered 200 and not processed twice")
 
     t.section("Teams: a card with Acknowledge reaches the safeguarding lead")
-    await post("install_personal")
+    await connector.settled()  # the class chat's alerts are out; the 429 below is this card's
     card = Message(key="case.card_title", fields={"reference": EXAMPLE},
                    lines=(("case.card_urgency", {"urgency": bot.catalog.say("case.urgency_normal")}),
                           ("case.card_group", {"group": "Class 5A"})),

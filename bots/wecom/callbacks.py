@@ -26,6 +26,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
 from bots.http import Refused
+from handlers.worker import Doorbell
 from state.clock import Clock
 from state.due import DueItem, Queue
 from state.store import Store
@@ -42,6 +43,7 @@ class WecomCallbacks:
     crypto: WeChatCrypto
     store: Store
     clock: Clock
+    doorbell: Doorbell
 
     async def verify_url(self, request: web.Request) -> web.Response:
         """WeCom's URL check when the callback URL is saved in the admin console."""
@@ -68,7 +70,9 @@ class WecomCallbacks:
         except Refused as refusal:
             return _refused(refusal)
         item = DueItem(queue=Queue.INBOX, item_id=key, kind=CALLBACK, due_at=self.clock.now(), payload={"xml": plaintext})
-        if not await self.store.accept_inbound(f"wecom:callback:{key}", item, REPLAY_MEMORY_SECONDS):
+        if await self.store.accept_inbound(f"wecom:callback:{key}", item, REPLAY_MEMORY_SECONDS):
+            self.doorbell.ring(Queue.INBOX)
+        else:
             log.info("wecom callback already accepted: ignored")
         return web.Response(text=SUCCESS)
 

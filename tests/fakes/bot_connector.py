@@ -69,6 +69,16 @@ class FakeBotConnector:
     def slow_next(self, seconds: float, *, times: int = 1) -> None:
         self.faults.extend(Fault(200, delay_seconds=seconds) for _ in range(times))
 
+    async def settled(self, *, quiet_seconds: float = 0.3, at_most_seconds: float = 10.0) -> None:
+        """Wait until nothing has arrived for `quiet_seconds`: the bot's background deliveries
+        (welcome, alerts) are done, so what a test or demo step sends next is on its own."""
+        loop = asyncio.get_running_loop()
+        deadline, seen, since = loop.time() + at_most_seconds, len(self.received), loop.time()
+        while loop.time() < deadline and loop.time() - since < quiet_seconds:
+            await asyncio.sleep(0.05)
+            if len(self.received) != seen:
+                seen, since = len(self.received), loop.time()
+
     # -- what a test reads -----------------------------------------------------------------
     def sent_to(self, conversation_id: str) -> list[dict[str, Any]]:
         """Activities the bot sent or replied into a conversation, in order."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from handlers.worker import DueWorker, PermanentFailure, RetryPolicy
+from handlers.worker import Doorbell, DueWorker, PermanentFailure, RetryPolicy
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.store import Store
 from tests.conftest import START
+from tests.fakes.waiting import eventually
 
 
 def item(item_id: str, kind: str = "send") -> DueItem:
@@ -92,3 +93,21 @@ async def test_a_slow_item_does_not_hold_up_the_others(store: Store, clock: Manu
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert await store.get_due(Queue.OUTBOX, "a-stuck") is None
+
+
+async def test_the_doorbell_wakes_a_waiting_worker_at_once(store: Store) -> None:
+    """Work queued in this process is taken at once, not at the next poll (here 60 s away)."""
+    seen: list[str] = []
+
+    async def send(due: DueItem) -> None:
+        seen.append(due.item_id)
+
+    doorbell = Doorbell()
+    stop = asyncio.Event()
+    worker = asyncio.create_task(DueWorker(store, Queue.OUTBOX, {"send": send}, doorbell=doorbell).run_until(stop, poll_seconds=60))
+    await asyncio.sleep(0.05)  # the worker has found nothing and is waiting
+    await store.schedule_due(item("rung"))
+    doorbell.ring(Queue.OUTBOX)
+    assert await eventually(lambda: seen == ["rung"], seconds=2)
+    stop.set()
+    await worker

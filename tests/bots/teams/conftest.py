@@ -46,6 +46,13 @@ class TeamsHarness:
     async def post(self, name: str, **changes: Any) -> Any:
         return await self.client.post("/api/messages", json=payload(name, self.connector, **changes))
 
+    async def install_quietly(self) -> None:
+        """Install the bot in the class chat and let its own sends (welcome, alerts) finish, then
+        forget them: the test's own sends are what it checks."""
+        await self.post("install_group")
+        await self.connector.settled()
+        self.connector.received.clear()
+
     def events_of(self, kind: type[Event]) -> list[Any]:
         return [event for event in self.events if isinstance(event, kind)]
 

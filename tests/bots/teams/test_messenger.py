@@ -22,14 +22,14 @@ NOTICE = Message(key="supervision.group_resolved")
 
 async def test_proactive_group_send(teams: TeamsHarness) -> None:
     """A group message goes to the stored conversation, rendered in the group's language."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     sent = await teams.bot.messenger.send_to_group(GROUP, NOTICE)
     assert sent.message_id
     assert teams.connector.texts_to(CLASS_CHAT) == [teams.bot.catalog.say("supervision.group_resolved", "en")]
 
 
 async def test_a_register_card_has_a_toggle_per_student(teams: TeamsHarness) -> None:
-    await teams.post("install_group")
+    await teams.install_quietly()
     register = Message(key="lesson.register_title", fields={"group": "5A", "date": "2026-11-23"}, toggles=(("s1", "Amira"),),
                        buttons=(Button(label_key="lesson.register_submit", verb="register", data={"lesson": "L1"}),))
     await teams.bot.messenger.send_to_group(GROUP, register)
@@ -42,7 +42,7 @@ async def test_a_register_card_has_a_toggle_per_student(teams: TeamsHarness) -> 
 
 async def test_the_roster_is_read_again_proactively(teams: TeamsHarness) -> None:
     """The periodic re-check reads the chat's members in a proactive turn (no event needed)."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     teams.connector.set_members(CLASS_CHAT, [{"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": TEACHER.user_id}])
     group = await teams.bot.store.get_group(GROUP)
     assert group is not None
@@ -52,7 +52,7 @@ async def test_the_roster_is_read_again_proactively(teams: TeamsHarness) -> None
 
 async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
     """A message with buttons becomes an Adaptive Card whose buttons are Action.Execute."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
                    lines=(("case.card_urgency", {"urgency": "urgent"}),),
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
@@ -65,7 +65,7 @@ async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
 
 async def test_429_is_retried_after_retry_after(teams: TeamsHarness) -> None:
     """A 429 with Retry-After, then success: sent once, after two attempts."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     teams.connector.fail_next(429, retry_after="0")
     await teams.bot.messenger.send_to_group(GROUP, NOTICE)
     assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
@@ -73,7 +73,7 @@ async def test_429_is_retried_after_retry_after(teams: TeamsHarness) -> None:
 
 async def test_502_is_retried_but_500_is_not(teams: TeamsHarness) -> None:
     """Teams asks for retries on 429/412/502/504 only: a 500 fails at once, with the status."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     teams.connector.fail_next(502)
     await teams.bot.messenger.send_to_group(GROUP, NOTICE)
     teams.connector.fail_next(500)
@@ -84,7 +84,7 @@ async def test_502_is_retried_but_500_is_not(teams: TeamsHarness) -> None:
 
 async def test_persistent_429_gives_up_after_bounded_attempts(teams: TeamsHarness) -> None:
     """Attempts are bounded: five 429s in a row end in SendFailed, not an endless loop."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     teams.connector.fail_next(429, times=5, retry_after="1")
     with pytest.raises(SendFailed, match="429 after 5 attempt"):
         await teams.bot.messenger.send_to_group(GROUP, NOTICE)
@@ -92,7 +92,7 @@ async def test_persistent_429_gives_up_after_bounded_attempts(teams: TeamsHarnes
 
 async def test_sends_to_one_chat_stay_within_its_limits(teams: TeamsHarness, clock: ManualClock) -> None:
     """Ten sends to one chat: the 8th waits for the 1 s window (7/s, 8/2 s), never more than allowed."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     started = clock.now()
     for _ in range(10):
         await teams.bot.messenger.send_to_group(GROUP, NOTICE)
@@ -109,7 +109,7 @@ async def test_person_reached_through_their_personal_chat(teams: TeamsHarness) -
 
 async def test_person_from_a_roster_gets_a_new_personal_chat(teams: TeamsHarness) -> None:
     """Staff seen in a class roster but never in a 1:1 get one created with their member id and tenant."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     await teams.bot.messenger.send_to_person(TEACHER, NOTICE)
     (created,) = [r for r in teams.connector.received if r.activity_id == "-"]
     assert created.body["members"] == [{"id": "29:teacher"}]
@@ -143,7 +143,7 @@ async def test_proactive_send_after_restart_uses_the_stored_reference(
 
 async def test_the_running_app_delivers_queued_messages(teams: TeamsHarness) -> None:
     """A message queued in the outbox is sent by the app's background worker, exactly once."""
-    await teams.post("install_group")
+    await teams.install_quietly()
     await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
     await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
     notice = teams.bot.catalog.say("supervision.group_resolved", "en")
