@@ -54,6 +54,9 @@ class WecomInbox:
     async def process_callback(self, item: DueItem) -> None:
         message = parse_callback(item.payload["xml"])
         event_id = _short(item.item_id)
+        if message.type == "unknown":  # an event or message kind wechatpy and we do not know
+            log.info("wecom callback of an unknown kind ignored")
+            return
         if message.type != "event":
             await self.dispatcher.dispatch(translate.direct_message(message, event_id))
             return

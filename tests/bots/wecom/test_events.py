@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from bots.wecom.wechat_events import parse_callback
+from state.due import Queue
 from state.models import GroupKey, PersonRef, Supervision
 from tests.bots.wecom.conftest import ADMIN, CUSTOMER_GROUP, DSL, INTERNAL_STUDENT, STUDENTS, TEACHER, WecomHarness, until
 
@@ -151,11 +152,15 @@ async def test_events_the_bot_does_not_act_on_are_answered_and_dropped_quietly(w
                                                                                 caplog: pytest.LogCaptureFixture) -> None:
     contact = wecom.callbacks.event("sys", "change_external_contact", ChangeType="del_follow_user", UserID=TEACHER,
                                     ExternalUserID="wm_parent_li")
+    unknown = wecom.callbacks.event("sys", "change_external_tag", ChangeType="create")  # not even typed: UnknownMessage
     with caplog.at_level(logging.INFO):
-        response = await wecom.deliver(contact)
-        assert await response.text() == "success"
+        for callback in (contact, unknown):
+            response = await wecom.deliver(callback)
+            assert await response.text() == "success"
         await until(lambda: any("wecom event change_external_contact ignored" in r.getMessage() for r in caplog.records))
-    assert wecom.api.sent_messages() == []
+        await until(lambda: any("wecom callback of an unknown kind ignored" in r.getMessage() for r in caplog.records))
+    assert wecom.api.sent_messages() == [], "nobody is answered: 'sys' is not a person"
+    assert await wecom.bot.store.list_parked(Queue.INBOX) == []
 
 
 async def test_the_periodic_recheck_reads_the_members_from_wecom(wecom: WecomHarness) -> None:
