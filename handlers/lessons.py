@@ -69,10 +69,13 @@ async def repeat_notice(item: DueItem, deps: Deps) -> None:
 
 
 async def end_lesson(deps: Deps, person: Person, group: Group, *, event_id: str) -> None:
+    if person.role not in STAFF_ROLES:
+        await _audit(deps, person, group.key, "lesson.end_refused", clause=CLAUSE)
+        await send_durably(deps, person.ref, Message(key="lesson.students_cannot_start"), key=f"reply:{event_id}")
+        return
     lesson = await deps.store.active_lesson(group.key)
-    if person.role not in STAFF_ROLES or lesson is None:
-        key = "lesson.students_cannot_start" if person.role not in STAFF_ROLES else "lesson.not_active"
-        await send_durably(deps, person.ref, Message(key=key, fields={"group": group.name}), key=f"reply:{event_id}")
+    if lesson is None:
+        await send_durably(deps, person.ref, Message(key="lesson.not_active", fields={"group": group.name}), key=f"reply:{event_id}")
         return
     students = sorted(await _students(deps, group), key=lambda p: p.name)
     ended = replace(lesson, ended_at=deps.clock.now(), roll=tuple(p.user_id for p in students))

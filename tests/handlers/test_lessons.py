@@ -82,13 +82,17 @@ async def test_a_register_typed_as_numbers(school: Deps, messenger: RecordingMes
     assert keys_to(messenger, ref("t1"))[-2:] == ["lesson.register_reply_hint", "lesson.register_saved"]
 
 
-async def test_students_cannot_start_a_lesson_and_are_audited(school: Deps, messenger: RecordingMessenger) -> None:
+async def test_students_cannot_start_or_end_a_lesson_and_are_audited(school: Deps, messenger: RecordingMessenger) -> None:
     await join(school, "s1", "t1", "a1")
     await say(school, "s1", "lesson start", 1)
     assert await school.store.active_lesson(CLASS) is None
     assert keys_to(messenger, ref("s1"))[-1] == "lesson.students_cannot_start"
     assert "lesson.start_refused" in await actions(school)
     assert notices(messenger) == 0
+    await say(school, "t1", "lesson start", 2)
+    await say(school, "s1", "lesson end", 3)
+    assert await school.store.active_lesson(CLASS) is not None, "still running"
+    assert "lesson.end_refused" in await actions(school)
 
 
 async def test_a_lesson_from_a_1to1_naming_the_group(school: Deps, messenger: RecordingMessenger) -> None:
