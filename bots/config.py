@@ -13,9 +13,9 @@ from datetime import time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.case_policy import CONTACT_KEYS, CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.cron import ScheduleError, check
 from handlers.digest import digest_cron
+from handlers.policies import CONTACT_KEYS, CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.school_hours import SchoolHours
 from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale

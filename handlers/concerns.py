@@ -15,10 +15,10 @@ from datetime import timedelta
 
 from handlers.audit import record_decision
 from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
-from handlers.case_policy import CONTACT_KEYS
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import RECEIPT_DAYS, outbox_item, send_durably
+from handlers.policies import CONTACT_KEYS
 from handlers.vocabulary import signals_danger
 from state.due import DueItem
 from state.models import GroupKey, Person, PersonRef

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from handlers.case_policy import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.events import Event
 from handlers.messenger import Messenger
+from handlers.policies import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.case_policy import CasePolicy
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
+from handlers.policies import CasePolicy
 from handlers.school_hours import SchoolHours
 from state.models import GroupKey
 from state.records import CaseState, Urgency

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.case_policy import SupervisionPolicy
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.events import BotRemoved
 from handlers.group_lifecycle import on_bot_removed
+from handlers.policies import SupervisionPolicy
 from handlers.routes import policy_routes
 from handlers.supervision import check_group
 from handlers.supervision_rule import assess
