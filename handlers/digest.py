@@ -20,7 +20,7 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from state.due import DueItem, Queue
-from state.models import Group, Role, Supervision
+from state.models import Group, PersonRef, Role, Supervision
 from state.records import AuditRecord, CaseState
 from state.store import Store
 
@@ -85,9 +85,10 @@ class GroupWeek:
 
 async def _group_week(deps: Deps, group: Group, audit: Sequence[AuditRecord], start: datetime, end: datetime) -> GroupWeek:
     mine = [record for record in audit if record.group == str(group.key)]
-    members = {f"{group.key.channel}:{m.user_id}" for m in await deps.store.group_members(group.key)}
+    member_ids = {m.user_id for m in await deps.store.group_members(group.key)}
     people = {p.user_id: p for p in await deps.store.list_people(group.key.channel)}
-    students = [people[m] for m in (member.split(":", 1)[1] for member in members) if m in people and people[m].role is Role.STUDENT]
+    students = [people[u] for u in member_ids if u in people and people[u].role is Role.STUDENT]
+    members = {str(PersonRef(group.key.channel, u)) for u in member_ids}
     lessons = [lesson for lesson in await deps.store.list_lessons() if lesson.group == group.key and start <= lesson.started_at < end]
     counts = Counter(record.action for record in mine)
     return GroupWeek(
