@@ -61,8 +61,7 @@ class WecomMessenger:
         return await self._forward_through_staff(group, words)
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
-        known = await self._store.get_person(person.channel, person.user_id)
-        locale = (known.locale if known else None) or self._school_locale
+        locale = await self._locale_of(person.user_id)
         if message.buttons and not message.toggles:
             return await self._send_card(person.user_id, message, locale)
         if message.lines or message.toggles:
@@ -79,8 +78,9 @@ class WecomMessenger:
         code = await self._store.cache_get(response_code_key(task_id)) or sent.address.get("response_code", "")
         if not code:
             raise Unreachable("this WeCom card cannot be updated (no response code)")
-        label = render.text(message, self._catalog, self._school_locale).splitlines()[-1]
-        body = {"userids": [sent.address["userid"]], "agentid": self._api.agent_id, "response_code": code,
+        userid = str(sent.address["userid"])
+        label = render.text(message, self._catalog, await self._locale_of(userid)).splitlines()[-1]
+        body = {"userids": [userid], "agentid": self._api.agent_id, "response_code": code,
                 "button": {"replace_name": label[:64]}}
         await self._api.call(lambda client: client.post("message/update_template_card", data=body))
         await self._store.cache_delete(response_code_key(task_id))
@@ -124,9 +124,8 @@ class WecomMessenger:
             raise Unreachable(f"{group.key} is a customer group with no owner or staff the app can message")
         delivered = 0
         for userid in recipients:
-            known = await self._store.get_person(CHANNEL, userid)
-            locale = (known.locale if known else None) or self._school_locale
-            forward = self._catalog.say("wecom.forward_to_group", locale, group=group.name or str(group.key), text=words)
+            forward = self._catalog.say("wecom.forward_to_group", await self._locale_of(userid), group=group.name or str(group.key),
+                                        text=words)
             try:
                 await self._send(userid, {"msgtype": "text", "text": {"content": forward}})
                 delivered += 1
@@ -141,6 +140,10 @@ class WecomMessenger:
         staff = [member.user_id for member in await self._store.group_members(group.key)
                  if (person := await self._store.get_person(CHANNEL, member.user_id)) and person.role in STAFF_ROLES]
         return _unique([owner, *staff])
+
+    async def _locale_of(self, userid: str) -> str:
+        known = await self._store.get_person(CHANNEL, userid)
+        return (known.locale if known else None) or self._school_locale
 
     async def _slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> None:
         while (wait := await self._store.reserve_send_slot(bucket, windows)) > 0:
