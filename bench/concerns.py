@@ -6,19 +6,13 @@ takes at most 60 messages per 30 s, i.e. one case (card + words) per second per 
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import aiohttp
 
-from bots.app import bootstrap
-from bots.config import load_settings
-from bots.server import run_bot
-from bots.sockets import free_port
+from bench.serving import serving
 from bots.teams.channel import TeamsOptions
 from handlers.concerns import Report, receive_report
 from state.models import Person, Role
@@ -39,27 +33,20 @@ async def until(done: Callable[[], bool], *, step: float) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
-        connector = FakeBotConnector()
-        await connector.start()
-        port = free_port()
-        settings = load_settings({"ESAFETY_DB": str(Path(scratch) / "bench.db"), "ESAFETY_ALLOW_ANONYMOUS": "1",
-                                  "ESAFETY_LOG_LEVEL": "WARNING", "ESAFETY_SCHOOL_HOURS": "MON-SUN 00:00-23:59"})
-        bot = await bootstrap(settings, teams_options=TeamsOptions(unthrottled=True))
-        await bot.store.merge_roster([LEAD, STUDENT])
-        stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
-        await started.wait()
-        url = f"http://127.0.0.1:{port}/api/messages"
-        try:
-            async with aiohttp.ClientSession() as http:
-                await http.post(url, json=teams_activity("install_personal", connector.url))
-                latencies = []
-                for n in range(REPORTS):
-                    before, began = len(connector.sent_to("a:personal-lead")), time.perf_counter()
-                    await http.post(url, json=teams_activity("personal_message", connector.url, id=f"r{n}", text=f"report bench {n}"))
-                    await until(lambda count=before: len(connector.sent_to("a:personal-lead")) > count, step=0.001)
-                    latencies.append(time.perf_counter() - began)
+    connector = FakeBotConnector()
+    await connector.start()
+    env = {"ESAFETY_ALLOW_ANONYMOUS": "1", "ESAFETY_SCHOOL_HOURS": "MON-SUN 00:00-23:59"}
+    try:
+        async with serving(env, teams_options=TeamsOptions(unthrottled=True)) as (bot, base), aiohttp.ClientSession() as http:
+            await bot.store.merge_roster([LEAD, STUDENT])
+            url = f"{base}/api/messages"
+            await http.post(url, json=teams_activity("install_personal", connector.url))
+            latencies = []
+            for n in range(REPORTS):
+                before, began = len(connector.sent_to("a:personal-lead")), time.perf_counter()
+                await http.post(url, json=teams_activity("personal_message", connector.url, id=f"r{n}", text=f"report bench {n}"))
+                await until(lambda count=before: len(connector.sent_to("a:personal-lead")) > count, step=0.001)
+                latencies.append(time.perf_counter() - began)
             latencies.sort()
             print(f"\nReport → first delivery to the lead ({REPORTS} reports over HTTP, one at a time)")
             print(f"  p50 {1000 * statistics.median(latencies):.0f} ms   p99 {1000 * latencies[int(len(latencies) * 0.99) - 1]:.0f} ms")
@@ -72,7 +59,5 @@ async def main() -> None:
             total = time.perf_counter() - began
             print(f"Outbox throughput: {BULK} cases stored in {queued:.2f}s; card + words for all delivered in {total:.2f}s "
                   f"→ {BULK / total:.0f} cases/s (each case: 2 messages to the lead + 1 reply to the child)")
-        finally:
-            stop.set()
-            await server
-            await connector.stop()
+    finally:
+        await connector.stop()

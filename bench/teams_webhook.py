@@ -4,20 +4,14 @@ handler that only parses the JSON and answers 200, measured in the same run."""
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bench.baseline import bare_server
+from bench.serving import serving
 from bench.timing import Result, measure, report
-from bots.app import bootstrap
-from bots.config import load_settings
-from bots.server import run_bot
-from bots.sockets import free_port
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
 
@@ -39,25 +33,15 @@ async def post_all(http: aiohttp.ClientSession, url: str, activities: list[dict[
 
 async def main() -> None:
     print(f"\nTeams webhook, direct message, {COUNT} sequential requests per round, 5 rounds")
-    with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
-        connector = FakeBotConnector()
-        await connector.start()
-        port = free_port()
-        settings = load_settings({"ESAFETY_DB": str(Path(scratch) / "bench.db"), "ESAFETY_ALLOW_ANONYMOUS": "1",
-                                  "ESAFETY_LOG_LEVEL": "WARNING"})
-        bot = await bootstrap(settings)
-        stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
-        await started.wait()
-        bare, bare_url = await bare_server("/api/messages", parse_and_answer)
-        activity = teams_activity("personal_message", connector.url)
-        try:
-            async with aiohttp.ClientSession() as http:
-                baseline = await post_all(http, bare_url, [activity], "baseline: bare aiohttp, parse JSON, 200")
-                real = await post_all(http, f"http://127.0.0.1:{port}/api/messages", [activity], "esafety-bot /api/messages")
-            report("POST /api/messages (loopback, one client)", [real], baseline)
-        finally:
-            stop.set()
-            await server
-            await bare.cleanup()
-            await connector.stop()
+    connector = FakeBotConnector()
+    await connector.start()
+    bare, bare_url = await bare_server("/api/messages", parse_and_answer)
+    activity = teams_activity("personal_message", connector.url)
+    try:
+        async with serving({"ESAFETY_ALLOW_ANONYMOUS": "1"}) as (_, base), aiohttp.ClientSession() as http:
+            baseline = await post_all(http, bare_url, [activity], "baseline: bare aiohttp, parse JSON, 200")
+            real = await post_all(http, f"{base}/api/messages", [activity], "esafety-bot /api/messages")
+        report("POST /api/messages (loopback, one client)", [real], baseline)
+    finally:
+        await bare.cleanup()
+        await connector.stop()

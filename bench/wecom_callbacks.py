@@ -7,19 +7,12 @@ Callbacks are sealed before the clock starts, so the client's encryption is not 
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from pathlib import Path
-
 import aiohttp
 from aiohttp import web
 
 from bench.baseline import bare_server
-from bench.timing import Result, measure, measure_concurrently, report
-from bots.app import bootstrap
-from bots.config import load_settings
-from bots.server import run_bot
-from bots.sockets import free_port
+from bench.serving import serving
+from bench.timing import measure, measure_concurrently, report
 from state.clock import SystemClock
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_callbacks import WecomCallbacks, settings_env
@@ -49,32 +42,22 @@ async def post(http: aiohttp.ClientSession, url: str, callback: tuple[dict[str, 
 
 async def main() -> None:
     print(f"\nWeCom callbacks: {COUNT} sequential per round × {ROUNDS} rounds, then {LOAD} from {CLIENTS} concurrent clients")
-    with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
-        api = FakeWecomApi()
-        await api.start()
-        port = free_port()
-        settings = load_settings({"ESAFETY_DB": str(Path(scratch) / "bench.db"), "ESAFETY_LOG_LEVEL": "WARNING",
-                                  **settings_env(api.base_url)})
-        bot = await bootstrap(settings)
-        stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
-        await started.wait()
-        bare, bare_url = await bare_server("/wecom/callback", read_and_answer)
-        url = f"http://127.0.0.1:{port}/wecom/callback"
-        try:
-            async with aiohttp.ClientSession() as http:
-                sequential, loaded = sealed(COUNT * ROUNDS, 1), sealed(LOAD, 10_000_000)
-                baseline = await measure("baseline: bare aiohttp, read body, success", lambda i: post(http, bare_url, sequential[i]),
-                                         count=COUNT, rounds=ROUNDS)
-                real = await measure("esafety-bot /wecom/callback", lambda i: post(http, url, sequential[i]), count=COUNT, rounds=ROUNDS)
-                report("POST /wecom/callback (loopback, one client)", [real], baseline)
-                bare_load = await measure_concurrently(f"baseline under load ({CLIENTS} clients)",
-                                                       lambda i: post(http, bare_url, loaded[i]), count=LOAD, clients=CLIENTS)
-                real_load: Result = await measure_concurrently(f"esafety-bot under load ({CLIENTS} clients)",
-                                                               lambda i: post(http, url, loaded[i]), count=LOAD, clients=CLIENTS)
-                report("POST /wecom/callback under load (WeCom retries after ~5,000 ms)", [real_load], bare_load)
-        finally:
-            stop.set()
-            await server
-            await bare.cleanup()
-            await api.stop()
+    api = FakeWecomApi()
+    await api.start()
+    bare, bare_url = await bare_server("/wecom/callback", read_and_answer)
+    try:
+        async with serving(settings_env(api.base_url)) as (_, base), aiohttp.ClientSession() as http:
+            url = f"{base}/wecom/callback"
+            sequential, loaded = sealed(COUNT * ROUNDS, 1), sealed(LOAD, 10_000_000)
+            baseline = await measure("baseline: bare aiohttp, read body, success", lambda i: post(http, bare_url, sequential[i]),
+                                     count=COUNT, rounds=ROUNDS)
+            real = await measure("esafety-bot /wecom/callback", lambda i: post(http, url, sequential[i]), count=COUNT, rounds=ROUNDS)
+            report("POST /wecom/callback (loopback, one client)", [real], baseline)
+            bare_load = await measure_concurrently(f"baseline under load ({CLIENTS} clients)",
+                                                   lambda i: post(http, bare_url, loaded[i]), count=LOAD, clients=CLIENTS)
+            real_load = await measure_concurrently(f"esafety-bot under load ({CLIENTS} clients)",
+                                                   lambda i: post(http, url, loaded[i]), count=LOAD, clients=CLIENTS)
+            report("POST /wecom/callback under load (WeCom retries after ~5,000 ms)", [real_load], bare_load)
+    finally:
+        await bare.cleanup()
+        await api.stop()
