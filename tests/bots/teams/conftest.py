@@ -20,6 +20,7 @@ from handlers.routes import policy_routes
 from state.clock import ManualClock
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
+from tests.fakes.waiting import eventually
 
 CLASS_CHAT = "19:class5a@thread.v2"
 CLASS_MEMBERS = [
@@ -50,7 +51,8 @@ class TeamsHarness:
         """Install the bot in the class chat and let its own sends (welcome, alerts) finish, then
         forget them: the test's own sends are what it checks."""
         await self.post("install_group")
-        await self.connector.settled()
+        assert await eventually(lambda: self.connector.sent_to(CLASS_CHAT), seconds=10), "the welcome never came"
+        await self.connector.settled(quiet_seconds=0.5)
         self.connector.received.clear()
 
     def events_of(self, kind: type[Event]) -> list[Any]:
