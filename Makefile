@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server demo test serve lint bench clean
+.PHONY: install redis-server faketime demo test date-check serve lint bench clean
 
 install: $(STAMP)
 
@@ -24,6 +24,14 @@ redis-server:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server could not be installed" >&2; exit 1; }
 
+# The date check runs the clock-sensitive tests with the machine's date moved a year ahead.
+faketime:
+	@command -v faketime >/dev/null 2>&1 || { \
+	  echo "installing faketime with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq faketime >/dev/null; }
+	@command -v faketime >/dev/null 2>&1 || { echo "faketime could not be installed" >&2; exit 1; }
+
 demo: install
 	$(BIN)/esafety-bot demo
 
@@ -31,8 +39,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install redis-server lint
+test: install redis-server faketime lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory date-check
+
+# No test may depend on today's date: every test on a fixed clock passes with the machine a year on.
+date-check: install redis-server faketime
+	@echo "date check: the fixed-clock tests with the machine's date moved a year ahead"
+	faketime -f +365d $(BIN)/pytest -q -m fixed_clock -p no:cacheprovider
 
 serve: install
 	$(BIN)/esafety-bot serve

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +28,29 @@ from tests.privacy import PrivacyScan
 from tests.redis_server import RedisServer
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+FIXED_CLOCK_MODULES = ("tests/bots/test_demo.py", "tests/bots/test_cli.py")
+"""Tests that keep their own fixed clock (the demo's) or start processes of their own."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `make date-check` the machine's date must really have moved: the kernel stamps a
+    new file with the true time, which libfaketime does not touch, so the two are compared."""
+    if "FAKETIME" not in os.environ:
+        return
+    with tempfile.NamedTemporaryFile() as probe:
+        true_now = os.stat(probe.name).st_mtime
+    if time.time() - true_now < 300 * 86_400:
+        raise pytest.UsageError("FAKETIME is set but the clock did not move a year ahead: the date check would check nothing")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every clock-sensitive test `fixed_clock`: it uses the fixed test clock, or a module
+    that keeps a fixed clock of its own. `make test` runs these again with the machine's date a
+    year ahead (libfaketime), so a test that mixes the real clock with a fixed one fails the
+    day it is written, not the day the calendar overtakes it."""
+    for item in items:
+        if "clock" in getattr(item, "fixturenames", ()) or item.nodeid.startswith(FIXED_CLOCK_MODULES):
+            item.add_marker(pytest.mark.fixed_clock)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,11 +21,25 @@ from state.records import Lesson
 ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
 
 
-def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(tmp_path: Path, *args: str, now: datetime | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command as a person would. With `now` (a test's fixed clock), the process's wall
+    clock stands still there, through libfaketime (its monotonic clock, which timeouts use, runs
+    on), so what it stamps (a queued join) agrees with the test's server whatever the machine's
+    date is."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("ESAFETY_", "REDIS_", "WECOM_", "Microsoft"))}
     environment |= {"ESAFETY_DB": str(tmp_path / "cli.db"), **env}
-    return subprocess.run([sys.executable, "-m", "bots.cli", *args], cwd=tmp_path, env=environment,
-                          capture_output=True, text=True, timeout=60, check=False)
+    command = [sys.executable, "-m", "bots.cli", *args]
+    if now is not None:
+        command = [_faketime(), "-f", now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), *command]
+        environment |= {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+
+def _faketime() -> str:
+    binary = shutil.which("faketime")
+    if binary is None:
+        raise RuntimeError("faketime is not installed: run `make test`, which installs it")
+    return binary
 
 
 def test_roster_import_list_and_audit_export(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@ from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_callbacks import settings_env
 
 
-async def cli(tmp_path: Path, api: FakeWecomApi, *args: str) -> tuple[int, str, str]:
-    done = await asyncio.to_thread(run, tmp_path, *args, ESAFETY_LOCALE="zh-CN", **settings_env(api.base_url))
+async def cli(tmp_path: Path, api: FakeWecomApi, *args: str, clock: ManualClock | None = None) -> tuple[int, str, str]:
+    """The command on the test's clock (when given), so what it queues is due on the harness' clock."""
+    now = clock.now() if clock else None
+    done = await asyncio.to_thread(run, tmp_path, *args, now=now, ESAFETY_LOCALE="zh-CN", **settings_env(api.base_url))
     return done.returncode, done.stdout, done.stderr
 
 
@@ -40,7 +42,7 @@ async def test_create_chat_then_the_server_joins_it(tmp_path: Path, wecom_api: F
     """The app creates the chat (appchat/create) and queues a join; the server reads the members
     (appchat/get), registers and welcomes the group by posting into it (appchat/send)."""
     code, out, err = await cli(tmp_path, wecom_api, "wecom", "create-chat", "--name", "六年级B班", "--owner", TEACHER,
-                               "--members", f"{TEACHER},{ADMIN}")
+                               "--members", f"{TEACHER},{ADMIN}", clock=clock)
     assert code == 0, err
     chat_id = out.split("wecom:")[1].split(":")[0]
     harness = await start_harness(tmp_path / "cli.db", wecom_api, clock)
@@ -56,7 +58,7 @@ async def test_create_chat_then_the_server_joins_it(tmp_path: Path, wecom_api: F
 
 
 async def test_add_chat_for_a_customer_group(tmp_path: Path, wecom_api: FakeWecomApi, clock: ManualClock) -> None:
-    code, _, err = await cli(tmp_path, wecom_api, "wecom", "add-chat", CUSTOMER_GROUP, "--kind", "customer")
+    code, _, err = await cli(tmp_path, wecom_api, "wecom", "add-chat", CUSTOMER_GROUP, "--kind", "customer", clock=clock)
     assert code == 0, err
     harness = await start_harness(tmp_path / "cli.db", wecom_api, clock)
     try:
