@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import concerns, fanout, store_ops, teams_webhook, wecom_callbacks
+from bench import concerns, fanout, store_ops, teams_inbound, wecom_callbacks
 
 if __name__ == "__main__":
     asyncio.run(store_ops.main())
-    asyncio.run(teams_webhook.main())
+    asyncio.run(teams_inbound.main())
     asyncio.run(wecom_callbacks.main())
     asyncio.run(concerns.main())
     asyncio.run(fanout.main())

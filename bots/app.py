@@ -21,6 +21,7 @@ from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.messenger import Messenger
+from handlers.not_saved import not_saved_reply
 from handlers.routes import due_work, policy_routes
 from handlers.worker import Doorbell, DueWorker
 from policy_text.catalog import Catalog
@@ -56,9 +57,10 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     catalog = Catalog.load()
     clock = clock or SystemClock()
     store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
-    teams = build_teams(settings, store, catalog, teams_options)
     doorbell = Doorbell()
-    wecom = build_wecom(settings, store, catalog, clock, doorbell, wecom_options)
+    not_saved = not_saved_reply(catalog, settings.cases, settings.locale)
+    teams = build_teams(settings, store, catalog, clock, doorbell, not_saved, teams_options)
+    wecom = build_wecom(settings, store, catalog, clock, doorbell, not_saved, wecom_options)
     channels: dict[str, Messenger] = {}
     if teams:
         channels["teams"] = teams.messenger
@@ -71,24 +73,29 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
-def workers(bot: Bot) -> list[DueWorker]:
-    """One worker per queue that has durable work to do; the inbox holds WeCom's callbacks."""
+def background_workers(bot: Bot) -> list[DueWorker]:
+    """One worker per queue that has durable work to do; the one inbox holds what both
+    channels' webhooks accepted (DESIGN.md, data flow)."""
     lease = bot.settings.work_lease_seconds
     work = due_work(bot.deps)
+    work[Queue.INBOX] = {}
+    if bot.teams is not None:
+        work[Queue.INBOX] |= bot.teams.inbox(bot.dispatcher).handlers()
     if bot.wecom is not None:
-        work[Queue.INBOX] = bot.wecom.inbox(bot.dispatcher).handlers()
+        work[Queue.INBOX] |= bot.wecom.inbox(bot.dispatcher).handlers()
     return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell) for queue, handlers in work.items()]
 
 
-def build_app(bot: Bot) -> web.Application:
-    """The HTTP face of the bot. Bodies over 256 KiB are refused with 413 by aiohttp itself."""
+def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
+    """The HTTP face of the bot, with its background workers unless told otherwise. Bodies over
+    256 KiB are refused with 413 by aiohttp itself."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests])
     app[STORE_KEY] = bot.store
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     report = bot.channel_report()
     if bot.teams is not None:
-        app.router.add_post("/api/messages", bot.teams.endpoint(bot.dispatcher, bot.store, bot.catalog).handle)
+        app.router.add_post("/api/messages", bot.teams.endpoint.handle)
     else:
         app.router.add_post("/api/messages", channel_off("teams", report["teams"].removeprefix("off: ")))
     if bot.wecom is not None:
@@ -101,7 +108,8 @@ def build_app(bot: Bot) -> web.Application:
         await arm_digest(bot.deps)
 
     app.on_startup.append(arm_timers)
-    run_in_background(app, workers(bot))
+    if workers:
+        run_in_background(app, background_workers(bot))
 
     async def close_store(_: web.Application) -> None:
         await bot.store.close()

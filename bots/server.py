@@ -25,8 +25,11 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Even
     await run_bot(bot, host=host, port=settings.port, stop=stop or _stop_on_signals())
 
 
-async def run_bot(bot: Bot, *, host: str, port: int, stop: asyncio.Event, started: asyncio.Event | None = None) -> None:
-    runner = web.AppRunner(build_app(bot), shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None)
+async def run_bot(bot: Bot, *, host: str, port: int, stop: asyncio.Event, started: asyncio.Event | None = None,
+                  workers: bool = True) -> None:
+    """Serve until `stop`. Without `workers` the server only accepts (benchmarks measure the
+    webhook's own cost that way); accepted work waits durably in the Store."""
+    runner = web.AppRunner(build_app(bot, workers=workers), shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

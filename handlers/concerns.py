@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from handlers import policies
 from handlers.audit import record_decision
 from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import RECEIPT_DAYS, outbox_item, send_durably
-from handlers.policies import CONTACT_KEYS
 from handlers.vocabulary import signals_danger
 from state.due import DueItem
 from state.models import GroupKey, Person, PersonRef
@@ -76,13 +76,9 @@ def _first_escalation(deps: Deps, case: Case) -> DueItem:
     return escalation_timer(case, 2, case.received_at + timedelta(seconds=deps.cases.ack_timeout_seconds))
 
 
-def emergency_contacts(deps: Deps, locale: str) -> str:
-    return deps.cases.emergency_contacts or deps.catalog.say(CONTACT_KEYS[deps.cases.school_country], locale)
-
-
 def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
     locale = report.locale or report.reporter.locale or deps.school_locale
-    contacts = emergency_contacts(deps, locale)
+    contacts = policies.emergency_contacts(deps.catalog, deps.cases, locale)
     if case.about_adult:
         first = Message(key="report.adult_received", fields={"reference": case.reference})
     elif case.urgency is Urgency.URGENT:

@@ -29,9 +29,11 @@ ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
 
 
 def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, **extra: Any) -> DueItem:
-    """One outbox entry; `extra` (e.g. the case reference and step) rides along in the payload."""
+    """One outbox entry; `extra` (e.g. the case reference and step) rides along in the payload.
+    A recipient's messages are one partition: sent one at a time, in order (a lead gets the
+    case card before the words it says will follow)."""
     kind = "group" if isinstance(recipient, GroupKey) else "person"
-    return DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at,
+    return DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at, partition=str(recipient),
                    payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message), **extra})
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import time
 
 from handlers.school_hours import SchoolHours
+from policy_text.catalog import Catalog
 
 CONTACT_KEYS = {"GB": "emergency.contacts_gb", "CN": "emergency.contacts_cn"}
 
@@ -20,6 +21,11 @@ class CasePolicy:
     school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse("MON-FRI 08:00-16:00"))
     school_country: str = "GB"
     emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default
+
+
+def emergency_contacts(catalog: Catalog, cases: CasePolicy, locale: str) -> str:
+    """Whom a child in danger should call now: the school's own contacts, else its country's."""
+    return cases.emergency_contacts or catalog.say(CONTACT_KEYS[cases.school_country], locale)
 
 
 @dataclass(frozen=True, kw_only=True)

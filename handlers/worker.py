@@ -88,6 +88,8 @@ class DueWorker:
         self._concurrency = concurrency
         self._retry = retry or RetryPolicy()
         self._doorbell = doorbell or Doorbell()
+        self._partitions: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}  # items holding or awaiting each partition's lock
 
     async def run_once(self) -> int:
         """Claim what is due and work through it, items side by side; return how many were claimed."""
@@ -128,6 +130,23 @@ class DueWorker:
             return []
 
     async def _work(self, claim: Claim) -> None:
+        """Items of one partition (one sender's messages) run one at a time, in claim order: a
+        child's bare `report` is taken before the words that follow it."""
+        partition = claim.item.partition
+        if not partition:
+            await self._run(claim)
+            return
+        lock = self._partitions.setdefault(partition, asyncio.Lock())
+        self._waiting[partition] = self._waiting.get(partition, 0) + 1
+        try:
+            async with lock:
+                await self._run(claim)
+        finally:
+            self._waiting[partition] -= 1
+            if not self._waiting[partition]:
+                del self._waiting[partition], self._partitions[partition]
+
+    async def _run(self, claim: Claim) -> None:
         item = claim.item
         handler = self._handlers.get(item.kind)
         if handler is None:

@@ -33,6 +33,7 @@ class DueItem:
     payload: dict[str, Any] = field(default_factory=dict, repr=False)  # an outbox message may carry a report's words
     attempts: int = 0
     last_error: str = ""
+    partition: str = ""  # items of one partition (one sender's messages) are worked one at a time, in order
 
 
 @dataclass(frozen=True)

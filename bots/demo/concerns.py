@@ -20,16 +20,15 @@ DEPUTY = {"id": "29:deputy", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-00000000003
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
-    t, bot, http = scene.transcript, scene.bot, scene.http
+    t, bot = scene.transcript, scene.bot
     assert bot is not None
-    assert http is not None
     n = 0
 
     async def post(name: str, **changes: Any) -> int:
         nonlocal n
         n += 1
-        async with http.post("/api/messages", json=teams_activity(name, connector.url, id=f"demo-{n}", **changes)) as response:
-            return response.status
+        status, _ = await scene.post_teams(teams_activity(name, connector.url, id=f"demo-{n}", **changes))
+        return status
 
     def student_got(*words: str) -> str:
         """The newest message to the student containing any of `words` ('' if none yet)."""

@@ -27,9 +27,8 @@ TEACHER = {"id": "29:teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
-    t, bot, http = scene.transcript, scene.bot, scene.http
+    t, bot = scene.transcript, scene.bot
     assert bot is not None
-    assert http is not None
     clock, n = scene.clock, 0
 
     async def to(hour: int, minute: int = 0) -> None:
@@ -40,8 +39,8 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
         nonlocal n
         n += 1
         activity = teams_activity("group_mention", connector.url, id=f"demo-lesson-{n}", text=f"<at>esafety-bot</at> {words}")
-        async with http.post("/api/messages", json=activity) as response:
-            return response.status
+        status, _ = await scene.post_teams(activity)
+        return status
 
     tips = {bot.catalog.say(topic, "en") for topic in TOPICS}
     notice = bot.catalog.say("lesson.recording_notice", "en", retention_days=bot.settings.supervision.recording_retention_days)
@@ -82,8 +81,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     submit = teams_activity("card_execute", connector.url, id="demo-register", **{
         "from": TEACHER, "conversation": {"id": TEACHER_CHAT, "conversationType": "personal", "tenantId": "tenant-1"},
         "value": {"action": {"type": "Action.Execute", "verb": "register", "data": data}, "trigger": "manual"}})
-    async with http.post("/api/messages", json=submit) as response:
-        t.say(f"POST /api/messages (Save register) → {response.status}")
+    t.say(f"POST /api/messages (Save register) → {(await scene.post_teams(submit))[0]}")
     saved = bot.catalog.say("lesson.register_saved", "en", present=2, total=len(toggles))
     t.expect(await eventually(lambda: saved in connector.texts_to(TEACHER_CHAT)), "the register is stored and confirmed to her")
     export = io.StringIO()

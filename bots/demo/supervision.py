@@ -19,9 +19,8 @@ STUDENT_NAMES = ("Amira", "Ben", "Chloe")
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
-    t, bot, http = scene.transcript, scene.bot, scene.http
+    t, bot = scene.transcript, scene.bot
     assert bot is not None
-    assert http is not None
 
     def said(key: str, **fields: Any) -> str:
         return bot.catalog.say(key, "en", **fields)
@@ -44,16 +43,15 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.section("The coordinator (admin team) is added to the chat")
     connector.set_members(CLASS_CHAT, [*connector.members[CLASS_CHAT], COORDINATOR])
-    async with http.post("/api/messages", json=teams_activity("member_added", connector.url, id="demo-coordinator",
-                                                              membersAdded=[{"id": "29:coordinator"}])) as response:
-        t.say(f"POST /api/messages membersAdded → {response.status}")
+    added = teams_activity("member_added", connector.url, id="demo-coordinator", membersAdded=[{"id": "29:coordinator"}])
+    t.say(f"POST /api/messages membersAdded → {(await scene.post_teams(added))[0]}")
     t.expect(await eventually(lambda: said("supervision.group_resolved") in group_texts()), "the group is told it is supervised again")
     group = await bot.store.get_group(GroupKey("teams", CLASS_CHAT))
     t.expect(group is not None and group.supervision is Supervision.SUPERVISED, "the stored status is supervised")
 
     t.section("The bot is removed from the class chat")
-    async with http.post("/api/messages", json=teams_activity("bot_removed_group", connector.url)) as response:
-        t.say(f"POST /api/messages installationUpdate remove → {response.status}")
+    removal = teams_activity("bot_removed_group", connector.url)
+    t.say(f"POST /api/messages installationUpdate remove → {(await scene.post_teams(removal))[0]}")
     t.expect(await eventually(lambda: any("removed" in x for x in connector.texts_to(LEAD_CHAT))),
              "the lead is alerted that the group is no longer monitored, and by whom")
     t.say("bot → lead (private): " + next((x for x in connector.texts_to(LEAD_CHAT) if "removed" in x), "-"))

@@ -27,15 +27,12 @@ def class_members() -> list[dict[str, Any]]:
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
-    t, bot, http = scene.transcript, scene.bot, scene.http
+    t, bot = scene.transcript, scene.bot
     assert bot is not None
-    assert http is not None
     connector.set_members(CLASS_CHAT, class_members())
 
     async def post(name: str, **changes: Any) -> tuple[int, Any]:
-        async with http.post("/api/messages", json=teams_activity(name, connector.url, **changes)) as response:
-            body = await response.json() if response.content_type == "application/json" else None
-            return response.status, body
+        return await scene.post_teams(teams_activity(name, connector.url, **changes))
 
     t.section("Teams: the safeguarding lead installs the app personally (so alerts can reach them)")
     status, _ = await post("install_personal")

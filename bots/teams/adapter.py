@@ -14,27 +14,19 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bots.config import Settings
-
-MICROSOFT_SERVICE_HOSTS = (
-    "smba.trafficmanager.net",
-    "smba.infra.gcc.teams.microsoft.com",
-    "smba.infra.gov.teams.microsoft.us",
-    "smba.infra.dod.teams.microsoft.us",
-)
-"""Where Teams' Bot Connector lives (public cloud and the government clouds)."""
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-"""Anonymous local mode may only talk to this machine (the fake connector), never the internet."""
+from bots.teams.service_url import ServiceUrls
 
 
 def teams_enabled(settings: Settings) -> bool:
     return bool(settings.teams.APP_ID) or settings.allow_anonymous
 
 
-def allowed_service_hosts(settings: Settings) -> tuple[str, ...]:
+def service_urls(settings: Settings, extra_origins: tuple[str, ...] = ()) -> ServiceUrls:
+    """Where replies may go: Microsoft's connector (or the configured hosts) with an app id;
+    only this machine in anonymous local mode."""
     if not settings.teams.APP_ID:
-        return LOOPBACK_HOSTS
-    return settings.teams_service_hosts or MICROSOFT_SERVICE_HOSTS
+        return ServiceUrls.anonymous()
+    return ServiceUrls.for_app(settings.teams_service_hosts, extra_origins=extra_origins)
 
 
 def build_adapter(settings: Settings, *, credentials_factory: Any = None, auth_overrides: dict[str, str] | None = None) -> CloudAdapter:

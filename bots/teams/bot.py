@@ -10,25 +10,20 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import AdaptiveCardInvokeResponse, ChannelAccount
+from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
-from bots.teams import render, translate
+from bots.teams import translate
 from bots.teams.roster import read_members
 from handlers.dispatch import Dispatcher
-from handlers.messenger import Message
-from policy_text.catalog import Catalog
 from state.store import Store
-
-CARD_ACTION_INVOKE = "adaptiveCard/action"
 
 
 class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
-    def __init__(self, dispatcher: Dispatcher, store: Store, catalog: Catalog) -> None:
+    def __init__(self, dispatcher: Dispatcher, store: Store) -> None:
         super().__init__()
         self._dispatcher = dispatcher
         self._store = store
-        self._catalog = catalog
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._arrived(turn_context)
@@ -68,17 +63,13 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._dispatcher.dispatch(translate.group_message(activity))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """Action.Execute arrives as an `adaptiveCard/action` invoke. botbuilder 4.17.1 under
-        CloudAdapter serialises the body twice if it comes from on_adaptive_card_invoke (T4), so
-        the answer is built here, with the model object as the body."""
+        """Action.Execute arrives as an `adaptiveCard/action` invoke (the webhook stores only
+        those). Its answer to Teams was given by the webhook when it stored the action; here
+        the action is only carried out."""
         activity = turn_context.activity
-        if activity.name != CARD_ACTION_INVOKE:
-            return await super().on_invoke_activity(turn_context)
         action = (activity.value or {}).get("action") or {}
         await self._dispatcher.dispatch(translate.card_action(activity, str(action.get("verb") or ""), _data(action)))
-        thanks = render.card(Message(key="card.action_received"), self._catalog, activity.locale or "en")
-        body = AdaptiveCardInvokeResponse(status_code=200, type=render.ADAPTIVE_CARD, value=thanks)
-        return InvokeResponse(status=200, body=body)
+        return InvokeResponse(status=200)
 
     async def _arrived(self, turn_context: TurnContext) -> None:
         """Installed in a group: register it and read its whole roster. Installed personally by

@@ -9,39 +9,46 @@ from typing import Any
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots.config import Settings
-from bots.teams.adapter import allowed_service_hosts, build_adapter, teams_enabled
+from bots.teams.adapter import build_adapter, service_urls, teams_enabled
 from bots.teams.bot import TeamsSafetyBot
 from bots.teams.delivery import TeamsDelivery
 from bots.teams.endpoint import TeamsEndpoint
+from bots.teams.inbox import TeamsInbox
 from bots.teams.messenger import TeamsMessenger
 from handlers.dispatch import Dispatcher
+from handlers.not_saved import NotSaved
+from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
+from state.clock import Clock
 from state.store import Store
 
 
 @dataclass(frozen=True)
 class TeamsOptions:
-    """Test and demo hooks: local OpenID metadata / credentials, and the sleep used while
-    waiting for send slots (the demo's fast clock advances instead of sleeping)."""
+    """Test and demo hooks: local OpenID metadata / credentials, the sleep used while waiting for
+    send slots (the demo's fast clock advances instead of sleeping), and exact serviceUrl origins
+    to allow besides Microsoft's (a local fake connector on the authenticated path)."""
 
     credentials_factory: Any = None
     auth_overrides: dict[str, str] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[None]] | None = None
     unthrottled: bool = False  # benchmarks only: measure the machinery, not Microsoft's limits
+    extra_service_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class TeamsChannel:
     adapter: CloudAdapter
     messenger: TeamsMessenger
-    allowed_hosts: tuple[str, ...]
+    endpoint: TeamsEndpoint
+    app_id: str
 
-    def endpoint(self, dispatcher: Dispatcher, store: Store, catalog: Catalog) -> TeamsEndpoint:
-        bot = TeamsSafetyBot(dispatcher, store, catalog)
-        return TeamsEndpoint(self.adapter, bot.on_turn, store, self.allowed_hosts)
+    def inbox(self, dispatcher: Dispatcher) -> TeamsInbox:
+        return TeamsInbox(self.adapter, TeamsSafetyBot(dispatcher, self.endpoint.store), self.app_id)
 
 
-def build_teams(settings: Settings, store: Store, catalog: Catalog, options: TeamsOptions | None = None) -> TeamsChannel | None:
+def build_teams(settings: Settings, store: Store, catalog: Catalog, clock: Clock, doorbell: Doorbell, not_saved: NotSaved,
+                options: TeamsOptions | None = None) -> TeamsChannel | None:
     if not teams_enabled(settings):
         return None
     options = options or TeamsOptions()
@@ -50,4 +57,5 @@ def build_teams(settings: Settings, store: Store, catalog: Catalog, options: Tea
     if options.unthrottled:
         delivery = replace(delivery, sends_per_second=1_000_000, conversation_windows=((1_000_000, 1.0),))
     messenger = TeamsMessenger(adapter, store, catalog, delivery, app_id=settings.teams.APP_ID, school_locale=settings.locale)
-    return TeamsChannel(adapter, messenger, allowed_service_hosts(settings))
+    endpoint = TeamsEndpoint(adapter, store, catalog, clock, doorbell, service_urls(settings, options.extra_service_origins), not_saved)
+    return TeamsChannel(adapter, messenger, endpoint, settings.teams.APP_ID)

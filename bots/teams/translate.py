@@ -6,6 +6,7 @@ falling back to the user principal name or email, never only by the `29:` id (is
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,17 @@ from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, 
 from state.models import GroupKey, Member, PersonRef, normalise_user_id
 
 CHANNEL = "teams"
+
+
+def dedup_key(conversation_id: str, activity_id: str) -> str:
+    """What tells two activities apart: Teams' activity ids are unique within a conversation."""
+    return f"teams:{conversation_id}|{activity_id}"
+
+
+def event_id_of(key: str) -> str:
+    """An event's id in logs and idempotency keys: a digest of its dedup key, which names a
+    conversation (and so, in a 1:1, a person)."""
+    return "teams-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def group_of(activity: Activity) -> GroupKey:
@@ -58,8 +70,11 @@ def tenant_of(activity: Activity) -> str | None:
 
 
 def _common(activity: Activity) -> dict[str, Any]:
-    at = activity.timestamp or datetime.now(UTC)
-    return {"event_id": activity.id or "", "at": at if at.tzinfo else at.replace(tzinfo=UTC), "locale": activity.locale or ""}
+    """The webhook stamps every accepted activity with a timestamp (the sender's, else when it
+    was accepted), so no event reads the machine's clock here."""
+    at: datetime = activity.timestamp
+    return {"event_id": event_id_of(dedup_key(activity.conversation.id, activity.id)),
+            "at": at if at.tzinfo else at.replace(tzinfo=UTC), "locale": activity.locale or ""}
 
 
 def joined(activity: Activity) -> GroupJoined:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -78,6 +79,7 @@ class WecomApi:
         for _ in range(clients):
             self._idle.put_nowait(_Client(settings, timeout_seconds))
         self._token_key = f"wecom:token:{settings.corp_id}:{settings.agent_id}"
+        self._own: tuple[str, float] | None = None  # (token, monotonic expiry) while the Store is down
         # urllib3 logs every URL at DEBUG, and WeCom's carry the secret (gettoken) or the token.
         logging.getLogger("urllib3.connectionpool").setLevel(max(logging.INFO, logging.getLogger("urllib3.connectionpool").level))
 
@@ -126,7 +128,26 @@ class WecomApi:
                 await self._sleep(random.uniform(0.5, 1.0) * 2**limited)
 
     async def token(self) -> str:
-        """The shared access token: from the Store, or fetched by exactly one instance at a time."""
+        """The shared access token: from the Store, or fetched by exactly one instance at a time.
+        With the Store unreachable, this instance fetches and keeps its own, so a person can
+        still be told their message was not saved (never silence)."""
+        try:
+            return await self._shared_token()
+        except WecomError:
+            raise
+        except Exception as error:  # the Store is down
+            log.warning("wecom token: the Store is unreachable (%s); using this instance's own token", type(error).__name__)
+            return await self._own_token()
+
+    async def _own_token(self) -> str:
+        if self._own is not None and time.monotonic() < self._own[1]:
+            return self._own[0]
+        result = await self._in_thread(lambda client: client.fetch_access_token())
+        lifetime = max(60, int(result.get("expires_in", 7200)) - TOKEN_MARGIN_SECONDS)
+        self._own = (str(result["access_token"]), time.monotonic() + lifetime)
+        return self._own[0]
+
+    async def _shared_token(self) -> str:
         for _ in range(int(self._timeout / 0.05) + 1):
             cached = await self._store.cache_get(self._token_key)
             if cached:
@@ -144,8 +165,13 @@ class WecomApi:
         raise WecomError(None, "timed out waiting for another instance to fetch the access token")
 
     async def _forget_token(self, token: str) -> None:
-        if await self._store.cache_get(self._token_key) == token:
-            await self._store.cache_delete(self._token_key)
+        if self._own is not None and self._own[0] == token:
+            self._own = None
+        try:
+            if await self._store.cache_get(self._token_key) == token:
+                await self._store.cache_delete(self._token_key)
+        except Exception as error:  # the Store is down: only this instance's copy can be forgotten
+            log.warning("wecom token: the Store is unreachable (%s)", type(error).__name__)
 
     async def _in_thread(self, operation: Callable[[_Client], T]) -> T:
         client = await self._idle.get()

@@ -3,7 +3,9 @@
 `GET` is WeCom's URL check: verify `msg_signature`, decrypt `echostr`, echo the plaintext.
 `POST` answers are fixed (issue 5): a bad signature or a timestamp more than 5 minutes off → 403;
 undecryptable or malformed XML (a DTD or entity included) → 400; a body over 256 KiB → 413;
-a callback already accepted (WeCom's retry, a replay) → 200 `success`, not processed again.
+a callback already accepted (WeCom's retry, a replay) → 200 `success`, not processed again;
+the Store unable to take it → 503, so WeCom retries, and a person's message is answered at once
+(`message/send`, which needs no Store) that it was not saved.
 
 WeCom retries a callback not answered within about 5 s, so a good one is stored in the inbox
 (its dedup key remembered in the same atomic step) *before* answering, answered at once, and
@@ -14,8 +16,10 @@ Each refusal is one log line with the reason, never the body or the query string
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import xml.etree.ElementTree as ET
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,8 +38,10 @@ from state.store import Store
 log = logging.getLogger("esafety.wecom")
 CALLBACK = "wecom.callback"
 MAX_CLOCK_SKEW_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 12  # a float subtraction of a 400-digit number overflows: refuse it as malformed first
 REPLAY_MEMORY_SECONDS = 7 * 86_400
 SUCCESS = "success"
+NOT_SAVED_REPLY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class WecomCallbacks:
     store: Store
     clock: Clock
     doorbell: Doorbell
+    tell_not_saved: Callable[[str], Awaitable[None]]  # to a userid, needing no Store
 
     async def verify_url(self, request: web.Request) -> web.Response:
         """WeCom's URL check when the callback URL is saved in the admin console."""
@@ -66,24 +73,38 @@ class WecomCallbacks:
         try:
             signature, timestamp, nonce = self._signed(request)
             plaintext = self._decrypt(await _body(request), signature, timestamp, nonce)
-            key = dedup_key(_parse(plaintext, "decrypted message"))
+            message = _parse(plaintext, "decrypted message")
         except Refused as refusal:
             return _refused(refusal)
-        item = DueItem(queue=Queue.INBOX, item_id=key, kind=CALLBACK, due_at=self.clock.now(), payload={"xml": plaintext})
-        if await self.store.accept_inbound(f"wecom:callback:{key}", item, REPLAY_MEMORY_SECONDS):
+        key, sender = dedup_key(message), message.findtext("FromUserName") or ""
+        item = DueItem(queue=Queue.INBOX, item_id=key, kind=CALLBACK, due_at=self.clock.now(), payload={"xml": plaintext},
+                       partition=f"wecom:{sender}")
+        try:
+            fresh = await self.store.accept_inbound(f"wecom:callback:{key}", item, REPLAY_MEMORY_SECONDS)
+        except Exception as error:  # the Store is down: WeCom retries a non-success answer; the person hears it now
+            log.error("a wecom callback could not be stored (%s): WeCom will retry it", type(error).__name__)
+            if message.findtext("MsgType") != "event" and sender:
+                await self._tell_not_saved(sender)
+            return web.Response(status=503, text="not saved")
+        if fresh:
             self.doorbell.ring(Queue.INBOX)
         else:
             log.info("wecom callback already accepted: ignored")
         return web.Response(text=SUCCESS)
 
+    async def _tell_not_saved(self, userid: str) -> None:
+        try:
+            await asyncio.wait_for(self.tell_not_saved(userid), NOT_SAVED_REPLY_SECONDS)
+        except Exception as error:
+            log.error("the sender of an unsaved wecom callback could not be told either (%s)", type(error).__name__)
+
     def _signed(self, request: web.Request) -> tuple[str, str, str]:
         signature, timestamp, nonce = (request.query.get(name, "") for name in ("msg_signature", "timestamp", "nonce"))
         if not (signature and timestamp and nonce):
             raise Refused(403, "msg_signature, timestamp and nonce are required")
-        try:
-            sent_at = int(timestamp)
-        except ValueError:
-            raise Refused(403, "timestamp is not a number") from None
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+            raise Refused(403, "timestamp is not a Unix time in seconds")
+        sent_at = int(timestamp)
         if abs(self.clock.now().timestamp() - sent_at) > MAX_CLOCK_SKEW_SECONDS:
             raise Refused(403, f"timestamp more than {timedelta(seconds=MAX_CLOCK_SKEW_SECONDS)} off")
         return signature, timestamp, nonce

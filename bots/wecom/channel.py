@@ -14,6 +14,7 @@ from bots.wecom.callbacks import WecomCallbacks
 from bots.wecom.inbox import WecomInbox
 from bots.wecom.messenger import WecomMessenger
 from handlers.dispatch import Dispatcher
+from handlers.not_saved import NotSaved
 from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
@@ -39,7 +40,7 @@ class WecomChannel:
         return WecomInbox(self.api, self.callbacks.store, dispatcher, self.callbacks.clock)
 
 
-def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock, doorbell: Doorbell,
+def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock, doorbell: Doorbell, not_saved: NotSaved,
                 options: WecomOptions | None = None) -> WecomChannel | None:
     if not settings.wecom.configured:
         return None
@@ -48,4 +49,8 @@ def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock
     api = WecomApi(wecom, store, timeout_seconds=options.timeout_seconds, sleep=options.sleep)
     messenger = WecomMessenger(api, store, catalog, clock, school_locale=settings.locale, sleep=options.sleep)
     crypto = WeChatCrypto(wecom.token, wecom.encoding_aes_key, wecom.corp_id)
-    return WecomChannel(api, messenger, WecomCallbacks(crypto, store, clock, doorbell))
+
+    async def tell_not_saved(userid: str) -> None:
+        await messenger.tell_without_store(userid, not_saved(settings.locale), settings.locale)
+
+    return WecomChannel(api, messenger, WecomCallbacks(crypto, store, clock, doorbell, tell_not_saved))

@@ -90,6 +90,14 @@ class WecomMessenger:
             return None
         return list((await read_group(self._api, group.key.conversation_id, group.kind)).members)
 
+    async def tell_without_store(self, userid: str, message: Message, locale: str) -> None:
+        """A plain text to one member that needs nothing from the Store (no send slot, no
+        stored language): what a person hears when the Store could not take their message.
+        WeCom's duplicate check keeps its retries of the same callback to one message."""
+        body = {"msgtype": "text", "text": {"content": render.text(message, self._catalog, locale)},
+                "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
+        await self._api.call(lambda client: client.message.send(self._api.agent_id, [userid], msg=body))
+
     async def _send_card(self, userid: str, message: Message, locale: str) -> Sent:
         card = render.template_card(message, self._catalog, locale, task_id="")
         window = int(self._clock.now().timestamp() // DUPLICATE_CHECK_SECONDS)

@@ -63,6 +63,10 @@ async def test_sigkill_between_storing_and_delivering(tmp_path: Path, connector:
         connector.slow_next(8, times=5)  # every send in flight hangs
         async with http.post(url, json=teams_activity("personal_message", connector.url, text="report someone took my password")) as r:
             assert r.status == 201
+    for _ in range(200):  # the inbox worker turns the accepted message into the case
+        if case_state(tmp_path / "crash.db") == "new":
+            break
+        await asyncio.sleep(0.02)
     assert case_state(tmp_path / "crash.db") == "new"
     await asyncio.sleep(0.8)  # the worker has claimed the first entry and is stuck sending it
     server.send_signal(signal.SIGKILL)

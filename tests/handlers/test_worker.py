@@ -111,3 +111,26 @@ async def test_the_doorbell_wakes_a_waiting_worker_at_once(store: Store) -> None
     assert await eventually(lambda: seen == ["rung"], seconds=2)
     stop.set()
     await worker
+
+
+async def test_one_partition_is_worked_in_order_others_side_by_side(store: Store) -> None:
+    """One sender's items run one at a time, in the order they were claimed (a bare `report`
+    before the words that follow it); another sender's item does not wait for them."""
+    events: list[str] = []
+    first_may_finish = asyncio.Event()
+
+    async def handle(due: DueItem) -> None:
+        events.append(f"start {due.item_id}")
+        if due.item_id == "a1":
+            await first_may_finish.wait()
+        events.append(f"end {due.item_id}")
+
+    for item_id, partition in (("a1", "child-a"), ("a2", "child-a"), ("b1", "child-b")):
+        await store.schedule_due(DueItem(queue=Queue.INBOX, item_id=item_id, kind="in", due_at=START, partition=partition))
+    worker = DueWorker(store, Queue.INBOX, {"in": handle})
+    running = asyncio.create_task(worker.run_once())
+    assert await eventually(lambda: "end b1" in events, seconds=5), "another partition waited"
+    assert "start a2" not in events, "the second item of a partition started before the first ended"
+    first_may_finish.set()
+    assert await running == 3
+    assert events.index("end a1") < events.index("start a2")

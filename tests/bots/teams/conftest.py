@@ -13,11 +13,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from bots.app import Bot, bootstrap, build_app
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.translate import dedup_key
 from handlers.dispatch import Dispatcher, Route
 from handlers.duties import Deps
 from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
 from handlers.routes import policy_routes
 from state.clock import ManualClock
+from state.due import Queue
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import teams_activity
 from tests.fakes.waiting import eventually
@@ -45,7 +47,22 @@ class TeamsHarness:
     events: list[Event]
 
     async def post(self, name: str, **changes: Any) -> Any:
-        return await self.client.post("/api/messages", json=payload(name, self.connector, **changes))
+        """POST a recorded activity and wait until the inbox worker has taken it (done, or
+        failed at least once): the webhook only accepts, the worker does the work."""
+        activity = payload(name, self.connector, **changes)
+        response = await self.client.post("/api/messages", json=activity)
+        if response.status < 300:
+            await self.processed(activity)
+        return response
+
+    async def processed(self, activity: dict[str, Any]) -> None:
+        key = dedup_key(activity["conversation"]["id"], activity["id"])
+
+        async def taken() -> bool:
+            item = await self.bot.store.get_due(Queue.INBOX, key)
+            return item is None or item.attempts > 0
+
+        assert await eventually(taken, seconds=10), "the inbox worker never took the activity"
 
     async def install_quietly(self) -> None:
         """Install the bot in the class chat and let its own sends (welcome, alerts) finish, then

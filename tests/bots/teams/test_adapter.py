@@ -5,7 +5,8 @@ from __future__ import annotations
 from msrest.universal_http.requests import ClientRetryPolicy
 
 from bots.config import load_settings
-from bots.teams.adapter import LOOPBACK_HOSTS, MICROSOFT_SERVICE_HOSTS, allowed_service_hosts, build_adapter, teams_enabled
+from bots.teams.adapter import build_adapter, service_urls, teams_enabled
+from bots.teams.service_url import MICROSOFT_SERVICE_HOSTS, ServiceUrls
 
 
 def test_anonymous_mode_only_talks_to_this_machine() -> None:
@@ -13,10 +14,11 @@ def test_anonymous_mode_only_talks_to_this_machine() -> None:
     assert not teams_enabled(load_settings({}))
     anonymous = load_settings({"ESAFETY_ALLOW_ANONYMOUS": "1"})
     assert teams_enabled(anonymous)
-    assert allowed_service_hosts(anonymous) == LOOPBACK_HOSTS
-    assert allowed_service_hosts(load_settings({"MicrosoftAppId": "a", "MicrosoftAppPassword": "p"})) == MICROSOFT_SERVICE_HOSTS
+    assert service_urls(anonymous) == ServiceUrls.anonymous()
+    with_app = service_urls(load_settings({"MicrosoftAppId": "a", "MicrosoftAppPassword": "p"}))
+    assert with_app.origins == {("https", host, 443) for host in MICROSOFT_SERVICE_HOSTS}
     custom = load_settings({"MicrosoftAppId": "a", "ESAFETY_TEAMS_SERVICE_HOSTS": "smba.example.net, Other.Example"})
-    assert allowed_service_hosts(custom) == ("smba.example.net", "other.example")
+    assert service_urls(custom).origins == {("https", "smba.example.net", 443), ("https", "other.example", 443)}
 
 
 def test_retry_policy_speed_fix_keeps_the_same_retry_codes() -> None:

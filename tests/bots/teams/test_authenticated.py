@@ -19,6 +19,7 @@ from state.models import PersonRef
 from tests.bots.teams.conftest import payload
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.openid import FakeTokenAuthority, StaticTokenCredentialsFactory, new_key
+from tests.fakes.waiting import eventually
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 STUDENT = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001")
@@ -33,12 +34,12 @@ def authority() -> Iterator[FakeTokenAuthority]:
 
 
 @pytest.fixture
-async def signed_client(tmp_path: Path, authority: FakeTokenAuthority, clock: ManualClock) -> AsyncIterator[Any]:
-    settings = load_settings({"ESAFETY_DB": str(tmp_path / "auth.db"), "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw",
-                              "ESAFETY_TEAMS_SERVICE_HOSTS": "127.0.0.1"})
+async def signed_client(tmp_path: Path, authority: FakeTokenAuthority, clock: ManualClock,
+                        connector: FakeBotConnector) -> AsyncIterator[Any]:
+    settings = load_settings({"ESAFETY_DB": str(tmp_path / "auth.db"), "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "pw"})
     options = TeamsOptions(auth_overrides={"TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": authority.metadata_url,
                                            "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": "https://api.botframework.com"},
-                           credentials_factory=StaticTokenCredentialsFactory(APP_ID))
+                           credentials_factory=StaticTokenCredentialsFactory(APP_ID), extra_service_origins=(connector.url,))
     bot = await bootstrap(settings, clock=clock, teams_options=options)
     client = TestClient(TestServer(build_app(bot)))
     await client.start_server()
@@ -54,7 +55,7 @@ async def test_a_correctly_signed_token_is_accepted(signed_client: Any, authorit
     response = await client.post("/api/messages", json=payload("personal_message", connector),
                                  headers={"Authorization": f"Bearer {token}"})
     assert response.status == 201
-    assert await bot.store.get_person_address(STUDENT) is not None
+    assert await eventually(lambda: bot.store.get_person_address(STUDENT)), "the accepted activity was not processed"
 
 
 @pytest.mark.parametrize("forgery", ["foreign-key", "wrong-audience", "wrong-service-url", "expired", "wrong-issuer"])
@@ -85,6 +86,6 @@ async def test_outbound_sends_carry_the_bots_token(signed_client: Any, authority
     client, bot = signed_client
     token = authority.token(app_id=APP_ID, service_url=connector.url)
     await client.post("/api/messages", json=payload("personal_message", connector), headers={"Authorization": f"Bearer {token}"})
+    assert await eventually(lambda: connector.all_sent()), "the refusal was not sent"
     await bot.messenger.send_to_person(STUDENT, Message(key="report.prompt"))
-    (sent,) = connector.all_sent()
-    assert sent.authorization == "Bearer local-outbound-token"
+    assert [sent.authorization for sent in connector.all_sent()] == ["Bearer local-outbound-token"] * 2

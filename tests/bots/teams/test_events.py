@@ -10,11 +10,13 @@ from botbuilder.schema import Activity
 from bots.teams.translate import group_message
 from handlers.dispatch import Route
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
+from handlers.worker import RetryPolicy
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload, start_harness
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.teams_activities import PAYLOADS
+from tests.fakes.waiting import eventually
 
 GROUP = GroupKey("teams", CLASS_CHAT)
 
@@ -117,9 +119,9 @@ async def test_unknown_activity_types_are_ignored(teams: TeamsHarness) -> None:
     assert teams.events == []
 
 
-async def test_a_failed_turn_lets_the_redelivery_in(tmp_path: Path, connector: FakeBotConnector, clock: ManualClock) -> None:
-    """If the duties fail (e.g. the Store hiccups), the activity is not remembered as seen, so
-    Teams' retry of the same activity is processed rather than ignored as a replay."""
+async def test_a_failed_turn_is_retried_from_the_inbox(tmp_path: Path, connector: FakeBotConnector, clock: ManualClock) -> None:
+    """If a duty fails (e.g. the Store hiccups), the accepted activity stays in the inbox and the
+    worker runs it again; Teams' own redelivery of it is still a replay."""
     calls: list[int] = []
 
     async def flaky(event: DirectMessage, deps: object) -> None:
@@ -129,10 +131,11 @@ async def test_a_failed_turn_lets_the_redelivery_in(tmp_path: Path, connector: F
 
     teams = await start_harness(tmp_path / "flaky.db", connector, clock, extra={DirectMessage: [Route(flaky, critical=True)]})
     try:
-        first = await teams.post("personal_message")
-        assert first.status >= 500
-        second = await teams.post("personal_message")
-        assert second.status == 201
+        assert (await teams.post("personal_message")).status == 201
+        assert calls == [1]
+        clock.advance(RetryPolicy().cap_seconds)  # past the back-off, on the test's clock
+        assert await eventually(lambda: len(calls) == 2, seconds=10), "the failed activity was not retried"
+        assert (await teams.post("personal_message")).status == 200
         assert len(calls) == 2
     finally:
         await teams.client.close()

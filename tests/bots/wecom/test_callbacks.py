@@ -18,8 +18,10 @@ from bots.wecom.callbacks import dedup_key
 from state.clock import ManualClock
 from state.due import Queue
 from tests.bots.wecom.conftest import INTERNAL_STUDENT, WecomHarness, start_harness, until
+from tests.conftest import empty_redis
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_callbacks import CORP_ID, TOKEN, WecomCallbacks, settings_env
+from tests.redis_server import RedisServer
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
 <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><Encrypt>&c;</Encrypt></xml>"""
@@ -114,3 +116,42 @@ async def test_a_callback_accepted_before_a_crash_is_processed_after_restart(tmp
         await until(lambda: wecom_api.texts_to_user(INTERNAL_STUDENT))
     finally:
         await restarted.client.close()
+
+
+async def test_a_timestamp_that_is_not_a_unix_time_is_refused(wecom: WecomHarness) -> None:
+    """400 digits (which would overflow the clock arithmetic), a sign or a decimal point: 403, the server serves on."""
+    query, body = wecom.callbacks.seal(wecom.callbacks.text(INTERNAL_STUDENT, "你好"))
+    for timestamp in ("9" * 400, "-1", "1.5", "１２３"):
+        response = await wecom.client.post("/wecom/callback", params={**query, "timestamp": timestamp}, data=body)
+        assert response.status == 403
+    assert (await wecom.client.get("/healthz")).status == 200
+
+
+async def test_a_message_while_the_store_is_down_is_answered_and_wecom_retries_it(
+        tmp_path: Path, wecom_api: FakeWecomApi, clock: ManualClock, redis_server: RedisServer) -> None:
+    """Redis stopped: the callback is answered 503 (so WeCom retries it) and the student is told at
+    once with `message/send`, which needs no Store, that it was not saved. Redis back: WeCom's
+    retry of the same callback is accepted and the report becomes a case."""
+    await empty_redis(redis_server)
+    wecom = await start_harness(tmp_path / "unused.db", wecom_api, clock, REDIS_URL=redis_server.url)
+    sealed = wecom.callbacks.seal(wecom.callbacks.text(INTERNAL_STUDENT, "报告 有人打我"))
+    try:
+        redis_server.stop()
+        down = await wecom.client.post("/wecom/callback", params=sealed[0], data=sealed[1])
+        assert down.status == 503
+        contacts = wecom.bot.catalog.say("emergency.contacts_gb", "zh_CN")
+        assert wecom_api.texts_to_user(INTERNAL_STUDENT) == [wecom.bot.catalog.say("inbound.not_saved", "zh_CN", contacts=contacts)]
+    finally:
+        redis_server.start()
+    try:
+        retried = await wecom.client.post("/wecom/callback", params=sealed[0], data=sealed[1])
+        assert await retried.text() == "success"
+
+        async def one_case() -> bool:
+            return len(await wecom.bot.store.list_cases()) == 1
+
+        await until(one_case)
+        reference = (await wecom.bot.store.list_cases())[0].reference
+        await until(lambda: any(reference in text for text in wecom_api.texts_to_user(INTERNAL_STUDENT)))
+    finally:
+        await wecom.client.close()
