@@ -29,11 +29,12 @@ class Load:
     failed: int = 0
 
     def line(self, baseline: Load | None = None) -> str:
-        ratio = f"{baseline.per_second / self.per_second:>8.2f}x" if baseline else f"{'':>9}"
-        return f"  {self.name:<52} {self.per_second:>10,.0f}/s {self.p50_ms:>9.2f} {self.p99_ms:>10.2f} {ratio} {self.failed:>6}"
+        """One table row; with a baseline, the cost per request as a ratio to it (1.00x = as cheap)."""
+        ratio = f"{baseline.per_second / self.per_second:>8.2f}x" if baseline else f"{'-':>9}"
+        return f"  {self.name:<56} {self.per_second:>10,.0f}/s {self.p50_ms:>9.2f} {self.p99_ms:>10.2f} {ratio} {self.failed:>6}"
 
 
-HEADER = f"  {'':<52} {'answered':>12} {'p50 ms':>9} {'p99 ms':>10} {'cost':>9} {'failed':>6}"
+HEADER = f"  {'':<56} {'answered':>12} {'p50 ms':>9} {'p99 ms':>10} {'cost':>9} {'failed':>6}"
 
 
 async def closed_loop(name: str, url: str, body: Body, *, count: int, clients: int) -> Load:

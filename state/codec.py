@@ -21,6 +21,8 @@ _REFS: tuple[type, ...] = (GroupKey, PersonRef)
 
 def to_plain(value: Any) -> Any:
     """A dataclass (or anything inside one) as JSON-ready data."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
     if isinstance(value, _REFS):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -41,7 +43,18 @@ def to_plain(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(to_plain(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    """The same text as `json.dumps(to_plain(value))`, but JSON-native parts (a stored
+    activity's payload) are written by the C encoder without a walk in Python."""
+    return json.dumps(value, default=_plain_one, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _plain_one(value: Any) -> Any:
+    """`to_plain` one level deep: the encoder calls this again for what it returns."""
+    if isinstance(value, (*_REFS, datetime, date, Enum)):
+        return to_plain(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    raise TypeError(f"{type(value).__name__} cannot be stored")
 
 
 def loads(cls: type[T], text: str | bytes) -> T:

@@ -266,8 +266,10 @@ class SqliteStore:
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         now = self._now()
 
+        data = codec.dumps(item)  # on the event loop: the database thread holds the GIL as little as it can
+
         def work(c: sqlite3.Connection) -> bool:
-            return _remember(c, key, now, ttl_seconds) and _insert_due(c, item, replace=True)
+            return _remember(c, key, now, ttl_seconds) and _insert_due(c, item, replace=True, data=data)
 
         return await self._db.write(work)
 
@@ -350,15 +352,18 @@ def _increment(c: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
-def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool) -> bool:
+def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool, data: str | None = None) -> bool:
+    """Queue an item; `data` is its JSON when the caller already has it (encoded off this thread)."""
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     sql = f"{verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
-    return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), codec.dumps(item))).rowcount == 1
+    return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), data or codec.dumps(item))).rowcount == 1
 
 
 def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -> bool:
-    c.execute("DELETE FROM seen WHERE key = ? AND expires_at <= ?", (key, now))
-    return c.execute("INSERT OR IGNORE INTO seen (key, expires_at) VALUES (?, ?)", (key, now + ttl_seconds)).rowcount == 1
+    """One statement: insert the key, or renew it if what was remembered has expired."""
+    sql = ("INSERT INTO seen (key, expires_at) VALUES (?, ?) "
+           "ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE seen.expires_at <= ?")
+    return c.execute(sql, (key, now + ttl_seconds, now)).rowcount == 1
 
 
 def _claimed(claim: Claim) -> tuple[str, str, str]:

@@ -23,8 +23,11 @@ HANDLED = frozenset({"message", "conversationUpdate", "installationUpdate", "inv
 CARD_ACTION_INVOKE = "adaptiveCard/action"
 MAX_DEPTH = 16  # card data nests a few levels; nothing the bot reads is deeper
 SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs valid surrogates, so any left is lone
-ACCOUNT_FIELDS = ("id", "name", "aadObjectId", "role", "userRole", "userPrincipalName", "email", "givenName", "surname", "tenantId")
-CONVERSATION_FIELDS = ("id", "name", "conversationType", "tenantId")
+ACCOUNT_FIELDS = frozenset({"id", "name", "aadObjectId", "role", "userRole", "userPrincipalName", "email", "givenName", "surname",
+                            "tenantId"})
+CONVERSATION_FIELDS = frozenset({"id", "name", "conversationType", "tenantId"})
+TEAM_FIELDS = frozenset({"id", "name"})
+WORDS = frozenset({"name", "givenName", "surname"})  # what people wrote: cleaned, never refused
 TOP_LEVEL_IDS = ("id", "locale", "replyToId", "name", "action", "textFormat")
 
 
@@ -92,14 +95,15 @@ def _check_invoke(activity: dict[str, Any]) -> None:
         raise Refused(400, "an Action.Execute needs a text verb and object data")
 
 
-def _account(value: Any, what: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+def _account(value: Any, what: str, allowed: frozenset[str]) -> dict[str, Any]:
+    """An account's id (required) and the other known fields it has: names are words, cleaned;
+    the rest are identifiers, refused if not valid Unicode."""
     account = _expect(value, dict, what)
     kept: dict[str, Any] = {"id": _identifier(account, "id", required=True, what=what)}
-    for name in allowed[1:]:
-        if account.get(name) is None:
+    for name, field in account.items():
+        if field is None or name == "id" or name not in allowed:
             continue
-        kept[name] = _clean(_expect(account[name], str, f"{what}.{name}")) if name in ("name", "givenName", "surname") \
-            else _identifier(account, name, what=what)
+        kept[name] = _clean(_expect(field, str, f"{what}.{name}")) if name in WORDS else _identifier(account, name, what=what)
     return kept
 
 
@@ -118,7 +122,7 @@ def _channel_data(data: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for name in ("tenant", "team", "channel"):
         if data.get(name) is not None:
-            kept[name] = _account(data[name], f"channelData.{name}", ("id", "name"))
+            kept[name] = _account(data[name], f"channelData.{name}", TEAM_FIELDS)
     if data.get("eventType") is not None:
         kept["eventType"] = _identifier(data, "eventType", what="channelData")
     return kept

@@ -22,12 +22,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult
 
 from bots.http import Refused
@@ -48,6 +49,7 @@ TEAMS_ACTIVITY = "teams.activity"
 REPLAY_MEMORY_SECONDS = 7 * 86_400
 NOT_SAVED_REPLY_SECONDS = 10.0
 RETRY_AFTER_SECONDS = "30"
+ACCEPTED, ALREADY_ACCEPTED = b'{"status": "accepted"}', b'{"status": "already accepted"}'
 
 
 def inbox_item(activity: dict[str, Any], now: datetime) -> DueItem:
@@ -94,13 +96,14 @@ class TeamsEndpoint:
             log.info("teams activity %s replayed: ignored", event_id_of(item.item_id))
         if card_action:
             return self._card_answer(Message(key="card.action_received"), activity)
-        return web.json_response({"status": "accepted"}, status=201) if fresh else web.json_response({"status": "already accepted"})
+        return web.Response(body=ACCEPTED, status=201, content_type="application/json") if fresh \
+            else web.Response(body=ALREADY_ACCEPTED, content_type="application/json")
 
     async def _authenticate(self, header: str, activity: dict[str, Any]) -> AuthenticateRequestResult:
         """What botbuilder's check reads (channel, serviceUrl, recipient role), without
         deserialising the whole activity on the hot path."""
-        minimal = Activity(type=activity["type"], channel_id=activity.get("channelId"), service_url=activity["serviceUrl"],
-                           recipient=ChannelAccount(**(activity.get("recipient") or {})))
+        recipient = SimpleNamespace(role=(activity.get("recipient") or {}).get("role"))
+        minimal = SimpleNamespace(channel_id=activity.get("channelId"), service_url=activity["serviceUrl"], recipient=recipient)
         try:
             return await self.adapter.bot_framework_authentication.authenticate_request(minimal, header)
         except Exception as error:  # any failure to authenticate is a 401, never a 500 (T2)
