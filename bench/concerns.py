@@ -53,7 +53,7 @@ async def main() -> None:
             cards = len(connector.sent_to("a:personal-lead"))
             began = time.perf_counter()
             for n in range(BULK):
-                await receive_report(bot.deps, Report(reporter=STUDENT, text=f"bulk report {n}"))
+                await receive_report(bot.deps, Report(reporter=STUDENT, text=f"bulk report {n}", origin=f"bench-bulk-{n}"))
             queued = time.perf_counter() - began
             await until(lambda: len(connector.sent_to("a:personal-lead")) >= cards + 2 * BULK, step=0.01)
             total = time.perf_counter() - began

@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from bench.timing import Result, measure, report
 from state.clock import SystemClock
 from state.due import DueItem, Queue
+from state.effects import Effects
 from state.models import GroupKey, PersonRef, Role
 from state.records import AuditRecord, Case
 from state.redis import RedisStore
@@ -39,9 +40,9 @@ async def store_results(store: Store) -> list[Result]:
         reference = f"C-2026-{i:06d}"
         case = Case(reference=reference, reporter=PersonRef("teams", "s1"), reporter_role=Role.STUDENT,
                     received_at=now, text="bench", group=GROUP)
-        await store.save_case_with_delivery(case, [
-            DueItem(queue=Queue.OUTBOX, item_id=f"{reference}|dsl", kind="case.deliver", due_at=now),
-            DueItem(queue=Queue.TIMERS, item_id=f"{reference}|escalate", kind="case.escalate", due_at=now)])
+        await store.save_case_with_delivery(case, Effects(
+            messages=(DueItem(queue=Queue.OUTBOX, item_id=f"{reference}|dsl", kind="case.deliver", due_at=now),),
+            timers=(DueItem(queue=Queue.TIMERS, item_id=f"{reference}|escalate", kind="case.escalate", due_at=now),)), origin=reference)
 
     async def claim_and_finish(i: int) -> None:
         claims = await store.claim_due(Queue.TIMERS, limit=1, lease_seconds=60)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import IO
+from typing import IO, Any
 
 from state import codec
 from state.clock import Clock
@@ -20,8 +20,7 @@ EXPORT_FIELDS = ("seq", "at", "action", "actor", "actor_role", "subject", "group
 """The fields of one exported JSON line, documented in the README."""
 
 
-async def record_decision(
-    store: Store,
+def decision(
     clock: Clock,
     *,
     action: str,
@@ -32,13 +31,17 @@ async def record_decision(
     group: str = "",
     outcome: str = "",
     detail: dict[str, str] | None = None,
-) -> AuditEntry:
-    """Append one decision to the audit log, stamped with the clock's time."""
-    record = AuditRecord(
-        at=clock.now(), action=action, actor=actor, actor_role=actor_role, subject=subject,
-        group=group, clause=clause, outcome=outcome, detail=detail or {},
-    )
-    return await store.append_audit(record)
+) -> AuditRecord:
+    """One decision as an audit record, stamped with the clock's time: what a duty writes
+    together with the change it decided (state/effects.py)."""
+    return AuditRecord(at=clock.now(), action=action, actor=actor, actor_role=actor_role, subject=subject, group=group,
+                       clause=clause, outcome=outcome, detail=detail or {})
+
+
+async def record_decision(store: Store, clock: Clock, *, key: str | None = None, **fields: Any) -> AuditEntry | None:
+    """Append one decision to the audit log. `key` names the event (and the decision) it
+    records, so a retried event appends it once (None the second time)."""
+    return await store.append_audit(decision(clock, **fields), key=key)
 
 
 async def iter_audit(store: Store, *, page: int = 1000) -> AsyncIterator[AuditEntry]:

@@ -18,4 +18,5 @@ async def on_card_action(event: CardAction, deps: Deps) -> None:
     elif event.verb == "register":
         await register_submitted(deps, person, event.data, event_id=event.event_id)
     elif event.verb in ("report", "report_adult"):
-        await start_report(deps, person, "", about_adult=event.verb == "report_adult", locale=event.locale, group=event.group)
+        await start_report(deps, person, "", about_adult=event.verb == "report_adult", locale=event.locale, group=event.group,
+                           origin=event.event_id)

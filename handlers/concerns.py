@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from handlers import policies
-from handlers.audit import record_decision
+from handlers.audit import decision, record_decision
 from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
 from handlers.duties import Deps
+from handlers.events import storable_text
 from handlers.messenger import Message
 from handlers.outbox import RECEIPT_DAYS, outbox_item, send_durably
 from handlers.vocabulary import signals_danger
 from state.due import DueItem
+from state.effects import Effects
 from state.models import GroupKey, Person, PersonRef
 from state.records import Case, CaseStep, Urgency
 
@@ -33,8 +35,12 @@ RECEIPT_SECONDS = RECEIPT_DAYS * 86_400
 
 @dataclass(frozen=True)
 class Report:
+    """A report to file. `origin` is the id of the event that carried the words: a report is
+    filed once per event, however often that event is retried (004 strategy 13)."""
+
     reporter: Person
     text: str = field(repr=False)  # the child's words never appear in a log line or traceback
+    origin: str
     about_adult: bool = False
     group: GroupKey | None = None
     locale: str = ""
@@ -42,30 +48,28 @@ class Report:
 
 async def receive_report(deps: Deps, report: Report) -> str | None:
     """Store the case with everything that must follow it; return its reference (None if the
-    Store failed and the reporter was asked to try again)."""
+    Store failed and the reporter was asked to try again). A retried event finds its case."""
     now = deps.clock.now()
     urgent = signals_danger(report.text)
     try:
-        reference = await deps.store.next_case_reference(deps.school_time(now).year)
+        reference = await deps.store.case_reference_for(report.origin) or await deps.store.next_case_reference(deps.school_time(now).year)
         case = Case(reference=reference, reporter=report.reporter.ref, reporter_role=report.reporter.role, received_at=now,
-                    text=report.text, group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+                    text=storable_text(report.text), group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
                     about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
         group = await deps.store.get_group(report.group) if report.group else None
         recipients = step_one(case, await deps.store.list_people())
-        work = delivery_work(case, recipients, 1, card(case, group.name if group else "", report.reporter, deps), now)
-        work.append(_first_escalation(deps, case))
-        work += _replies(deps, case, report)
-        await deps.store.save_case_with_delivery(case, work)
+        deliveries = delivery_work(case, recipients, 1, card(case, group.name if group else "", report.reporter, deps), now)
+        received = decision(deps.clock, action="report.received", actor=str(report.reporter.ref), actor_role=report.reporter.role.value,
+                            subject=str(report.reporter.ref), group=str(report.group or ""), clause=CLAUSE, outcome=reference,
+                            detail={"urgency": case.urgency.value, "about_adult": str(report.about_adult).lower(),
+                                    "recipients": str(len(recipients))})
+        effects = Effects(messages=(*deliveries, *_replies(deps, case, report)), timers=(_first_escalation(deps, case),), audit=(received,))
+        reference = await deps.store.save_case_with_delivery(case, effects, origin=report.origin)
     except Exception as error:
         log.error("a report could not be stored (%s): the reporter is asked to try again", type(error).__name__)
         await deps.messenger.send_to_person(report.reporter.ref, Message(key="report.store_failed"))
         return None
     await deps.store.cache_set(WINDOW + str(report.reporter.ref), reference, deps.cases.report_window_seconds or 1)
-    await record_decision(deps.store, deps.clock, action="report.received", actor=str(report.reporter.ref),
-                          actor_role=report.reporter.role.value, subject=str(report.reporter.ref), group=str(report.group or ""),
-                          clause=CLAUSE, outcome=reference,
-                          detail={"urgency": case.urgency.value, "about_adult": str(report.about_adult).lower(),
-                                  "recipients": str(len(recipients))})
     return reference
 
 

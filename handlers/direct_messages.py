@@ -42,7 +42,8 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     if window is not None and (command is None or command.verb not in ("report", "report_adult")):
         await _continue_report(deps, person, window, event)
     elif command is not None and command.verb in ("report", "report_adult"):
-        await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale)
+        await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale,
+                           origin=event.event_id)
     elif command is not None and command.verb == "ack" and person.role in STAFF_ROLES:
         await acknowledge(deps, person, command.args, event_id=event.event_id)
     elif command is not None and command.verb in VERBS and person.role in STAFF_ROLES:
@@ -56,7 +57,7 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     elif command is not None and command.verb in ("cases", "case", "close") and person.role in STAFF_ROLES:
         await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif signals_danger(event.text):
-        await receive_report(deps, Report(reporter=person, text=event.text, locale=event.locale))
+        await receive_report(deps, Report(reporter=person, text=event.text, origin=event.event_id, locale=event.locale))
     elif person.role in (Role.STUDENT, Role.UNKNOWN):
         await _refuse(deps, person, event)
     else:
@@ -71,16 +72,16 @@ async def _window(deps: Deps, person: Person) -> str | None:
         return None
 
 
-async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bool, locale: str = "",
+async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bool, origin: str, locale: str = "",
                        group: GroupKey | None = None) -> None:
     """`report <text>` files the case now; a bare `report` asks what happened and waits."""
     if text:
-        await receive_report(deps, Report(reporter=person, text=text, about_adult=about_adult, locale=locale, group=group))
+        await receive_report(deps, Report(reporter=person, text=text, origin=origin, about_adult=about_adult, locale=locale, group=group))
         return
     marker = PENDING + (":adult" if about_adult else "")
     try:
         await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
-        await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{person.ref}:{deps.clock.now().isoformat()}")
+        await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{origin}")
     except Exception as error:  # the Store is down: the child is told at once, never left unanswered
         log.error("a report could not be opened (%s): the reporter is asked to try again", type(error).__name__)
         await deps.messenger.send_to_person(person.ref, Message(key="report.store_failed"))
@@ -88,7 +89,8 @@ async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bo
 
 async def _continue_report(deps: Deps, person: Person, window: str, event: DirectMessage) -> None:
     if window.startswith(PENDING):
-        await receive_report(deps, Report(reporter=person, text=event.text, about_adult=window.endswith(":adult"), locale=event.locale))
+        await receive_report(deps, Report(reporter=person, text=event.text, origin=event.event_id, about_adult=window.endswith(":adult"),
+                                           locale=event.locale))
     else:
         await add_to_report(deps, person, window, event.text, event_id=event.event_id)
 

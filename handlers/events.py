@@ -7,11 +7,20 @@ an SDK object, so one rule serves both channels (DESIGN.md, data flow).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from state.models import GroupKey, Member, PersonRef
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON decoders pair valid surrogates, so any left is lone
+
+
+def storable_text(text: str) -> str:
+    """Words as written, with anything that cannot be stored as UTF-8 (a lone surrogate) made
+    U+FFFD: a child's report is cleaned so it can be stored, never refused forever."""
+    return text if text.isascii() else LONE_SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,4 +42,5 @@ async def on_group_message(event: GroupMessage, deps: Deps) -> None:
         await send_durably(deps, event.group, Message(key=notice), key=f"group-reply:{event.event_id}")
     except Exception:  # the Store is down: the group notice can wait; the child must still be answered
         log.error("group notice for a report could not be queued (event %s)", event.event_id)
-    await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale, group=event.group)
+    await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale,
+                       group=event.group, origin=event.event_id)

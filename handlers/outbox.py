@@ -20,6 +20,7 @@ from handlers.messenger import Message, Sent, Unreachable
 from handlers.worker import PermanentFailure
 from state import codec
 from state.due import DueItem, Queue
+from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
 from state.models import GroupKey, PersonRef, Role
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, 
 async def queue_once(deps: Deps, item: DueItem) -> bool:
     """Queue an outbox entry unless its key was queued in the last RECEIPT_DAYS — even if it has
     been delivered (and removed) since: remembering the key and queuing are one atomic step."""
-    return await deps.store.accept_inbound(f"outbox-key:{item.item_id}", item, RECEIPT_DAYS * 86_400)
+    return await deps.store.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
 
 
 async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, **extra: Any) -> bool:

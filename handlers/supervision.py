@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from handlers.audit import record_decision
+from handlers.audit import decision, record_decision
 from handlers.duties import Deps
 from handlers.groups import infer_class
 from handlers.messenger import Message
-from handlers.outbox import send_durably
+from handlers.outbox import outbox_item, send_durably
 from handlers.supervision_rule import Assessment, assess
 from state.due import DueItem, Queue
+from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Person, Role, Supervision
 
 CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
@@ -33,8 +34,10 @@ ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
 
 
 async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
-    """Check, act, and store the outcome only if the group did not change meanwhile (the bot
-    removed, another check finished first): then it is looked at again, a few times at most."""
+    """Check and decide; the new status and everything that follows from it (the alerts, the
+    warning, the escalation timer, the audit row) are written in one compare-and-set, so a
+    check that loses a race (the bot removed, another check first) writes none of it and looks
+    again, a few times at most. Two checks racing on one group alert once."""
     for _ in range(CHECK_ATTEMPTS):
         seen = await deps.store.get_group(key)
         if seen is None or seen.supervision is Supervision.UNMONITORED:
@@ -44,76 +47,79 @@ async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
         result = assess(members, {p.user_id: p for p in people}, deps.supervision.rule)
         leads = _leads(people, seen.class_name or infer_class(members, people))
         if not result.supervised:
-            group = await _unsupervised(deps, seen, result, leads)
+            group, effects = _unsupervised(deps, seen, result, leads)
         elif seen.supervision is not Supervision.SUPERVISED:
-            await _resolved(deps, seen, leads)
-            group = replace(seen, supervision=Supervision.SUPERVISED, supervision_since=deps.clock.now())
+            group, effects = _resolved(deps, seen, leads)
         else:
-            group = seen
-        if group == seen or await deps.store.replace_group(seen, group):
-            await _flag_privately(deps, group, result, leads)
-            await _schedule_recheck(deps, key)
-            return result
+            group, effects = seen, NO_EFFECTS
+        recheck = _recheck_timer(deps, key)
+        if group == seen:
+            await deps.store.schedule_due(recheck, replace=True)
+        elif not await deps.store.replace_group(seen, group, effects + Effects(timers=(recheck,))):
+            continue
+        await _flag_privately(deps, group, result, leads)
+        return result
     raise ConcurrentChange(f"{key} kept changing during {CHECK_ATTEMPTS} supervision checks")
 
 
-async def _schedule_recheck(deps: Deps, key: GroupKey) -> None:
-    now = deps.clock.now()
-    await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{key}|recheck", kind=RECHECK,
-                                          due_at=now + timedelta(seconds=deps.supervision.recheck_seconds), payload={"group": str(key)}),
-                                  replace=True)
+def _recheck_timer(deps: Deps, key: GroupKey) -> DueItem:
+    due_at = deps.clock.now() + timedelta(seconds=deps.supervision.recheck_seconds)
+    return DueItem(queue=Queue.TIMERS, item_id=f"{key}|recheck", kind=RECHECK, due_at=due_at, payload={"group": str(key)})
 
 
-async def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> Group:
+def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> tuple[Group, Effects]:
     now = deps.clock.now()
     missing = deps.catalog.say(result.missing_key, group.locale)
+    effects = NO_EFFECTS
     if group.supervision is not Supervision.UNSUPERVISED:
         group = replace(group, supervision=Supervision.UNSUPERVISED, supervision_since=now)
-        await record_decision(deps.store, deps.clock, action="supervision.unsupervised", actor="system", group=str(group.key),
-                              clause=CLAUSE, outcome="one_to_one" if result.one_to_one else "unsupervised",
-                              detail={"missing": result.missing_key, "students": str(len(result.students)),
-                                      "staff": str(len(result.staff))})
+        became = decision(deps.clock, action="supervision.unsupervised", actor="system", group=str(group.key), clause=CLAUSE,
+                          outcome="one_to_one" if result.one_to_one else "unsupervised",
+                          detail={"missing": result.missing_key, "students": str(len(result.students)), "staff": str(len(result.staff))})
         since = now.isoformat()
         if result.one_to_one:
             alert = Message(key="supervision.alert_one_to_one", fields={"group": group.name, "staff": result.staff[0].name})
         else:
             alert = Message(key="supervision.alert_unsupervised", fields={"group": group.name, "missing": missing, "since": since})
-        for lead in leads:
-            await send_durably(deps, lead.ref, alert, key=f"{group.key}|unsupervised|{since}|{lead.ref}")
-        await deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=ESCALATE,
-                                              due_at=now + timedelta(seconds=deps.supervision.escalate_seconds),
-                                              payload={"group": str(group.key), "since": since}))
+        escalation = DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=ESCALATE,
+                             due_at=now + timedelta(seconds=deps.supervision.escalate_seconds),
+                             payload={"group": str(group.key), "since": since})
+        effects = Effects(messages=tuple(outbox_item(lead.ref, alert, key=f"{group.key}|unsupervised|{since}|{lead.ref}", due_at=now)
+                                         for lead in leads), timers=(escalation,), audit=(became,))
     interval = timedelta(seconds=deps.supervision.warning_interval_seconds)
     if group.last_warning_at is None or now - group.last_warning_at >= interval:
-        await send_durably(deps, group.key, Message(key="supervision.group_warning", fields={"missing": missing}),
-                           key=f"{group.key}|warning|{now.isoformat()}")
+        warning = outbox_item(group.key, Message(key="supervision.group_warning", fields={"missing": missing}),
+                              key=f"{group.key}|warning|{now.isoformat()}", due_at=now)
+        effects += Effects(messages=(warning,))
         group = replace(group, last_warning_at=now)
-    return group
+    return group, effects
 
 
-async def _resolved(deps: Deps, group: Group, leads: list[Person]) -> None:
+def _resolved(deps: Deps, group: Group, leads: list[Person]) -> tuple[Group, Effects]:
+    now = deps.clock.now()
+    fixed = replace(group, supervision=Supervision.SUPERVISED, supervision_since=now)
     if group.supervision is not Supervision.UNSUPERVISED:
-        await record_decision(deps.store, deps.clock, action="supervision.supervised", actor="system", group=str(group.key), clause=CLAUSE)
-        return
-    since = group.supervision_since.isoformat() if group.supervision_since else ""
-    await deps.store.cancel_due(Queue.TIMERS, f"{group.key}|escalate|{since}")
-    await record_decision(deps.store, deps.clock, action="supervision.resolved", actor="system", group=str(group.key), clause=CLAUSE)
-    now = deps.clock.now().isoformat()
-    await send_durably(deps, group.key, Message(key="supervision.group_resolved"), key=f"{group.key}|resolved|{now}")
-    for lead in leads:
-        await send_durably(deps, lead.ref, Message(key="supervision.alert_resolved", fields={"group": group.name}),
-                           key=f"{group.key}|resolved|{now}|{lead.ref}")
+        return fixed, Effects(audit=(decision(deps.clock, action="supervision.supervised", actor="system", group=str(group.key),
+                                              clause=CLAUSE),))
+    since, at = group.supervision_since.isoformat() if group.supervision_since else "", now.isoformat()
+    notices = [outbox_item(group.key, Message(key="supervision.group_resolved"), key=f"{group.key}|resolved|{at}", due_at=now)]
+    notices += [outbox_item(lead.ref, Message(key="supervision.alert_resolved", fields={"group": group.name}),
+                            key=f"{group.key}|resolved|{at}|{lead.ref}", due_at=now) for lead in leads]
+    resolved = decision(deps.clock, action="supervision.resolved", actor="system", group=str(group.key), clause=CLAUSE)
+    return fixed, Effects(messages=tuple(notices), disarmed=(f"{group.key}|escalate|{since}",), audit=(resolved,))
 
 
 async def _flag_privately(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> None:
     """Guests and consent gaps, named only to staff in private, once per distinct set."""
     staff = {p.ref: p for p in [*result.staff, *leads]}
+    now = deps.clock.now()
     if result.guests:
         names = ", ".join(sorted(m.display_name or m.user_id or m.platform_id for m in result.guests))
         marker = "|".join(sorted(m.user_id or m.platform_id for m in result.guests))
-        if await send_durably(deps, group.key, Message(key="supervision.group_warning_guest"), key=f"{group.key}|guests|{marker}"):
-            await record_decision(deps.store, deps.clock, action="supervision.guest_flagged", actor="system", group=str(group.key),
-                                  clause="004 objective 12", detail={"guests": str(len(result.guests))})
+        flagged = decision(deps.clock, action="supervision.guest_flagged", actor="system", group=str(group.key),
+                           clause="004 objective 12", detail={"guests": str(len(result.guests))})
+        notice = outbox_item(group.key, Message(key="supervision.group_warning_guest"), key=f"{group.key}|guests|{marker}", due_at=now)
+        await deps.store.commit(Effects(messages=(notice,), audit=(flagged,)), once=f"{group.key}|guests|{marker}")
         for person in staff.values():
             await send_durably(deps, person.ref, Message(key="supervision.alert_guest", fields={"group": group.name, "guests": names}),
                                key=f"{group.key}|guests|{marker}|{person.ref}")
@@ -123,9 +129,10 @@ async def _flag_privately(deps: Deps, group: Group, result: Assessment, leads: l
         names = ", ".join(sorted(p.name for p in gaps))
         alert = Message(key="supervision.alert_consent_gap", fields={"group": group.name, "students": names})
         for person in list(result.staff) or list(staff.values()):
-            if await send_durably(deps, person.ref, alert, key=f"{group.key}|consent|{marker}|{person.ref}"):
-                await record_decision(deps.store, deps.clock, action="supervision.consent_gap", actor="system", subject=str(person.ref),
-                                      group=str(group.key), clause="000 §5.1–5.2; 004 objective 13", detail={"students": str(len(gaps))})
+            key = f"{group.key}|consent|{marker}|{person.ref}"
+            gap = decision(deps.clock, action="supervision.consent_gap", actor="system", subject=str(person.ref), group=str(group.key),
+                           clause="000 §5.1–5.2; 004 objective 13", detail={"students": str(len(gaps))})
+            await deps.store.commit(Effects(messages=(outbox_item(person.ref, alert, key=key, due_at=now),), audit=(gap,)), once=key)
 
 
 def _leads(people: list[Person], class_name: str) -> list[Person]:
@@ -145,5 +152,6 @@ async def escalate_unsupervised(item: DueItem, deps: Deps) -> None:
     people = await deps.store.list_people(group.key.channel)
     for person in [p for p in people if p.role in (Role.DEPUTY_DSL, Role.HEAD)]:
         await send_durably(deps, person.ref, alert, key=f"{item.item_id}|{person.ref}")
-    await record_decision(deps.store, deps.clock, action="supervision.escalated", actor="system", group=str(group.key), clause=CLAUSE,
+    await record_decision(deps.store, deps.clock, key=f"{item.item_id}|escalated", action="supervision.escalated", actor="system",
+                          group=str(group.key), clause=CLAUSE,
                           detail={"minutes": str(minutes)})

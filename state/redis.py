@@ -25,13 +25,14 @@ from state import case_changes, codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
+from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
+from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
 from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
 T = TypeVar("T")
-GC_MARGIN_MS = 86_400_000  # a real Redis TTL only collects garbage, a day after the logical (clock) expiry
 
 
 class DueKeys(NamedTuple):
@@ -83,6 +84,9 @@ class RedisKeys:
     def case_counter(self, year: int) -> str:
         return self._key("case_counter", year)
 
+    def case_origin(self, origin: str) -> str:  # reference of the case made from an event
+        return self._key("case_origin", origin)
+
     def due(self, queue: Queue) -> DueKeys:
         return DueKeys(*(self._key("due", queue.value, part) for part in DueKeys._fields))
 
@@ -104,8 +108,8 @@ class RedisStore:
         self._scripts = {
             name: client.register_script(getattr(redis_scripts, name))
             for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE", "REMEMBER_ONCE",
-                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "APPEND_AUDIT", "START_LESSON", "SAVE_LESSON",
-                         "REPLACE_FIELD")
+                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "COMMIT_EFFECTS", "START_LESSON", "SAVE_LESSON",
+                         "REPLACE_FIELD", "REPLACE_CASE")
         }
 
     @classmethod
@@ -214,9 +218,17 @@ class RedisStore:
     async def save_group(self, group: Group) -> None:
         await self._redis.hset(self._keys.groups, str(group.key), codec.dumps(group))
 
-    async def replace_group(self, expected: Group, new: Group) -> bool:
-        replaced = await self._run("REPLACE_FIELD", [self._keys.groups], [str(expected.key), codec.dumps(expected), codec.dumps(new)])
+    async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
+        """Lua: the compare-and-set and the effects of the change are one step on every instance."""
+        args = self._effects_args([self._keys.groups])
+        spec = args.spec(effects)
+        replaced = await self._run("REPLACE_FIELD", args.keys,
+                                   [str(expected.key), codec.dumps(expected), codec.dumps(new), spec, repr(self._now())])
         return bool(replaced)
+
+    def _effects_args(self, fixed: Sequence[str]) -> EffectsArgs:
+        return EffectsArgs(fixed, due=self._keys.due, seen=self._keys.seen, audit=(self._keys.audit_seq, self._keys.audit_log),
+                           now=self._now())
 
     async def get_group(self, key: GroupKey) -> Group | None:
         return await self._hget(Group, self._keys.groups, str(key))
@@ -279,18 +291,22 @@ class RedisStore:
     async def next_case_reference(self, year: int) -> str:
         return format_case_reference(year, int(await self._redis.incr(self._keys.case_counter(year))))
 
-    async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
-        """One Lua step: no instance ever sees the case without its deliveries, nor a delivery without its case."""
+    async def case_reference_for(self, origin: str) -> str | None:
+        reference = await self._redis.get(self._keys.case_origin(origin))
+        return _text(reference) if reference is not None else None
+
+    async def save_case_with_delivery(self, case: Case, effects: Effects, *, origin: str) -> str:
+        """One Lua step: no instance ever sees the case without its deliveries, nor a delivery
+        without its case; a second report of the same event finds the first case."""
         reference = case.reference.upper()
-        keys = [self._keys.case(reference), self._keys.cases_by_received]
-        args: list[Any] = [codec.dumps(case), case.received_at.timestamp(), reference]
-        for item in work:
-            keys += self._keys.due(item.queue)
-            args += [item.item_id, item.due_at.timestamp(), codec.dumps(item)]
+        args = self._effects_args([self._keys.case(reference), self._keys.cases_by_received, self._keys.case_origin(origin)])
+        spec = args.spec(effects)
         try:
-            await self._run("SAVE_CASE", keys, args)
+            stored = await self._run("SAVE_CASE", args.keys, [codec.dumps(case), case.received_at.timestamp(), reference,
+                                                              gc_ms(ONCE_MEMORY_SECONDS), spec, repr(self._now())])
         except ResponseError as error:
             raise _refusal(error, reference) from None
+        return case.reference if _text(stored) == reference else _text(stored)
 
     async def get_case(self, reference: str) -> Case | None:
         data = await self._redis.get(self._keys.case(reference.strip().upper()))
@@ -313,22 +329,25 @@ class RedisStore:
     ) -> Case | None:
         return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
 
-    async def _update_case(self, reference: str, change: CaseChange) -> Case | None:
-        """WATCH the one case: of two instances acknowledging at once, the loser re-reads and sees it acknowledged."""
+    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        return await self._update_case(reference, change, effects)
+
+    async def _update_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        """Compare-and-set in Lua with the change's effects: of two instances acknowledging at
+        once, the loser re-reads and sees it acknowledged (and its effects were never written)."""
         reference = reference.strip().upper()
         key = self._keys.case(reference)
-
-        async def work(pipe: Pipeline) -> Case | None:
-            data = await pipe.get(key)
+        while True:
+            data = await self._redis.get(key)
             if data is None:
                 raise UnknownCase(reference)
             changed = change(codec.loads(Case, data))
-            pipe.multi()  # type: ignore[no-untyped-call]
-            if changed is not None:
-                pipe.set(key, codec.dumps(changed))
-            return changed
-
-        return await self._atomically([key], work)
+            if changed is None:
+                return None
+            args = self._effects_args([key])
+            spec = args.spec(effects(changed) if effects is not None else NO_EFFECTS)
+            if await self._run("REPLACE_CASE", args.keys, [data, codec.dumps(changed), spec, repr(self._now())]):
+                return changed
 
     # -- due work ------------------------------------------------------------------------
     async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
@@ -379,13 +398,13 @@ class RedisStore:
     # -- replay protection and inbox --------------------------------------------------------
     async def remember_once(self, key: str, ttl_seconds: float) -> bool:
         now = self._now()
-        return bool(await self._run("REMEMBER_ONCE", [self._keys.seen(key)], [now, now + ttl_seconds, _gc_ms(ttl_seconds)]))
+        return bool(await self._run("REMEMBER_ONCE", [self._keys.seen(key)], [now, now + ttl_seconds, gc_ms(ttl_seconds)]))
 
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """One Lua step: a crash can never remember the delivery without queueing it."""
         now = self._now()
         keys = [self._keys.seen(key), *self._keys.due(item.queue)]
-        args = [now, now + ttl_seconds, _gc_ms(ttl_seconds), item.item_id, item.due_at.timestamp(), codec.dumps(item)]
+        args = [now, now + ttl_seconds, gc_ms(ttl_seconds), item.item_id, item.due_at.timestamp(), codec.dumps(item)]
         return bool(await self._run("ACCEPT_INBOUND", keys, args))
 
     # -- caches --------------------------------------------------------------------------
@@ -396,13 +415,13 @@ class RedisStore:
     async def cache_set(self, key: str, value: str, ttl_seconds: float) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._keys.cache(key), mapping={"value": value, "expires_at": self._now() + ttl_seconds})
-            pipe.pexpire(self._keys.cache(key), _gc_ms(ttl_seconds))
+            pipe.pexpire(self._keys.cache(key), gc_ms(ttl_seconds))
             await pipe.execute()
 
     async def cache_add(self, key: str, value: str, ttl_seconds: float) -> bool:
         """Lua: one refresher at a time across instances; an expired entry counts as absent."""
         now = self._now()
-        return bool(await self._run("CACHE_ADD", [self._keys.cache(key)], [now, value, now + ttl_seconds, _gc_ms(ttl_seconds)]))
+        return bool(await self._run("CACHE_ADD", [self._keys.cache(key)], [now, value, now + ttl_seconds, gc_ms(ttl_seconds)]))
 
     async def cache_delete(self, key: str) -> None:
         await self._redis.delete(self._keys.cache(key))
@@ -411,15 +430,24 @@ class RedisStore:
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:
         """Lua, so instances sharing a rate limit never both take its last slot."""
         horizon = max(per for _, per in windows)
-        args: list[Any] = [self._now(), uuid.uuid4().hex, horizon, _gc_ms(horizon)]
+        args: list[Any] = [self._now(), uuid.uuid4().hex, horizon, gc_ms(horizon)]
         for count, per in windows:
             args += [count, per]
         return float(await self._run("RESERVE_SEND_SLOT", [self._keys.send_slots(bucket)], args))
 
     # -- audit ---------------------------------------------------------------------------
-    async def append_audit(self, record: AuditRecord) -> AuditEntry:
+    async def commit(self, effects: Effects, *, once: str | None = None) -> bool:
+        return await self._commit(effects, once) >= 0
+
+    async def append_audit(self, record: AuditRecord, *, key: str | None = None) -> AuditEntry | None:
         """Lua: the sequence number and the list position are taken together, one total order across instances."""
-        return AuditEntry(int(await self._run("APPEND_AUDIT", [self._keys.audit_seq, self._keys.audit_log], [codec.dumps(record)])), record)
+        seq = await self._commit(Effects(audit=(record,)), key)
+        return AuditEntry(seq, record) if seq >= 0 else None
+
+    async def _commit(self, effects: Effects, once: str | None) -> int:
+        args = self._effects_args([])
+        spec = args.spec(effects, once=ONCE_PREFIX + once if once is not None else None)
+        return int(await self._run("COMMIT_EFFECTS", args.keys, [spec, repr(self._now())]))
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         start = max(after_seq, 0)  # seq n sits at index n-1; as in SQL, a negative limit means no limit
@@ -449,10 +477,6 @@ def _refusal(error: ResponseError, what: str) -> Exception:
     (SQLite refuses the same writes with its IntegrityError.)"""
     message = str(error)
     return ValueError(f"{what}: {message.removeprefix('ESAFETY ')}") if message.startswith("ESAFETY ") else error
-
-
-def _gc_ms(ttl_seconds: float) -> int:
-    return max(int(ttl_seconds * 1000), 0) + GC_MARGIN_MS
 
 
 def _text(value: bytes | str) -> str:

@@ -39,6 +39,35 @@ if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 """
 
+# Shared: write a decision's effects (state/redis_effects.py builds `spec`): outbox entries once per id, timers armed
+# (replacing), timers disarmed, audit records appended. Returns the last audit seq written (0 if none).
+_APPLY_EFFECTS = """
+local function apply_effects(spec, now)
+  for _, m in ipairs(spec.m) do
+    if remember(KEYS[m[1]], now, m[6], m[7]) then
+      queue_item(KEYS[m[2]], KEYS[m[2] + 1], KEYS[m[2] + 2], KEYS[m[2] + 3], m[3], m[4], m[5], true)
+    end
+  end
+  for _, t in ipairs(spec.t) do
+    queue_item(KEYS[t[1]], KEYS[t[1] + 1], KEYS[t[1] + 2], KEYS[t[1] + 3], t[2], t[3], t[4], true)
+  end
+  for _, d in ipairs(spec.d) do
+    redis.call('ZREM', KEYS[d[1]], d[2])
+    redis.call('HDEL', KEYS[d[1] + 1], d[2])
+    redis.call('HDEL', KEYS[d[1] + 2], d[2])
+    redis.call('SREM', KEYS[d[1] + 3], d[2])
+  end
+  local seq = 0
+  for _, record in ipairs(spec.a) do
+    seq = redis.call('INCR', KEYS[spec.seq])
+    redis.call('RPUSH', KEYS[spec.log], record)
+  end
+  return seq
+end
+"""
+
+_EFFECTS = _REMEMBER + _QUEUE_ITEM + _APPLY_EFFECTS
+
 # Queue one item. KEYS: due queue (4). ARGV: id, due score, json, replace ('1'|'0'). Returns 1 if written.
 SCHEDULE_DUE = _QUEUE_ITEM + """
 return queue_item(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1')
@@ -88,16 +117,34 @@ redis.call('SADD', KEYS[4], ARGV[1])
 return 1
 """
 
-# A new case and its due items together. KEYS: case key, cases-by-received zset, then a due queue (4) per item.
-# ARGV: case json, received score, reference, then id, due score, json per item. Refuses (error) an existing case.
-SAVE_CASE = _QUEUE_ITEM + """
+# A new case and its effects, once per origin (the event that reported it). KEYS: case key, cases-by-received zset,
+# origin key, then the effects' keys. ARGV: case json, received score, reference, origin gc ms, spec, now.
+# Returns the reference stored for the origin (an earlier one for a retry). Refuses (error) an existing case.
+SAVE_CASE = _EFFECTS + """
+local existing = redis.call('GET', KEYS[3])
+if existing then return existing end
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ESAFETY case already exists') end
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-for i = 0, (#KEYS - 2) / 4 - 1 do
-  local k, a = 3 + 4 * i, 4 + 3 * i
-  queue_item(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], ARGV[a], ARGV[a + 1], ARGV[a + 2], false)
-end
+apply_effects(cjson.decode(ARGV[5]), ARGV[6])
+return ARGV[3]
+"""
+
+# Effects on their own, at most once per key when the spec names one. KEYS: the effects' keys. ARGV: spec, now.
+# Returns -1 if the key was seen, else the last audit seq written (0 if none).
+COMMIT_EFFECTS = _EFFECTS + """
+local spec = cjson.decode(ARGV[1])
+if spec.once > 0 and not remember(KEYS[spec.once], ARGV[2], spec.once_until, spec.once_gc) then return -1 end
+return apply_effects(spec, ARGV[2])
+"""
+
+# Compare-and-set a case, with the effects of the change. KEYS: case key, then the effects' keys.
+# ARGV: expected json, new json, spec, now. Returns 1 if replaced (and the effects written), 0 if the case changed meanwhile.
+REPLACE_CASE = _EFFECTS + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+apply_effects(cjson.decode(ARGV[3]), ARGV[4])
 return 1
 """
 
@@ -148,13 +195,6 @@ end
 return string.format('%.17g', wait)
 """
 
-# Append to the audit log with the next sequence number (seq n sits at list index n-1). KEYS: counter, list. ARGV: json.
-APPEND_AUDIT = """
-local seq = redis.call('INCR', KEYS[1])
-redis.call('RPUSH', KEYS[2], ARGV[1])
-return seq
-"""
-
 # Open a lesson unless its id exists or its group has one running. KEYS: group's active key, lessons hash, lessons-by-start zset.
 # ARGV: lesson id, json, started score. Returns 1 if opened.
 START_LESSON = """
@@ -181,9 +221,11 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
 
-# Compare-and-set one hash field. KEYS: the hash. ARGV: field, expected value, new value. Returns 1 if replaced.
-REPLACE_FIELD = """
+# Compare-and-set one hash field, with the effects of the change. KEYS: the hash, then the effects' keys.
+# ARGV: field, expected value, new value, spec, now. Returns 1 if replaced (and the effects written).
+REPLACE_FIELD = _EFFECTS + """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+apply_effects(cjson.decode(ARGV[4]), ARGV[5])
 return 1
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from state import case_changes, codec
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
+from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
@@ -93,10 +94,17 @@ class SqliteStore:
     async def save_group(self, group: Group) -> None:
         await self._put("groups", "key", str(group.key), codec.dumps(group))
 
-    async def replace_group(self, expected: Group, new: Group) -> bool:
+    async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
         sql = "UPDATE groups SET data = ? WHERE key = ? AND data = ?"
-        args = (codec.dumps(new), str(expected.key), codec.dumps(expected))
-        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+        args, now = (codec.dumps(new), str(expected.key), codec.dumps(expected)), self._now()
+
+        def work(c: sqlite3.Connection) -> bool:
+            if c.execute(sql, args).rowcount != 1:
+                return False
+            _apply(c, effects, now)
+            return True
+
+        return await self._db.write(work)
 
     async def get_group(self, key: GroupKey) -> Group | None:
         data = await self._get("groups", "key", str(key))
@@ -160,16 +168,24 @@ class SqliteStore:
         number = await self._db.write(lambda c: _increment(c, f"case:{year}"))
         return format_case_reference(year, number)
 
-    async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
-        def write(c: sqlite3.Connection) -> None:
-            c.execute(
-                "INSERT INTO cases (reference, state, received_at, data) VALUES (?, ?, ?, ?)",
-                (case.reference.upper(), case.state.value, case.received_at.timestamp(), codec.dumps(case)),
-            )
-            for item in work:
-                _insert_due(c, item, replace=False)
+    async def case_reference_for(self, origin: str) -> str | None:
+        row = await self._db.read(lambda c: c.execute("SELECT reference FROM case_origins WHERE origin = ?", (origin,)).fetchone())
+        return str(row[0]) if row else None
 
-        await self._db.write(write)
+    async def save_case_with_delivery(self, case: Case, effects: Effects, *, origin: str) -> str:
+        reference, now = case.reference.upper(), self._now()
+
+        def write(c: sqlite3.Connection) -> str:
+            earlier = c.execute("SELECT reference FROM case_origins WHERE origin = ?", (origin,)).fetchone()
+            if earlier:
+                return str(earlier[0])
+            c.execute("INSERT INTO cases (reference, state, received_at, data) VALUES (?, ?, ?, ?)",
+                      (reference, case.state.value, case.received_at.timestamp(), codec.dumps(case)))
+            c.execute("INSERT INTO case_origins (origin, reference) VALUES (?, ?)", (origin, reference))
+            _apply(c, effects, now)
+            return case.reference
+
+        return await self._db.write(write)
 
     async def get_case(self, reference: str) -> Case | None:
         data = await self._get("cases", "reference", reference.strip().upper())
@@ -191,8 +207,11 @@ class SqliteStore:
     ) -> Case | None:
         return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
 
-    async def _update_case(self, reference: str, change: CaseChange) -> Case | None:
-        key = reference.strip().upper()
+    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        return await self._update_case(reference, change, effects)
+
+    async def _update_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        key, now = reference.strip().upper(), self._now()
 
         def work(c: sqlite3.Connection) -> Case | None:
             row = c.execute("SELECT data FROM cases WHERE reference = ?", (key,)).fetchone()
@@ -201,6 +220,8 @@ class SqliteStore:
             changed = change(codec.loads(Case, row[0]))
             if changed is not None:
                 c.execute("UPDATE cases SET state = ?, data = ? WHERE reference = ?", (changed.state.value, codec.dumps(changed), key))
+                if effects is not None:
+                    _apply(c, effects(changed), now)
             return changed
 
         return await self._db.write(work)
@@ -312,10 +333,27 @@ class SqliteStore:
         return await self._db.write(work)
 
     # -- audit ---------------------------------------------------------------------------
-    async def append_audit(self, record: AuditRecord) -> AuditEntry:
-        sql = "INSERT INTO audit (data) VALUES (?)"
-        seq = await self._db.write(lambda c: c.execute(sql, (codec.dumps(record),)).lastrowid)
-        return AuditEntry(int(seq or 0), record)
+    async def commit(self, effects: Effects, *, once: str | None = None) -> bool:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> bool:
+            if once is not None and not _remember(c, ONCE_PREFIX + once, now, ONCE_MEMORY_SECONDS):
+                return False
+            _apply(c, effects, now)
+            return True
+
+        return await self._db.write(work)
+
+    async def append_audit(self, record: AuditRecord, *, key: str | None = None) -> AuditEntry | None:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> int | None:
+            if key is not None and not _remember(c, ONCE_PREFIX + key, now, ONCE_MEMORY_SECONDS):
+                return None
+            return _apply(c, Effects(audit=(record,)), now)
+
+        seq = await self._db.write(work)
+        return AuditEntry(seq, record) if seq is not None else None
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         sql = "SELECT seq, data FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
@@ -357,6 +395,21 @@ def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool, data: st
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     sql = f"{verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
     return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), data or codec.dumps(item))).rowcount == 1
+
+
+def _apply(c: sqlite3.Connection, effects: Effects, now: float) -> int:
+    """Write a decision's effects inside the caller's transaction; the last audit seq (0 if none)."""
+    for item in effects.messages:
+        if _remember(c, OUTBOX_KEY_PREFIX + item.item_id, now, ONCE_MEMORY_SECONDS):
+            _insert_due(c, item, replace=True)
+    for item in effects.timers:
+        _insert_due(c, item, replace=True)
+    for item_id in effects.disarmed:
+        c.execute("DELETE FROM due WHERE queue = ? AND item_id = ?", (Queue.TIMERS.value, item_id))
+    seq = 0
+    for record in effects.audit:
+        seq = int(c.execute("INSERT INTO audit (data) VALUES (?)", (codec.dumps(record),)).lastrowid or 0)
+    return seq
 
 
 def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -> bool:

@@ -19,6 +19,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_active_lesson_per_group
 CREATE TABLE IF NOT EXISTS cases (
     reference TEXT PRIMARY KEY, state TEXT NOT NULL, received_at REAL NOT NULL,
     data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS case_origins (origin TEXT PRIMARY KEY, reference TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS due (
     queue TEXT NOT NULL, item_id TEXT NOT NULL, due_at REAL NOT NULL,
     parked INTEGER NOT NULL DEFAULT 0, token TEXT, data TEXT NOT NULL,

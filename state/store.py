@@ -9,11 +9,13 @@ Times that decide expiry come from the store's injected clock, so tests never sl
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from state.case_changes import CaseChange
 from state.due import Claim, DueItem, Queue
+from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
 
@@ -69,9 +71,10 @@ class Store(Protocol):
 
     async def save_group(self, group: Group) -> None: ...
 
-    async def replace_group(self, expected: Group, new: Group) -> bool:
-        """Save `new` only if the group is still exactly `expected` (compare-and-set); False if
-        it changed meanwhile — e.g. the bot was removed while a check was deciding."""
+    async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
+        """Save `new` only if the group is still exactly `expected` (compare-and-set), with the
+        effects of the change in the same atomic write; False (and nothing written) if it
+        changed meanwhile — e.g. the bot was removed, or another check decided first."""
 
     async def get_group(self, key: GroupKey) -> Group | None: ...
 
@@ -112,9 +115,14 @@ class Store(Protocol):
     async def next_case_reference(self, year: int) -> str:
         """A fresh `C-YYYY-NNNNNN`, unique across instances."""
 
-    async def save_case_with_delivery(self, case: Case, work: Sequence[DueItem]) -> None:
-        """The case and its first outbox entries and timers in one atomic write: the case is
-        the system of record before the reporter hears 'received'."""
+    async def case_reference_for(self, origin: str) -> str | None:
+        """The case already made from the event `origin` (a retried report), if any."""
+
+    async def save_case_with_delivery(self, case: Case, effects: Effects, *, origin: str) -> str:
+        """The case and all that follows it (deliveries, the escalation timer, the reporter's
+        reply, its audit row) in one atomic write, once per event `origin`: the case is the system
+        of record before the reporter hears 'received'. Returns the reference stored for
+        `origin`: an earlier case's when the event was already reported (then nothing is written)."""
 
     async def get_case(self, reference: str) -> Case | None:
         """Look a case up by reference, ignoring case (`c-2026-000001` finds it)."""
@@ -125,6 +133,10 @@ class Store(Protocol):
 
     async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
         """A later message of the same report joins the case."""
+
+    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        """Apply `change` atomically; when it gives a new case, write it together with
+        `effects(new case)`. None (and nothing written) when the change does not apply."""
 
     async def advance_case(
         self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
@@ -176,7 +188,13 @@ class Store(Protocol):
         """Take a send slot under every `(count, per_seconds)` window and return 0, or take
         nothing and return how many seconds until one frees up."""
 
-    # -- the audit log (append-only, one total order) ---------------------------------------
-    async def append_audit(self, record: AuditRecord) -> AuditEntry: ...
+    # -- effects of a decision, and the audit log (append-only, one total order) -------------
+    async def commit(self, effects: Effects, *, once: str | None = None) -> bool:
+        """Write `effects` in one atomic step; with `once`, only the first time that key is seen
+        (an event's effects, retried, are written once). False if `once` was seen."""
+
+    async def append_audit(self, record: AuditRecord, *, key: str | None = None) -> AuditEntry | None:
+        """Append `record`; with `key` (the event and decision it records), only once: a retry
+        appends nothing and gets None."""
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]: ...

@@ -16,6 +16,7 @@ from bots.demo.teams import class_members
 from handlers.events import GroupJoined, MembersChanged
 from handlers.roster_import import RosterError
 from state.due import DueItem, Queue
+from state.effects import Effects
 from state.factory import open_store
 from state.models import GroupKey, Member, PersonRef, Role
 from state.records import Case
@@ -113,7 +114,7 @@ async def _cases_and_claims(scene: Scene) -> None:
         deliver = DueItem(queue=Queue.OUTBOX, item_id=f"{refs[0]}|example", kind="demo.example", due_at=scene.clock.now())
         escalate = DueItem(queue=Queue.TIMERS, item_id=f"{refs[0]}|example", kind="demo.example",
                            due_at=scene.clock.now() + timedelta(seconds=bot.settings.cases.ack_timeout_seconds))
-        await first.save_case_with_delivery(case, [deliver, escalate])
+        await first.save_case_with_delivery(case, Effects(messages=(deliver,), timers=(escalate,)), origin="demo-foundation")
         t.expect(await second.get_case(refs[0].lower()) is not None, "the case is stored (and found by a lower-case reference)")
         first_claims, second_claims = await asyncio.gather(
             first.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60), second.claim_due(Queue.OUTBOX, limit=5, lease_seconds=60))

@@ -11,18 +11,17 @@ surrogate becomes U+FFFD), so a child's report can always be stored rather than 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from bots.http import Refused
+from handlers.events import LONE_SURROGATE, storable_text
 
 HANDLED = frozenset({"message", "conversationUpdate", "installationUpdate", "invoke"})
 """Activity types that are stored and processed; any other type is answered and ignored."""
 
 CARD_ACTION_INVOKE = "adaptiveCard/action"
 MAX_DEPTH = 16  # card data nests a few levels; nothing the bot reads is deeper
-SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs valid surrogates, so any left is lone
 ACCOUNT_FIELDS = frozenset({"id", "name", "aadObjectId", "role", "userRole", "userPrincipalName", "email", "givenName", "surname",
                             "tenantId"})
 CONVERSATION_FIELDS = frozenset({"id", "name", "conversationType", "tenantId"})
@@ -72,7 +71,7 @@ def _optional_fields(body: dict[str, Any]) -> dict[str, Any]:
         if body.get(name) is not None:
             fields[name] = _timestamp(body[name], name)
     if body.get("text") is not None:
-        fields["text"] = _clean(_expect(body["text"], str, "text"))
+        fields["text"] = storable_text(_expect(body["text"], str, "text"))
     for name in ("membersAdded", "membersRemoved"):
         if body.get(name) is not None:
             fields[name] = [_account(member, name, ACCOUNT_FIELDS) for member in _expect(body[name], list, name)]
@@ -103,7 +102,7 @@ def _account(value: Any, what: str, allowed: frozenset[str]) -> dict[str, Any]:
     for name, field in account.items():
         if field is None or name == "id" or name not in allowed:
             continue
-        kept[name] = _clean(_expect(field, str, f"{what}.{name}")) if name in WORDS else _identifier(account, name, what=what)
+        kept[name] = storable_text(_expect(field, str, f"{what}.{name}")) if name in WORDS else _identifier(account, name, what=what)
     return kept
 
 
@@ -132,7 +131,7 @@ def _data(value: dict[str, Any], what: str, depth: int) -> dict[str, Any]:
     """Free-form card data: any JSON, not too deep, its words cleaned."""
     if depth > MAX_DEPTH:
         raise Refused(400, f"{what} is nested too deeply")
-    return {_clean(key): _datum(item, what, depth) for key, item in value.items()}
+    return {storable_text(key): _datum(item, what, depth) for key, item in value.items()}
 
 
 def _datum(value: Any, what: str, depth: int) -> Any:
@@ -142,7 +141,7 @@ def _datum(value: Any, what: str, depth: int) -> Any:
         if depth + 1 > MAX_DEPTH:
             raise Refused(400, f"{what} is nested too deeply")
         return [_datum(item, what, depth + 1) for item in value]
-    return _clean(value) if isinstance(value, str) else value
+    return storable_text(value) if isinstance(value, str) else value
 
 
 def _timestamp(value: Any, what: str) -> str:
@@ -160,7 +159,7 @@ def _identifier(container: dict[str, Any], name: str, *, required: bool = False,
             raise Refused(400, f"{what} needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
         return None
     text: str = _expect(value, str, f"{what}.{name}")
-    if SURROGATE.search(text):
+    if LONE_SURROGATE.search(text):
         raise Refused(400, f"{what}.{name} is not valid Unicode")
     return text
 
@@ -172,9 +171,6 @@ def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     return value
 
 
-def _clean(text: str) -> str:
-    """Words as written, with any lone surrogate (unencodable, so unstorable) made U+FFFD."""
-    return text if text.isascii() else SURROGATE.sub("\ufffd", text)
 
 
 _NAMES = {"str": "text", "dict": "an object", "list": "a list"}

@@ -133,7 +133,7 @@ def test_cases_export_keeps_words_out_unless_asked_and_audits_the_read(tmp_path:
         store = await SqliteStore.open(tmp_path / "cli.db")
         deps = Deps(store=store, messenger=RecordingMessenger(), clock=SystemClock(), catalog=Catalog.load())
         student = Person(channel="teams", user_id="s1", name="Ann", role=Role.STUDENT)
-        await receive_report(deps, Report(reporter=student, text="CLI-REPORT-WORDS are private"))
+        await receive_report(deps, Report(reporter=student, text="CLI-REPORT-WORDS are private", origin="cli-test"))
         await store.close()
 
     asyncio.run(file_a_report())

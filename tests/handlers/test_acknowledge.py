@@ -16,7 +16,7 @@ STUDENT, TEACHER, LEAD = SCHOOL[0], SCHOOL[3], SCHOOL[5]
 
 
 async def new_case(deps: Deps) -> str:
-    reference = await receive_report(deps, Report(reporter=STUDENT, text="someone shared my photo"))
+    reference = await receive_report(deps, Report(reporter=STUDENT, text="someone shared my photo", origin="e1"))
     assert reference is not None
     await drain(deps)
     return reference

@@ -14,7 +14,7 @@ STUDENT, TEACHER, LEAD, HEAD = SCHOOL[0], SCHOOL[3], SCHOOL[5], SCHOOL[7]
 
 async def test_cases_case_and_close(school: Deps, messenger: RecordingMessenger) -> None:
     """A lead lists open cases, reads one with its chronology and words, and closes it."""
-    reference = await receive_report(school, Report(reporter=STUDENT, text="the words of the report"))
+    reference = await receive_report(school, Report(reporter=STUDENT, text="the words of the report", origin="e1"))
     assert reference is not None
     await drain(school)
     for n, (verb, args) in enumerate([("cases", ""), ("case", reference.lower()), ("close", f"{reference} spoke with the family")]):
@@ -31,7 +31,7 @@ async def test_cases_case_and_close(school: Deps, messenger: RecordingMessenger)
 
 async def test_head_sees_no_words_unless_about_an_adult(school: Deps, messenger: RecordingMessenger) -> None:
     """The head reads details but not the child's words, except for a concern about an adult."""
-    reference = await receive_report(school, Report(reporter=STUDENT, text="private words"))
+    reference = await receive_report(school, Report(reporter=STUDENT, text="private words", origin="e2"))
     await case_command(school, HEAD, "case", str(reference), event_id="e1")
     await drain(school)
     details = [m for p, m in messenger.to_people if p == HEAD.ref][-1]

@@ -17,7 +17,7 @@ STUDENT = SCHOOL[0]
 
 
 async def report(deps: Deps, text: str = "a boy in year 8 keeps sending me messages", **kwargs: object) -> str:
-    reference = await receive_report(deps, Report(reporter=STUDENT, text=text, **kwargs))  # type: ignore[arg-type]
+    reference = await receive_report(deps, Report(reporter=STUDENT, text=text, origin=f"event-{text}", **kwargs))  # type: ignore[arg-type]
     assert reference is not None
     return reference
 
@@ -68,7 +68,7 @@ async def test_china_school_gets_its_own_numbers_in_chinese(school: Deps, messen
     """With ESAFETY_SCHOOL_COUNTRY=CN a Chinese-speaking child gets 110 and 12355, in Chinese."""
     deps = replace(school, cases=CasePolicy(school_country="CN"))
     chinese = replace(STUDENT, locale="zh_CN")
-    await receive_report(deps, Report(reporter=chinese, text="有人说要打我", locale="zh-CN"))
+    await receive_report(deps, Report(reporter=chinese, text="有人说要打我", origin="e-zh", locale="zh-CN"))
     await drain(deps)
     ((_, reply),) = [(p, m) for p, m in messenger.to_people if p == ref("s1")]
     assert "110" in reply.fields["contacts"]

@@ -116,6 +116,6 @@ def test_values_that_carry_a_report_never_print_it() -> None:
     from handlers.outbox import outbox_item
 
     words = Message(key="case.report_text", fields={"text": "SECRET-WORDS"}, lines=(("case.report_text", {"text": "SECRET-WORDS"}),))
-    report = Report(reporter=Person(channel="teams", user_id="s", name="Ann", role=Role.STUDENT), text="SECRET-WORDS")
+    report = Report(reporter=Person(channel="teams", user_id="s", name="Ann", role=Role.STUDENT), text="SECRET-WORDS", origin="e1")
     for value in (report, words, outbox_item(LEAD, words, key="k", due_at=datetime.now(UTC))):
         assert "SECRET-WORDS" not in repr(value)

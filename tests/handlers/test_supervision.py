@@ -3,19 +3,25 @@ consent gaps, the one-to-one case and bot removal."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from datetime import timedelta
+from typing import Any
 
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
-from handlers.events import BotRemoved
+from handlers.events import BotRemoved, GroupJoined
 from handlers.group_lifecycle import on_bot_removed
 from handlers.policies import SupervisionPolicy
 from handlers.routes import policy_routes
 from handlers.supervision import check_group
 from handlers.supervision_rule import assess
+from state.clock import ManualClock
 from state.due import Queue
-from state.models import Supervision
-from tests.conftest import START
+from state.effects import NO_EFFECTS, Effects
+from state.models import Group, Supervision
+from state.store import Store
+from tests.conftest import START, StoreFactory
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import CLASS, SCHOOL, drain, join, keys_to, members, ref
 
@@ -176,3 +182,40 @@ async def test_bot_removed_is_a_safeguarding_event(school: Deps, messenger: Reco
     assert group is not None
     assert group.supervision is Supervision.UNMONITORED
     assert (await school.store.read_audit())[-1].record.action == "supervision.bot_removed"
+
+
+class ReadBothFirst:
+    """The real Store, except that a group's compare-and-set waits until both racing checks
+    have read it: the interleaving two instances hit when they check one group at once."""
+
+    def __init__(self, store: Store, barrier: asyncio.Barrier) -> None:
+        self._store, self._barrier = store, barrier
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
+        await self._barrier.wait()
+        return await self._store.replace_group(expected, new, effects)
+
+
+async def test_two_racing_checks_alert_once(school: Deps, messenger: RecordingMessenger, store_factory: StoreFactory) -> None:
+    """Two instances (a second apart) check one unsupervised group at once: one decision wins,
+    so the lead is alerted once, the group warned once, one escalation timer, one audit row."""
+    dispatcher = Dispatcher(policy_routes(), school)
+    await dispatcher.dispatch(GroupJoined(event_id="j", at=START, group=CLASS, name="Class 5A", address={"serviceUrl": "x"}))
+    await school.store.set_group_members(CLASS, list(members("s1", "s2", "t1")))
+    barrier = asyncio.Barrier(2)
+    later = ManualClock(START + timedelta(seconds=1))
+    one = replace(school, store=ReadBothFirst(school.store, barrier))  # type: ignore[arg-type]
+    two = replace(school, store=ReadBothFirst(await store_factory.open(), barrier), clock=later)  # type: ignore[arg-type]
+    await asyncio.gather(check_group(one, CLASS), check_group(two, CLASS))
+    audit = [e.record.action for e in await school.store.read_audit()]
+    assert audit.count("supervision.unsupervised") == 1
+    school.clock.advance(1)  # type: ignore[attr-defined]  # whichever decision won is due now
+    await drain(school)
+    assert keys_to(messenger, ref("lead")).count("supervision.alert_unsupervised") == 1
+    assert group_keys(messenger).count("supervision.group_warning") == 1
+    school.clock.advance(school.supervision.escalate_seconds + 1)  # type: ignore[attr-defined]
+    await drain(school)
+    assert keys_to(messenger, ref("deputy")).count("supervision.alert_escalated") == 1, "one escalation timer fired"

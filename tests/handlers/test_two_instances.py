@@ -19,7 +19,8 @@ async def test_two_instances_deliver_each_card_once(school: Deps, store_factory:
     first, second = RecordingMessenger(), RecordingMessenger()
     one, two = replace(school, messenger=first), replace(school, store=other_store, messenger=second)
     for n in range(10):
-        await receive_report(one if n % 2 else two, Report(reporter=SCHOOL[0], text=f"I am not safe at home, report {n}"))
+        report = Report(reporter=SCHOOL[0], text=f"I am not safe at home, report {n}", origin=f"event-{n}")
+        await receive_report(one if n % 2 else two, report)
     await asyncio.gather(drain(one), drain(two))
     cards = [(p, m.fields["reference"]) for p, m in first.to_people + second.to_people if m.key == "case.card_title"]
     assert len(cards) == len(set(cards)) == 20  # 10 cases x (lead + deputy)

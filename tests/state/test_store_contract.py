@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from state.case_changes import advance
 from state.due import DueItem, Queue
+from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
 from state.records import AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays, Urgency
 from state.store import Store, UnknownCase
@@ -109,6 +111,25 @@ class TestGroups:
         assert await store.get_group(CLASS_5A) == removed
         assert await store.replace_group(group(GroupKey("teams", "19:none")), stale) is False
 
+    async def test_a_compare_and_set_carries_its_effects_or_none(self, store_factory: StoreFactory) -> None:
+        """Two checks racing on one group: one compare-and-set wins and writes its alert, timer and
+        audit row; the loser writes nothing at all."""
+        first, second = await store_factory.open(), await store_factory.open()
+        await first.register_group(group())
+        seen = await first.get_group(CLASS_5A)
+        assert seen is not None
+        verdicts = [Group(**{**seen.__dict__, "supervision": Supervision.UNSUPERVISED, "supervision_since": START + timedelta(seconds=n)})
+                    for n in (1, 2)]
+        effects = [Effects(messages=(due(f"alert-{n}", queue=Queue.OUTBOX),), timers=(due(f"escalate-{n}", 60),),
+                           audit=(audit(f"supervision.unsupervised-{n}"),)) for n in (1, 2)]
+        won = await asyncio.gather(first.replace_group(seen, verdicts[0], effects[0]), second.replace_group(seen, verdicts[1], effects[1]))
+        assert sorted(won) == [False, True]
+        winner = won.index(True) + 1
+        assert [e.record.action for e in await first.read_audit()] == [f"supervision.unsupervised-{winner}"]
+        assert [c.item.item_id for c in await first.claim_due(Queue.OUTBOX, limit=5, lease_seconds=5)] == [f"alert-{winner}"]
+        store_factory.clock.advance(60)
+        assert [c.item.item_id for c in await first.claim_due(Queue.TIMERS, limit=5, lease_seconds=5)] == [f"escalate-{winner}"]
+
     async def test_members_round_trip(self, store: Store) -> None:
         """The last roster read of a group is kept for the periodic re-check."""
         members = [Member(user_id="aad-alice", platform_id="29:a"), Member(user_id="", display_name="Guest", platform_guest=True)]
@@ -153,15 +174,32 @@ class TestCases:
     async def test_case_and_delivery_are_written_together(self, store: Store) -> None:
         """The case and its outbox entry and timer are all there after one write."""
         outbox, timer = due("C-2026-000001|dsl", queue=Queue.OUTBOX), due("C-2026-000001|escalate", 900)
-        await store.save_case_with_delivery(case("C-2026-000001"), [outbox, timer])
+        received = audit("report.received")
+        stored = await store.save_case_with_delivery(case("C-2026-000001"), Effects(messages=(outbox,), timers=(timer,), audit=(received,)),
+                                                     origin="event-1")
+        assert stored == "C-2026-000001"
         assert await store.get_case("c-2026-000001") == case("C-2026-000001")
         assert await store.get_due(Queue.OUTBOX, outbox.item_id) == outbox
         assert await store.get_due(Queue.TIMERS, timer.item_id) == timer
+        assert [e.record for e in await store.read_audit()] == [received]
+        assert await store.case_reference_for("event-1") == "C-2026-000001"
+
+    async def test_a_case_is_made_once_per_event(self, store_factory: StoreFactory) -> None:
+        """The same report retried (or taken by two instances) makes one case: the second write
+        finds the first case's reference and writes nothing, not even its effects."""
+        first, second = await store_factory.open(), await store_factory.open()
+        effects = Effects(messages=(due("reply", queue=Queue.OUTBOX),), audit=(audit("report.received"),))
+        made = await asyncio.gather(first.save_case_with_delivery(case("C-2026-000001"), effects, origin="event-1"),
+                                    second.save_case_with_delivery(case("C-2026-000002"), effects, origin="event-1"))
+        assert len(set(made)) == 1
+        assert [c.reference for c in await first.list_cases()] == [made[0]]
+        assert len(await first.read_audit()) == 1
+        assert await first.case_reference_for("event-2") is None
 
     async def test_acknowledge_happens_once(self, store_factory: StoreFactory) -> None:
         """Two acknowledgements racing (a double click, two instances): exactly one wins."""
         first, second = await store_factory.open(), await store_factory.open()
-        await first.save_case_with_delivery(case("C-2026-000001"), [])
+        await first.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
         steps = [CaseStep(at=START, action="acknowledged", actor=who) for who in ("teams:lead", "wecom:lead")]
         results = await asyncio.gather(
             *(s.advance_case("C-2026-000001", to=CaseState.ACKNOWLEDGED, allowed_from={CaseState.NEW}, step=step)
@@ -177,13 +215,30 @@ class TestCases:
 
     async def test_steps_and_text_additions(self, store: Store) -> None:
         """Later messages join the case text; every step joins the chronology."""
-        await store.save_case_with_delivery(case("C-2026-000001"), [])
+        await store.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
         await store.add_case_step("C-2026-000001", CaseStep(at=START, action="delivered", actor="teams:lead"))
         await store.append_case_text("c-2026-000001", "it happened again", CaseStep(at=START, action="text_added"))
         stored = await store.get_case("C-2026-000001")
         assert stored is not None
         assert stored.text == "someone is bullying me\nit happened again"
         assert [s.action for s in stored.steps] == ["delivered", "text_added"]
+
+    async def test_a_case_change_carries_its_effects_or_none(self, store: Store) -> None:
+        """The effects of a case change are computed from the new case and written with it; a
+        change that does not apply writes nothing. Disarming a timer is one of the effects."""
+        await store.save_case_with_delivery(case("C-2026-000001"), Effects(timers=(due("C-2026-000001|escalate|2", 900),)), origin="e1")
+        acknowledged = CaseStep(at=START, action="acknowledged", actor="teams:lead")
+
+        def effects(changed: Case) -> Effects:
+            return Effects(disarmed=("C-2026-000001|escalate|2",), audit=(audit(f"case.{changed.state.value}"),))
+
+        acknowledge = advance(CaseState.ACKNOWLEDGED, {CaseState.NEW}, acknowledged)
+        moved = await store.change_case("C-2026-000001", acknowledge, effects)
+        assert moved is not None
+        assert moved.acknowledged_by == "teams:lead"
+        assert await store.change_case("C-2026-000001", acknowledge, effects) is None
+        assert [e.record.action for e in await store.read_audit()] == ["case.acknowledged"]
+        assert await store.get_due(Queue.TIMERS, "C-2026-000001|escalate|2") is None
 
     async def test_unknown_case_is_an_error(self, store: Store) -> None:
         """Changing a case that does not exist fails loudly."""
@@ -193,7 +248,7 @@ class TestCases:
     async def test_list_filters_by_state(self, store: Store) -> None:
         """Open cases can be listed apart from closed ones, oldest first."""
         for n in (1, 2):
-            await store.save_case_with_delivery(case(f"C-2026-00000{n}"), [])
+            await store.save_case_with_delivery(case(f"C-2026-00000{n}"), NO_EFFECTS, origin=f"e{n}")
         closing = CaseStep(at=START, action="closed")
         await store.advance_case("C-2026-000001", to=CaseState.CLOSED, allowed_from=set(CaseState), step=closing)
         assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
@@ -313,6 +368,18 @@ class TestAuditAndRestart:
         assert [e.record.action for e in await second.read_audit(after_seq=38)] == [entries[38].record.action, entries[39].record.action]
         assert len(await first.read_audit(after_seq=10, limit=5)) == 5
 
+    async def test_keyed_effects_and_audit_rows_are_written_once(self, store: Store) -> None:
+        """An event retried writes its effects and its audit row once; a message queued by any
+        path is queued once per id."""
+        effects = Effects(messages=(due("reply:e1", queue=Queue.OUTBOX),), audit=(audit("dm.refused"),))
+        assert await store.commit(effects, once="e1|refusal") is True
+        assert await store.commit(effects, once="e1|refusal") is False
+        assert await store.commit(Effects(messages=effects.messages)) is True  # the same message by another path: still once
+        assert await store.append_audit(audit("case.acknowledged"), key="e2|ack") is not None
+        assert await store.append_audit(audit("case.acknowledged"), key="e2|ack") is None
+        assert [e.record.action for e in await store.read_audit()] == ["dm.refused", "case.acknowledged"]
+        assert [c.item.item_id for c in await store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=5)] == ["reply:e1"]
+
     async def test_audit_refuses_report_contents(self) -> None:
         """An audit record cannot carry a report's words."""
         with pytest.raises(ValueError, match="text"):
@@ -323,7 +390,7 @@ class TestAuditAndRestart:
         store = await store_factory.open()
         await store.merge_roster([ALICE, LEAD])
         await store.register_group(group())
-        await store.save_case_with_delivery(case("C-2026-000001"), [due("deliver", queue=Queue.OUTBOX)])
+        await store.save_case_with_delivery(case("C-2026-000001"), Effects(messages=(due("deliver", queue=Queue.OUTBOX),)), origin="e1")
         await store.append_audit(audit("roster.imported"))
         await store.close()
         store_factory.opened.remove(store)
