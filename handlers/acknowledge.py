@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 
-from handlers.audit import record_decision
+from handlers.audit import decision, record_decision
+from handlers.case_delivery import escalation_timer_ids
 from handlers.duties import Deps
 from handlers.messenger import Message
-from handlers.outbox import receipt, send_durably
-from state.due import Queue
+from handlers.outbox import outbox_item, receipt, send_durably
+from state.case_changes import advance
+from state.effects import Effects
 from state.models import SAFEGUARDING_ROLES, Person
 from state.records import Case, CaseState, CaseStep
 
@@ -24,32 +26,44 @@ CLAUSE = "004 strategy 9; 004 strategy 13"
 
 
 async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: str) -> None:
-    """Replies are keyed by the triggering event; nothing a refused sender typed is recorded."""
+    """Replies are keyed by the triggering event; nothing a refused sender typed is recorded.
+    The acknowledgement, the disarmed escalation, its audit row and the two replies are one
+    write; the same event retried finds its own acknowledgement and only refreshes the cards."""
     reference = reference.strip().upper()
     if actor.role not in SAFEGUARDING_ROLES:
-        await record_decision(deps.store, deps.clock, action="case.ack_refused", actor=str(actor.ref), actor_role=actor.role.value,
-                              clause=CLAUSE, outcome="refused")
+        await record_decision(deps.store, deps.clock, key=f"{event_id}|ack_refused", action="case.ack_refused", actor=str(actor.ref),
+                              actor_role=actor.role.value, clause=CLAUSE, outcome="refused")
         await _tell(deps, actor, Message(key="case.ack_refused"), f"reply:{event_id}")
         return
-    step = CaseStep(at=deps.clock.now(), action="acknowledged", actor=str(actor.ref))
+    now = deps.clock.now()
+    step = CaseStep(at=now, action="acknowledged", actor=str(actor.ref), detail={"event": event_id})
     case = await deps.store.get_case(reference)
     if case is None:
         await _tell(deps, actor, Message(key="case.not_found", fields={"reference": reference}), f"reply:{event_id}")
         return
-    open_states = {CaseState.NEW, CaseState.DELIVERED}
-    moved = await deps.store.advance_case(reference, to=CaseState.ACKNOWLEDGED, allowed_from=open_states, step=step)
+
+    def effects(moved: Case) -> Effects:
+        acknowledged = decision(deps.clock, action="case.acknowledged", actor=str(actor.ref), actor_role=actor.role.value,
+                                subject=str(moved.reporter), group=str(moved.group or ""), clause=CLAUSE, outcome=reference)
+        replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}), key=f"{reference}|ack-done",
+                               due_at=now),
+                   outbox_item(moved.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
+                               key=f"{reference}|reporter-acknowledged", due_at=now))
+        return Effects(messages=replies, disarmed=escalation_timer_ids(reference), audit=(acknowledged,))
+
+    moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, {CaseState.NEW, CaseState.DELIVERED}, step), effects)
     if moved is None:
-        fields = {"reference": reference, "by": await _name(deps, case.acknowledged_by), "at": _local(deps, case)}
-        await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"reply:{event_id}")
-        return
-    for step_number in (2, 3):
-        await deps.store.cancel_due(Queue.TIMERS, f"{reference}|escalate|{step_number}")
-    await record_decision(deps.store, deps.clock, action="case.acknowledged", actor=str(actor.ref), actor_role=actor.role.value,
-                          subject=str(moved.reporter), group=str(moved.group or ""), clause=CLAUSE, outcome=reference)
+        current = await deps.store.get_case(reference) or case
+        if not _acknowledged_by(current, event_id):
+            fields = {"reference": reference, "by": await _name(deps, current.acknowledged_by), "at": _local(deps, current)}
+            await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"reply:{event_id}")
+            return
+        moved = current  # this very acknowledgement, retried: the cards may not all have been updated
     await _update_cards(deps, moved, actor)
-    await _tell(deps, actor, Message(key="case.ack_done", fields={"reference": reference}), f"{reference}|ack-done")
-    await send_durably(deps, moved.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
-                       key=f"{reference}|reporter-acknowledged")
+
+
+def _acknowledged_by(case: Case, event_id: str) -> bool:
+    return any(step.action == "acknowledged" and step.detail.get("event") == event_id for step in case.steps)
 
 
 async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from handlers.audit import record_decision
+from handlers.audit import decision
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.outbox import after_sending, deliver, outbox_item, queue_once, send_durably
+from handlers.outbox import after_sending, deliver, outbox_item
 from handlers.worker import PermanentFailure
+from state.case_changes import CaseChange, add_step, advance
 from state.due import DueItem, Queue
+from state.effects import Effects
 from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep, Urgency
 
@@ -67,30 +69,49 @@ def escalation_timer(case: Case, step: int, due_at: datetime) -> DueItem:
                    payload={"case": case.reference, "step": step})
 
 
+def escalation_timer_ids(reference: str) -> tuple[str, ...]:
+    """Every escalation timer a case can have: disarmed when it is acknowledged or closed."""
+    return tuple(f"{reference}|escalate|{step}" for step in (2, 3))
+
+
 async def escalate(item: DueItem, deps: Deps) -> None:
-    """The timer fired: if nobody has acknowledged, take the next step."""
+    """The timer fired: if nobody has acknowledged, take the next step. The step is recorded
+    in the case with all it sends and the next timer, in one write and once: a retried timer
+    finds the step taken and sends nothing again."""
+    step, people, now = int(item.payload["step"]), await deps.store.list_people(), deps.clock.now()
     case = await deps.store.get_case(item.payload["case"])
     if case is None or case.state in FINISHED:
         return
-    step, people = int(item.payload["step"]), await deps.store.list_people()
-    now = deps.clock.now()
-    if step == 2:
-        deputies = [p for p in people if p.role is Role.DEPUTY_DSL]
-        group = await _group_name(deps, case)
-        for entry in delivery_work(case, deputies, 2, card(case, group, await _reporter(deps, case), deps), now):
-            await queue_once(deps, entry)
-        await deps.store.schedule_due(escalation_timer(case, 3, now + timedelta(seconds=deps.cases.second_escalation_seconds)))
-        await _record(deps, case, "escalated_to_deputies", [p.ref for p in deputies])
-        return
     group = await _group_name(deps, case)
-    urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
-    for person in [p for p in people if p.role in (Role.HEAD, Role.ADMIN)]:
-        await send_durably(deps, person.ref, Message(key="case.escalated_head", fields={
-            "reference": case.reference, "urgency": urgency, "group": group or "-"}), key=f"{case.reference}|step3|{person.ref}")
-    for person in [p for p in people if p.role is Role.DSL]:
-        await send_durably(deps, person.ref, Message(key="case.reminder_lead", fields={"reference": case.reference}),
-                           key=f"{case.reference}|reminder|{person.ref}")
-    await _record(deps, case, "escalated_to_head", [p.ref for p in people if p.role in (Role.HEAD, Role.ADMIN)])
+    if step == 2:
+        action, told = "escalated_to_deputies", [p for p in people if p.role is Role.DEPUTY_DSL]
+        messages = delivery_work(case, told, 2, card(case, group, await _reporter(deps, case), deps), now)
+        timers: tuple[DueItem, ...] = (escalation_timer(case, 3, now + timedelta(seconds=deps.cases.second_escalation_seconds)),)
+    else:
+        action, told, timers = "escalated_to_head", [p for p in people if p.role in (Role.HEAD, Role.ADMIN)], ()
+        urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
+        alert = Message(key="case.escalated_head", fields={"reference": case.reference, "urgency": urgency, "group": group or "-"})
+        messages = [outbox_item(p.ref, alert, key=f"{case.reference}|step3|{p.ref}", due_at=now) for p in told]
+        reminder = Message(key="case.reminder_lead", fields={"reference": case.reference})
+        leads = [p for p in people if p.role is Role.DSL]
+        messages += [outbox_item(p.ref, reminder, key=f"{case.reference}|reminder|{p.ref}", due_at=now) for p in leads]
+    recorded = CaseStep(at=now, action=action, actor="system", detail={"recipients": ",".join(str(p.ref) for p in told)})
+    audit = decision(deps.clock, action=f"case.{action}", actor="system", subject=str(case.reporter), group=str(case.group or ""),
+                     clause=CLAUSE, outcome=case.reference, detail={"recipients": str(len(told)), "urgency": case.urgency.value})
+    await deps.store.change_case(case.reference, _open_and_not_yet(action, recorded),
+                                 lambda _: Effects(messages=tuple(messages), timers=timers, audit=(audit,)))
+
+
+def _open_and_not_yet(action: str, step: CaseStep) -> CaseChange:
+    """Record the step unless the case was acknowledged or closed meanwhile, or the step is
+    already there (the same timer, retried)."""
+
+    def change(case: Case) -> Case | None:
+        if case.state in FINISHED or any(earlier.action == action for earlier in case.steps):
+            return None
+        return add_step(step)(case)
+
+    return change
 
 
 async def deliver_and_record(item: DueItem, deps: Deps) -> None:
@@ -107,31 +128,33 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
 
 
 async def record_delivery(deps: Deps, item: DueItem) -> None:
-    """After an outbox entry of a case was sent: the chronology says to whom; the first delivery
-    moves the case from new to delivered."""
+    """After an outbox entry of a case was sent: the chronology says to whom (once per entry);
+    the first delivery moves the case from new to delivered. Audited with it."""
     reference, recipient = item.payload["case"], item.payload["recipient"]
     step = CaseStep(at=deps.clock.now(), action="delivered", actor=recipient, detail={"step": str(item.payload.get("step", "")),
                                                                                      "item": item.item_id})
-    moved = await deps.store.advance_case(reference, to=CaseState.DELIVERED, allowed_from={CaseState.NEW}, step=step)
-    if moved is None:
-        await deps.store.add_case_step(reference, step)
-    await record_decision(deps.store, deps.clock, action="case.delivered", actor="system", subject=recipient, clause=CLAUSE,
-                          outcome=reference, detail={"step": str(item.payload.get("step", "")), "item": item.item_id})
+    audit = decision(deps.clock, action="case.delivered", actor="system", subject=recipient, clause=CLAUSE, outcome=reference,
+                     detail={"step": str(item.payload.get("step", "")), "item": item.item_id})
+
+    def change(case: Case) -> Case | None:
+        if _has_item_step(case, "delivered", item.item_id):
+            return None
+        moved = advance(CaseState.DELIVERED, {CaseState.NEW}, step)(case)
+        return moved if moved is not None else add_step(step)(case)
+
+    await deps.store.change_case(reference, change, lambda _: Effects(audit=(audit,)))
 
 
 async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
     """A case message that could not be delivered at all stays in the chronology, for the lead."""
-    await deps.store.add_case_step(item.payload["case"], CaseStep(at=deps.clock.now(), action="delivery_failed",
-                                                                  actor=item.payload["recipient"], detail={"item": item.item_id,
-                                                                                                           "error": error[:200]}))
+    step = CaseStep(at=deps.clock.now(), action="delivery_failed", actor=item.payload["recipient"],
+                    detail={"item": item.item_id, "error": error[:200]})
+    await deps.store.change_case(item.payload["case"], lambda case: None if _has_item_step(case, "delivery_failed", item.item_id)
+                                 else add_step(step)(case))
 
 
-async def _record(deps: Deps, case: Case, action: str, recipients: Sequence[object]) -> None:
-    await deps.store.add_case_step(case.reference, CaseStep(at=deps.clock.now(), action=action, actor="system",
-                                                            detail={"recipients": ",".join(map(str, recipients))}))
-    await record_decision(deps.store, deps.clock, action=f"case.{action}", actor="system", subject=str(case.reporter),
-                          group=str(case.group or ""), clause=CLAUSE, outcome=case.reference,
-                          detail={"recipients": str(len(recipients)), "urgency": case.urgency.value})
+def _has_item_step(case: Case, action: str, item_id: str) -> bool:
+    return any(step.action == action and step.detail.get("item") == item_id for step in case.steps)
 
 
 async def _group_name(deps: Deps, case: Case) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.audit import record_decision
+from handlers.audit import decision, record_decision
+from handlers.case_delivery import escalation_timer_ids
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from state.due import Queue
+from state.case_changes import advance
+from state.effects import Effects
 from state.models import SAFEGUARDING_ROLES, Person, Role
 from state.records import Case, CaseState, CaseStep
 
@@ -26,7 +28,7 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
     message never answers twice."""
     key = f"reply:{event_id}"
     if person.role not in SAFEGUARDING_ROLES:
-        await record_decision(deps.store, deps.clock, action="case.command_refused", actor=str(person.ref),
+        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="case.command_refused", actor=str(person.ref),
                               actor_role=person.role.value, clause=CLAUSE, outcome=verb)
         await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=key)
         return
@@ -61,13 +63,12 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
     if not outcome:
         return Message(key="case.close_usage")
     step = CaseStep(at=deps.clock.now(), action="closed", actor=str(person.ref), detail={"outcome": outcome})
-    closed = await deps.store.advance_case(case.reference, to=CaseState.CLOSED, allowed_from=set(OPEN), step=step)
+    closing = Effects(disarmed=escalation_timer_ids(case.reference),
+                      audit=(decision(deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
+                                      subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference),))
+    closed = await deps.store.change_case(case.reference, advance(CaseState.CLOSED, set(OPEN), step), lambda _: closing)
     if closed is None:
         return Message(key="case.closed", fields={"reference": case.reference, "outcome": "-"})
-    for step_number in (2, 3):
-        await deps.store.cancel_due(Queue.TIMERS, f"{case.reference}|escalate|{step_number}")
-    await record_decision(deps.store, deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
-                          subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference)
     return Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome})
 
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from handlers import policies
-from handlers.audit import decision, record_decision
+from handlers.audit import decision
 from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
 from handlers.duties import Deps
 from handlers.events import storable_text
 from handlers.messenger import Message
-from handlers.outbox import RECEIPT_DAYS, outbox_item, send_durably
+from handlers.outbox import outbox_item
 from handlers.vocabulary import signals_danger
+from state.case_changes import add_text
 from state.due import DueItem
 from state.effects import Effects
 from state.models import GroupKey, Person, PersonRef
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
 WINDOW = "report-window:"
 PENDING = "pending"
-RECEIPT_SECONDS = RECEIPT_DAYS * 86_400
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,27 @@ def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
 async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str, *, event_id: str) -> None:
     """A later message inside the report window joins the case and follows it to its readers:
     everyone the case was or is being sent to (step 1's recipients even if their card is still
-    queued, and anyone it was escalated to). Keyed by the message, so a redelivery adds nothing twice."""
-    now = deps.clock.now()
-    if not await deps.store.remember_once(f"case-addition:{event_id}", RECEIPT_SECONDS):
-        return
-    await deps.store.append_case_text(reference, text, CaseStep(at=now, action="text_added", actor=str(reporter.ref)))
-    case = await deps.store.get_case(reference)
-    assert case is not None
-    readers = {str(p.ref) for p in step_one(case, await deps.store.list_people())}
-    readers |= {step.actor for step in case.steps if step.action == "delivered"}
-    addition = Message(key="case.report_addition", fields={"reference": reference, "text": text})
-    for reader in sorted(readers):
-        await send_durably(deps, PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", case=reference)
-    await send_durably(deps, reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}")
+    queued, and anyone it was escalated to). The words, the messages and the audit row are one
+    write, keyed by the message: a redelivery adds nothing twice, a crash loses nothing."""
+    now, people = deps.clock.now(), await deps.store.list_people()
+    step = CaseStep(at=now, action="text_added", actor=str(reporter.ref), detail={"event": event_id})
+    words = storable_text(text)
+
+    def change(case: Case) -> Case | None:
+        if any(earlier.action == "text_added" and earlier.detail.get("event") == event_id for earlier in case.steps):
+            return None
+        return add_text(words, step)(case)
+
+    def effects(case: Case) -> Effects:
+        readers = {str(p.ref) for p in step_one(case, people)} | {s.actor for s in case.steps if s.action == "delivered"}
+        addition = Message(key="case.report_addition", fields={"reference": reference, "text": words})
+        messages = [outbox_item(PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", due_at=now,
+                                case=reference) for reader in sorted(readers)]
+        messages.append(outbox_item(reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}",
+                                    due_at=now))
+        added = decision(deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
+                         subject=str(reporter.ref), clause=CLAUSE, outcome=reference)
+        return Effects(messages=tuple(messages), audit=(added,))
+
+    await deps.store.change_case(reference, change, effects)
     await deps.store.cache_set(WINDOW + str(reporter.ref), reference, deps.cases.report_window_seconds or 1)
-    await record_decision(deps.store, deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
-                          subject=str(reporter.ref), clause=CLAUSE, outcome=reference)

@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 
 from handlers.acknowledge import acknowledge
-from handlers.audit import record_decision
+from handlers.audit import decision
 from handlers.case_tools import case_command
 from handlers.concerns import PENDING, WINDOW, Report, add_to_report, receive_report
 from handlers.duties import Deps
 from handlers.events import DirectMessage
 from handlers.lesson_commands import lesson_command, register_typed
 from handlers.messenger import Button, Message
-from handlers.outbox import send_durably
+from handlers.outbox import outbox_item, send_durably
 from handlers.roster import identify_reporter
 from handlers.schedule_commands import schedule_command
 from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
+from state.effects import Effects
 from state.models import STAFF_ROLES, GroupKey, Person, Role
 
 log = logging.getLogger(__name__)
@@ -96,13 +97,15 @@ async def _continue_report(deps: Deps, person: Person, window: str, event: Direc
 
 
 async def _refuse(deps: Deps, person: Person, event: DirectMessage) -> None:
+    """The reply and its audit row are written together, once per message."""
     worried = sounds_worried(event.text)
     if worried:
         message = Message(key="direct.worry_offer", buttons=(REPORT_BUTTON,))
     else:
         hint = deps.catalog.say("direct.class_group_hint", event.locale or person.locale or deps.school_locale)
         message = Message(key="direct.refusal_student", fields={"group_hint": hint}, buttons=(REPORT_BUTTON,))
-    await send_durably(deps, person.ref, message, key=f"reply:{event.event_id}")
-    await record_decision(deps.store, deps.clock, action="dm.worry_offered" if worried else "dm.refused", actor=str(person.ref),
-                          actor_role=person.role.value, subject=str(person.ref), clause=REFUSAL_CLAUSE,
-                          outcome="report path offered" if worried else "refused")
+    refused = decision(deps.clock, action="dm.worry_offered" if worried else "dm.refused", actor=str(person.ref),
+                       actor_role=person.role.value, subject=str(person.ref), clause=REFUSAL_CLAUSE,
+                       outcome="report path offered" if worried else "refused")
+    reply = outbox_item(person.ref, message, key=f"reply:{event.event_id}", due_at=deps.clock.now())
+    await deps.store.commit(Effects(messages=(reply,), audit=(refused,)), once=f"{event.event_id}|refusal")

@@ -7,13 +7,14 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from handlers.audit import record_decision
+from handlers.audit import decision
 from handlers.duties import Deps
 from handlers.events import BotRemoved, GroupJoined, MembersChanged
 from handlers.messenger import Button, Message
-from handlers.outbox import send_durably
+from handlers.outbox import outbox_item, send_durably
 from handlers.supervision import CLAUSE, check_group
-from state.due import DueItem, Queue
+from state.due import DueItem
+from state.effects import Effects
 from state.models import GroupKey, Role, Supervision
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,17 @@ async def recheck(item: DueItem, deps: Deps) -> None:
 
 
 async def on_bot_removed(event: BotRemoved, deps: Deps) -> None:
-    group = await deps.store.get_group(event.group)
-    if group is None or group.supervision is Supervision.UNMONITORED:
-        return
-    await deps.store.save_group(replace(group, supervision=Supervision.UNMONITORED, supervision_since=event.at))
-    await deps.store.cancel_due(Queue.TIMERS, f"{event.group}|recheck")
+    """The group becomes unmonitored with the leads' alerts, the disarmed re-check and the audit
+    row in one compare-and-set, keyed by the removal event: retried, it changes nothing."""
     remover = await deps.store.get_person(event.by.channel, event.by.user_id) if event.by else None
     removed_by = remover.name if remover and remover.name else deps.catalog.say("supervision.removed_by_unknown", deps.school_locale)
-    alert = Message(key="supervision.alert_bot_removed", fields={"group": group.name, "removed_by": removed_by})
-    for lead in [p for p in await deps.store.list_people(event.group.channel) if p.role is Role.DSL]:
-        await send_durably(deps, lead.ref, alert, key=f"{event.group}|removed|{event.event_id}|{lead.ref}")
-    await record_decision(deps.store, deps.clock, action="supervision.bot_removed", actor=str(event.by or "unknown"),
-                          group=str(event.group), clause=CLAUSE, outcome="unmonitored")
+    leads = [p for p in await deps.store.list_people(event.group.channel) if p.role is Role.DSL]
+    now = deps.clock.now()
+    while (group := await deps.store.get_group(event.group)) is not None and group.supervision is not Supervision.UNMONITORED:
+        alert = Message(key="supervision.alert_bot_removed", fields={"group": group.name, "removed_by": removed_by})
+        removed = decision(deps.clock, action="supervision.bot_removed", actor=str(event.by or "unknown"), group=str(event.group),
+                           clause=CLAUSE, outcome="unmonitored")
+        effects = Effects(messages=tuple(outbox_item(lead.ref, alert, key=f"{event.group}|removed|{event.event_id}|{lead.ref}", due_at=now)
+                                         for lead in leads), disarmed=(f"{event.group}|recheck",), audit=(removed,))
+        if await deps.store.replace_group(group, replace(group, supervision=Supervision.UNMONITORED, supervision_since=event.at), effects):
+            return

@@ -31,7 +31,7 @@ CONSENT_CLAUSE = "000 §5.1–5.2; 000 §5.10; 004 objective 13; 004 strategy 20
 
 async def start_lesson(deps: Deps, person: Person, group: Group, *, confirmed: bool, event_id: str) -> None:
     if person.role not in STAFF_ROLES:
-        await _audit(deps, person, group.key, "lesson.start_refused", clause=CLAUSE)
+        await _audit(deps, person, group.key, event_id, "lesson.start_refused", clause=CLAUSE)
         await send_durably(deps, person.ref, Message(key="lesson.students_cannot_start"), key=f"reply:{event_id}")
         return
     running = Message(key="lesson.already_running", fields={"group": group.name})
@@ -42,7 +42,7 @@ async def start_lesson(deps: Deps, person: Person, group: Group, *, confirmed: b
     if gaps and not confirmed:
         names = ", ".join(sorted(p.name for p in gaps))
         await send_durably(deps, person.ref, Message(key="lesson.consent_gap", fields={"students": names}), key=f"reply:{event_id}")
-        await _audit(deps, person, group.key, "lesson.consent_gap", clause=CONSENT_CLAUSE, outcome="waiting for confirmation",
+        await _audit(deps, person, group.key, event_id, "lesson.consent_gap", clause=CONSENT_CLAUSE, outcome="waiting for confirmation",
                      detail={"students": str(len(gaps))})
         return
     lesson = Lesson(lesson_id=uuid.uuid4().hex[:12], group=group.key, started_by=person.ref, started_at=deps.clock.now(),
@@ -51,9 +51,9 @@ async def start_lesson(deps: Deps, person: Person, group: Group, *, confirmed: b
         await send_durably(deps, person.ref, running, key=f"reply:{event_id}")
         return
     if gaps:
-        await _audit(deps, person, group.key, "lesson.consent_confirmed", clause=CONSENT_CLAUSE,
+        await _audit(deps, person, group.key, event_id, "lesson.consent_confirmed", clause=CONSENT_CLAUSE,
                      outcome="students without consent kept off camera", detail={"students": str(len(gaps)), "lesson": lesson.lesson_id})
-    await _audit(deps, person, group.key, "lesson.started", clause=CLAUSE, outcome=lesson.lesson_id)
+    await _audit(deps, person, group.key, event_id, "lesson.started", clause=CLAUSE, outcome=lesson.lesson_id)
     await _post_notice(deps, lesson, 0)
     minutes = deps.reminders.lesson_notice_seconds // 60
     await send_durably(deps, person.ref, Message(key="lesson.started", fields={"group": group.name, "minutes": minutes}),
@@ -70,7 +70,7 @@ async def repeat_notice(item: DueItem, deps: Deps) -> None:
 
 async def end_lesson(deps: Deps, person: Person, group: Group, *, event_id: str) -> None:
     if person.role not in STAFF_ROLES:
-        await _audit(deps, person, group.key, "lesson.end_refused", clause=CLAUSE)
+        await _audit(deps, person, group.key, event_id, "lesson.end_refused", clause=CLAUSE)
         await send_durably(deps, person.ref, Message(key="lesson.students_cannot_start"), key=f"reply:{event_id}")
         return
     lesson = await deps.store.active_lesson(group.key)
@@ -80,7 +80,7 @@ async def end_lesson(deps: Deps, person: Person, group: Group, *, event_id: str)
     students = sorted(await _students(deps, group), key=lambda p: p.name)
     ended = replace(lesson, ended_at=deps.clock.now(), roll=tuple(p.user_id for p in students))
     await deps.store.save_lesson(ended)  # the pending notice timer finds the lesson over and stops
-    await _audit(deps, person, group.key, "lesson.ended", clause=CLAUSE, outcome=lesson.lesson_id)
+    await _audit(deps, person, group.key, event_id, "lesson.ended", clause=CLAUSE, outcome=lesson.lesson_id)
     await send_durably(deps, person.ref, Message(key="lesson.ended", fields={"group": group.name}), key=f"reply:{event_id}")
     day = deps.school_time(lesson.started_at).date().isoformat()
     register = Message(key="lesson.register_title", fields={"group": group.name, "date": day},
@@ -92,11 +92,11 @@ async def end_lesson(deps: Deps, person: Person, group: Group, *, event_id: str)
 async def submit_register(deps: Deps, person: Person, lesson: Lesson, present: set[str], *, event_id: str) -> None:
     """Store who attended (a register can be corrected by submitting it again); audited."""
     if person.role not in STAFF_ROLES:
-        await _audit(deps, person, lesson.group, "lesson.register_refused", clause=CLAUSE)
+        await _audit(deps, person, lesson.group, event_id, "lesson.register_refused", clause=CLAUSE)
         return
     marked = tuple(user_id for user_id in lesson.roll if user_id in present)
     await deps.store.save_lesson(replace(lesson, present=marked, register_by=str(person.ref), register_at=deps.clock.now()))
-    await _audit(deps, person, lesson.group, "lesson.register_saved", clause="000 §5.6", outcome=lesson.lesson_id,
+    await _audit(deps, person, lesson.group, event_id, "lesson.register_saved", clause="000 §5.6", outcome=lesson.lesson_id,
                  detail={"present": str(len(marked)), "total": str(len(lesson.roll))})
     await send_durably(deps, person.ref, Message(key="lesson.register_saved", fields={"present": len(marked), "total": len(lesson.roll)}),
                        key=f"reply:{event_id}")
@@ -114,9 +114,10 @@ def present_from_numbers(lesson: Lesson, numbers: str) -> set[str]:
     return {lesson.roll[n - 1] for n in picked}
 
 
-async def _audit(deps: Deps, person: Person, group: GroupKey, action: str, **details: Any) -> None:
-    await record_decision(deps.store, deps.clock, action=action, actor=str(person.ref), actor_role=person.role.value, group=str(group),
-                          **details)
+async def _audit(deps: Deps, person: Person, group: GroupKey, event_id: str, action: str, **details: Any) -> None:
+    """Audited once per event and decision, however often the event is retried."""
+    await record_decision(deps.store, deps.clock, key=f"{event_id}|{action}", action=action, actor=str(person.ref),
+                          actor_role=person.role.value, group=str(group), **details)
 
 
 async def _post_notice(deps: Deps, lesson: Lesson, n: int) -> None:

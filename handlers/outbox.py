@@ -80,7 +80,8 @@ async def receipt(deps: Deps, key: str) -> Sent | None:
 
 async def _report_unreachable(deps: Deps, item: DueItem, message: Message) -> None:
     recipient = item.payload["recipient"]
-    await record_decision(deps.store, deps.clock, action="delivery.unreachable", actor="system", subject=recipient,
+    await record_decision(deps.store, deps.clock, key=f"{item.item_id}|unreachable", action="delivery.unreachable", actor="system",
+                          subject=recipient,
                           clause="004 strategy 9", outcome="parked", detail={"item": item.item_id})
     if message.key == "admin.unreachable_staff":
         return  # never alert about an alert: that could loop between unreachable admins

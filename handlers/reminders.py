@@ -76,13 +76,13 @@ async def _post_or_skip(deps: Deps, key: GroupKey, schedule: Schedule, due_at: d
                "reminder.skipped_quiet_hours" if in_quiet_hours(due_at, schedule.timezone, deps.reminders.quiet_hours) else
                "reminder.skipped_holiday" if not await in_term(deps.store, due_at, schedule.timezone) else None)
     if skipped:
-        await record_decision(deps.store, deps.clock, action=skipped, actor="system", group=str(key), clause=CLAUSE,
-                              outcome=due_at.isoformat())
+        await record_decision(deps.store, deps.clock, key=f"{key}|reminder|{due_at.isoformat()}", action=skipped, actor="system",
+                              group=str(key), clause=CLAUSE, outcome=due_at.isoformat())
         return
     topic = TOPICS[await deps.store.advance_rotation(key) % len(TOPICS)]
     await send_durably(deps, key, Message(key=topic), key=f"{key}|reminder|{due_at.isoformat()}")
-    await record_decision(deps.store, deps.clock, action="reminder.posted", actor="system", group=str(key), clause=CLAUSE,
-                          outcome=topic)
+    await record_decision(deps.store, deps.clock, key=f"{key}|reminder|{due_at.isoformat()}", action="reminder.posted", actor="system",
+                          group=str(key), clause=CLAUSE, outcome=topic)
 
 
 async def _arm(store: Store, schedule: Schedule, *, after: datetime) -> None:

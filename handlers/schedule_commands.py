@@ -21,8 +21,8 @@ from state.models import STAFF_ROLES, Group, GroupKey, Person
 async def schedule_command(deps: Deps, person: Person, args: str, *, in_group: GroupKey | None, event_id: str) -> None:
     where = in_group or person.ref
     if person.role not in STAFF_ROLES:
-        await record_decision(deps.store, deps.clock, action="staff_command.refused", actor=str(person.ref), actor_role=person.role.value,
-                              group=str(in_group or ""), clause=CLAUSE, outcome="schedule")
+        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="staff_command.refused", actor=str(person.ref),
+                              actor_role=person.role.value, group=str(in_group or ""), clause=CLAUSE, outcome="schedule")
         await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=f"reply:{event_id}")
         return
     try:

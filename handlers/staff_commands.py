@@ -19,8 +19,8 @@ VERBS = ("status", "recheck")
 
 async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, *, in_group: GroupKey | None, event_id: str) -> None:
     if person.role not in STAFF_ROLES:
-        await record_decision(deps.store, deps.clock, action="staff_command.refused", actor=str(person.ref), actor_role=person.role.value,
-                              group=str(in_group or ""), clause=CLAUSE, outcome=verb)  # never what they typed
+        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="staff_command.refused", actor=str(person.ref),
+                              actor_role=person.role.value, group=str(in_group or ""), clause=CLAUSE, outcome=verb)  # never what they typed
         await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=f"reply:{event_id}")
         return
     try:
@@ -36,8 +36,9 @@ async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, 
     locale = group.locale if group else deps.school_locale
     status = (Message(key="supervision.status_ok") if result.supervised else
               Message(key="supervision.status_missing", fields={"missing": deps.catalog.say(result.missing_key, locale)}))
-    await record_decision(deps.store, deps.clock, action=f"staff_command.{verb}", actor=str(person.ref), actor_role=person.role.value,
-                          group=str(key), clause=CLAUSE, outcome="supervised" if result.supervised else "unsupervised")
+    await record_decision(deps.store, deps.clock, key=f"{event_id}|{verb}", action=f"staff_command.{verb}", actor=str(person.ref),
+                          actor_role=person.role.value, group=str(key), clause=CLAUSE,
+                          outcome="supervised" if result.supervised else "unsupervised")
     if in_group is not None:
         await send_durably(deps, key, status, key=f"reply:{event_id}")
         return

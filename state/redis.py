@@ -21,13 +21,13 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import AuthenticationError, RedisError, ResponseError, WatchError
 
-from state import case_changes, codec, redis_scripts
+from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
+from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
 from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
@@ -107,7 +107,7 @@ class RedisStore:
         self._keys = RedisKeys(prefix)
         self._scripts = {
             name: client.register_script(getattr(redis_scripts, name))
-            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE", "REMEMBER_ONCE",
+            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE",
                          "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "COMMIT_EFFECTS", "START_LESSON", "SAVE_LESSON",
                          "REPLACE_FIELD", "REPLACE_CASE")
         }
@@ -318,21 +318,7 @@ class RedisStore:
         cases = [codec.loads(Case, row) for row in rows if row is not None]
         return [case for case in cases if states is None or case.state in states]
 
-    async def add_case_step(self, reference: str, step: CaseStep) -> None:
-        await self._update_case(reference, case_changes.add_step(step))
-
-    async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
-        await self._update_case(reference, case_changes.add_text(text, step))
-
-    async def advance_case(
-        self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
-    ) -> Case | None:
-        return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
-
     async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
-        return await self._update_case(reference, change, effects)
-
-    async def _update_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
         """Compare-and-set in Lua with the change's effects: of two instances acknowledging at
         once, the loser re-reads and sees it acknowledged (and its effects were never written)."""
         reference = reference.strip().upper()
@@ -396,10 +382,6 @@ class RedisStore:
         return [codec.loads(DueItem, row) for row in rows if row is not None]
 
     # -- replay protection and inbox --------------------------------------------------------
-    async def remember_once(self, key: str, ttl_seconds: float) -> bool:
-        now = self._now()
-        return bool(await self._run("REMEMBER_ONCE", [self._keys.seen(key)], [now, now + ttl_seconds, gc_ms(ttl_seconds)]))
-
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """One Lua step: a crash can never remember the delivery without queueing it."""
         now = self._now()

@@ -148,12 +148,6 @@ apply_effects(cjson.decode(ARGV[3]), ARGV[4])
 return 1
 """
 
-# Remember a key unless seen and unexpired. KEYS: seen key. ARGV: now, expires_at, gc_ms. Returns 1 the first time.
-REMEMBER_ONCE = _REMEMBER + """
-if remember(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) then return 1 end
-return 0
-"""
-
 # Remember a delivery key and queue (replace) its item in one step; nothing queued for a replay.
 # KEYS: seen key, then the item's due queue (4). ARGV: now, expires_at, gc_ms, id, due score, json.
 ACCEPT_INBOUND = _REMEMBER + _QUEUE_ITEM + """

@@ -14,13 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from state import case_changes, codec
+from state import codec
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import Claim, DueItem, Queue
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
+from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
@@ -196,21 +196,7 @@ class SqliteStore:
         cases = [codec.loads(Case, row[0]) for row in rows]
         return [case for case in cases if states is None or case.state in states]
 
-    async def add_case_step(self, reference: str, step: CaseStep) -> None:
-        await self._update_case(reference, case_changes.add_step(step))
-
-    async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
-        await self._update_case(reference, case_changes.add_text(text, step))
-
-    async def advance_case(
-        self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
-    ) -> Case | None:
-        return await self._update_case(reference, case_changes.advance(to, allowed_from, step))
-
     async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
-        return await self._update_case(reference, change, effects)
-
-    async def _update_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
         key, now = reference.strip().upper(), self._now()
 
         def work(c: sqlite3.Connection) -> Case | None:
@@ -280,10 +266,6 @@ class SqliteStore:
         return [codec.loads(DueItem, row[0]) for row in rows]
 
     # -- replay protection and inbox --------------------------------------------------------
-    async def remember_once(self, key: str, ttl_seconds: float) -> bool:
-        now = self._now()
-        return await self._db.write(lambda c: _remember(c, key, now, ttl_seconds))
-
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         now = self._now()
 

@@ -17,7 +17,7 @@ from state.case_changes import CaseChange
 from state.due import Claim, DueItem, Queue
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
-from state.records import AuditEntry, AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays
+from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 
 
 class StoreUnavailable(RuntimeError):
@@ -129,21 +129,9 @@ class Store(Protocol):
 
     async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]: ...
 
-    async def add_case_step(self, reference: str, step: CaseStep) -> None: ...
-
-    async def append_case_text(self, reference: str, text: str, step: CaseStep) -> None:
-        """A later message of the same report joins the case."""
-
     async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
         """Apply `change` atomically; when it gives a new case, write it together with
         `effects(new case)`. None (and nothing written) when the change does not apply."""
-
-    async def advance_case(
-        self, reference: str, *, to: CaseState, allowed_from: Collection[CaseState], step: CaseStep
-    ) -> Case | None:
-        """Move a case on only from `allowed_from`, atomically: a double click on Acknowledge
-        acknowledges once. Returns the new case, or None if it was not in an allowed state.
-        Moving to `acknowledged` records the step's actor and time as who acknowledged."""
 
     # -- due work: timers, outbox, inbox ---------------------------------------------------
     async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
@@ -167,9 +155,6 @@ class Store(Protocol):
     async def list_parked(self, queue: Queue) -> list[DueItem]: ...
 
     # -- replay protection and the inbound inbox -------------------------------------------
-    async def remember_once(self, key: str, ttl_seconds: float) -> bool:
-        """True the first time `key` is seen within `ttl_seconds`; False for a replay."""
-
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Remember `key` and queue `item` atomically; False (nothing queued) for a replay."""
 

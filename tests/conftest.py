@@ -63,7 +63,7 @@ def privacy_scan(request: pytest.FixtureRequest) -> Iterator[PrivacyScan]:
     root.setLevel(logging.DEBUG)
     originals = {}
     for backend in (SqliteStore, RedisStore):
-        for name in ("save_case_with_delivery", "append_case_text", "replace_roster", "merge_roster"):
+        for name in ("save_case_with_delivery", "change_case", "replace_roster", "merge_roster"):
             originals[(backend, name)] = getattr(backend, name)
             setattr(backend, name, _noting(scan, getattr(backend, name)))
     yield scan
@@ -95,13 +95,14 @@ def _noting(scan: PrivacyScan, method: Any) -> Any:
         for value in args:
             if isinstance(value, Case):
                 scan.note(value.text)
-            elif isinstance(value, str) and method.__name__ == "append_case_text" and value is not args[0]:
-                scan.note(value)
             elif method.__name__.endswith("_roster"):
                 for person in value if isinstance(value, list | tuple) else ():
                     if isinstance(person, Person) and person.role is Role.STUDENT:
                         scan.note_student(person.name)
-        return await method(self, *args, **kwargs)
+        result = await method(self, *args, **kwargs)
+        if isinstance(result, Case):  # a case changed: words added to a report are noted too
+            scan.note(result.text)
+        return result
 
     return wrapper
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from state.case_changes import advance
+from state.case_changes import add_step, add_text, advance
 from state.due import DueItem, Queue
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
@@ -202,7 +202,7 @@ class TestCases:
         await first.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
         steps = [CaseStep(at=START, action="acknowledged", actor=who) for who in ("teams:lead", "wecom:lead")]
         results = await asyncio.gather(
-            *(s.advance_case("C-2026-000001", to=CaseState.ACKNOWLEDGED, allowed_from={CaseState.NEW}, step=step)
+            *(s.change_case("C-2026-000001", advance(CaseState.ACKNOWLEDGED, {CaseState.NEW}, step))
               for s, step in zip((first, second), steps, strict=True))
         )
         winners = [r for r in results if r is not None]
@@ -216,8 +216,8 @@ class TestCases:
     async def test_steps_and_text_additions(self, store: Store) -> None:
         """Later messages join the case text; every step joins the chronology."""
         await store.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
-        await store.add_case_step("C-2026-000001", CaseStep(at=START, action="delivered", actor="teams:lead"))
-        await store.append_case_text("c-2026-000001", "it happened again", CaseStep(at=START, action="text_added"))
+        await store.change_case("C-2026-000001", add_step(CaseStep(at=START, action="delivered", actor="teams:lead")))
+        await store.change_case("c-2026-000001", add_text("it happened again", CaseStep(at=START, action="text_added")))
         stored = await store.get_case("C-2026-000001")
         assert stored is not None
         assert stored.text == "someone is bullying me\nit happened again"
@@ -243,14 +243,14 @@ class TestCases:
     async def test_unknown_case_is_an_error(self, store: Store) -> None:
         """Changing a case that does not exist fails loudly."""
         with pytest.raises(UnknownCase):
-            await store.add_case_step("C-2026-999999", CaseStep(at=START, action="x"))
+            await store.change_case("C-2026-999999", add_step(CaseStep(at=START, action="x")))
 
     async def test_list_filters_by_state(self, store: Store) -> None:
         """Open cases can be listed apart from closed ones, oldest first."""
         for n in (1, 2):
             await store.save_case_with_delivery(case(f"C-2026-00000{n}"), NO_EFFECTS, origin=f"e{n}")
         closing = CaseStep(at=START, action="closed")
-        await store.advance_case("C-2026-000001", to=CaseState.CLOSED, allowed_from=set(CaseState), step=closing)
+        await store.change_case("C-2026-000001", advance(CaseState.CLOSED, set(CaseState), closing))
         assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
         assert len(await store.list_cases()) == 2
 
@@ -320,12 +320,13 @@ class TestDueWork:
 
 
 class TestReplayAndCaches:
-    async def test_remember_once_until_expiry(self, store: Store, store_factory: StoreFactory) -> None:
-        """A replayed delivery id is refused until its memory expires."""
-        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is True
-        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is False
+    async def test_a_delivery_is_refused_until_its_memory_expires(self, store: Store, store_factory: StoreFactory) -> None:
+        """A replayed delivery id is refused until its memory expires; then it is new again."""
+        item = due("teams:activity-1", queue=Queue.INBOX)
+        assert await store.accept_inbound("teams:activity-1", item, ttl_seconds=600) is True
+        assert await store.accept_inbound("teams:activity-1", item, ttl_seconds=600) is False
         store_factory.clock.advance(601)
-        assert await store.remember_once("teams:activity-1", ttl_seconds=600) is True
+        assert await store.accept_inbound("teams:activity-1", item, ttl_seconds=600) is True
 
     async def test_accept_inbound_queues_once(self, store: Store) -> None:
         """A WeCom retry of a callback is accepted once and queued once."""

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from bots.teams.translate import dedup_key
+from handlers.dispatch import Route
+from handlers.events import DirectMessage
+from handlers.worker import RetryPolicy
+from state.clock import ManualClock
+from state.due import Queue
 from state.models import Person, Role
 from state.records import CaseState
-from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness
+from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.waiting import eventually
 
 LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Dr Lead", role=Role.DSL)
@@ -59,3 +67,38 @@ async def test_typed_ack_and_a_double_press_acknowledge_once(teams: TeamsHarness
     await teams.post("card_execute")
     audit = [e.record.action for e in await teams.bot.store.read_audit()]
     assert audit.count("case.acknowledged") == 1
+
+
+async def test_a_report_retried_after_a_failure_makes_one_case(tmp_path: Path, connector: FakeBotConnector, clock: ManualClock) -> None:
+    """The report is stored, then a later duty fails, so the inbox worker runs the whole event
+    again: the retry finds its case (same reference), and the lead, the child and the audit log
+    each see the report once."""
+    failures: list[int] = []
+
+    async def fails_once(event: DirectMessage, deps: object) -> None:
+        if not failures:
+            failures.append(1)
+            raise ConnectionError("a hiccup after the case was stored")
+
+    teams = await start_harness(tmp_path / "retry.db", connector, clock, extra={DirectMessage: [Route(fails_once, critical=True)]})
+    try:
+        await teams.bot.store.merge_roster([LEAD, STUDENT])
+        await teams.post("install_personal")
+        await teams.post("personal_message", text=f"report {REPORT}")
+        assert failures == [1]
+        clock.advance(RetryPolicy().cap_seconds)  # past the back-off: the worker runs the event again
+
+        async def retried() -> bool:
+            return any(e.record.action == "report.received" for e in await teams.bot.store.read_audit()) and \
+                await teams.bot.store.get_due(Queue.INBOX, dedup_key("a:personal-s1", "1700000000001")) is None
+
+        await until(retried)
+        await until(lambda: any(REPORT in (m.get("text") or "") for m in teams.connector.sent_to("a:personal-lead")))
+        await teams.connector.settled(quiet_seconds=0.5)
+        assert [c.reference for c in await teams.bot.store.list_cases()] == ["C-2026-000001"]
+        assert [e.record.action for e in await teams.bot.store.read_audit()].count("report.received") == 1
+        cards = [m for m in teams.connector.sent_to("a:personal-lead") if m.get("attachments")]
+        assert len(cards) == 1
+        assert sum("C-2026-000001" in text for text in teams.connector.texts_to("a:personal-s1")) == 1
+    finally:
+        await teams.client.close()
