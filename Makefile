@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server faketime demo test date-check serve lint bench clean
+.PHONY: install redis-server faketime wrk demo test date-check serve lint bench clean
 
 install: $(STAMP)
 
@@ -51,7 +51,15 @@ date-check: install redis-server faketime
 serve: install
 	$(BIN)/esafety-bot serve
 
-bench: install redis-server
+# The webhook benchmarks load the server with wrk (a C load generator), as the README's figures do.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk with apt"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk could not be installed" >&2; exit 1; }
+
+bench: install redis-server wrk
 	$(BIN)/python -m bench
 
 clean:

@@ -73,6 +73,12 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
+IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX: 16, Queue.TIMERS: 8}
+"""Items each worker has in hand at once. More in hand means their Store writes share group
+commits (one fsync for many); the outbox stays within Teams' app-wide rate through its send
+slots whatever this is; one sender's inbox items still run one at a time (partitions)."""
+
+
 def background_workers(bot: Bot) -> list[DueWorker]:
     """One worker per queue that has durable work to do; the one inbox holds what both
     channels' webhooks accepted (DESIGN.md, data flow)."""
@@ -83,7 +89,8 @@ def background_workers(bot: Bot) -> list[DueWorker]:
         work[Queue.INBOX] |= bot.teams.inbox(bot.dispatcher).handlers()
     if bot.wecom is not None:
         work[Queue.INBOX] |= bot.wecom.inbox(bot.dispatcher).handlers()
-    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell) for queue, handlers in work.items()]
+    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell, concurrency=IN_HAND[queue])
+            for queue, handlers in work.items()]
 
 
 def build_app(bot: Bot, *, workers: bool = True) -> web.Application:

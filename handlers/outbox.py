@@ -60,7 +60,8 @@ async def deliver(item: DueItem, deps: Deps) -> None:
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
         raise PermanentFailure(f"unreachable: {error}") from error
-    await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
+    if "case" in item.payload and message.buttons:  # a case card: updated in place once it is acknowledged
+        await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
 
 
 async def after_sending(item: DueItem, what: str, bookkeeping: Awaitable[object]) -> None:

@@ -83,9 +83,12 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
         await self._dispatcher.dispatch(translate.members_changed(activity, members, [], complete=True))
 
     async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
+        """Kept when new or changed: most messages come from a chat already known (a read, not a write)."""
         sender: ChannelAccount = turn_context.activity.from_property
-        await self._store.save_person_address(translate.person_of(sender), {
-            "reference": translate.address_of(turn_context.activity), "member_id": sender.id})
+        person = translate.person_of(sender)
+        address = {"reference": translate.address_of(turn_context.activity), "member_id": sender.id}
+        if await self._store.get_person_address(person) != address:
+            await self._store.save_person_address(person, address)
 
 
 def _data(action: dict[str, Any]) -> dict[str, Any]:

@@ -64,11 +64,14 @@ class TeamsDelivery:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _reserve(self, conversation_id: str) -> None:
-        """Wait until both this conversation's windows and the app-wide rate have room."""
-        for bucket, windows in ((f"teams:conv:{conversation_id}", self.conversation_windows),
-                                ("teams:app", ((self.sends_per_second, 1.0),))):
-            while (wait := await self.store.reserve_send_slot(bucket, windows)) > 0:
+        """Wait until both this conversation's windows and the app-wide rate have room. Both are
+        asked at once (one write together); a bucket that is full is asked again after its wait."""
+        buckets = ((f"teams:conv:{conversation_id}", self.conversation_windows), ("teams:app", ((self.sends_per_second, 1.0),)))
+        waits = await asyncio.gather(*(self.store.reserve_send_slot(bucket, windows) for bucket, windows in buckets))
+        for (bucket, windows), wait in zip(buckets, waits, strict=True):
+            while wait > 0:
                 await self.sleep(wait)
+                wait = await self.store.reserve_send_slot(bucket, windows)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))

@@ -76,11 +76,14 @@ async def test_unreachable_person_is_parked_audited_and_admins_told(deps: Deps, 
     assert [e.record.action for e in await deps.store.read_audit()] == ["delivery.unreachable"]
 
 
-async def test_each_send_leaves_a_receipt(deps: Deps) -> None:
-    """After delivery the receipt (channel, id) is kept under the outbox key for later updates."""
-    await send_durably(deps, LEAD, CARD, key="k1")
+async def test_a_case_card_leaves_a_receipt(deps: Deps) -> None:
+    """After delivery a case card's receipt (channel, id) is kept under its outbox key, to be
+    updated when the case is acknowledged; a plain message leaves none (one write fewer)."""
+    await send_durably(deps, LEAD, CARD, key="k1", case="C-2026-000001")
+    await send_durably(deps, LEAD, Message(key="report.prompt"), key="k2", case="C-2026-000001")
     await worker(deps).run_once()
     assert await receipt(deps, "k1") == Sent(channel="teams", message_id="p1")
+    assert await receipt(deps, "k2") is None
     assert await receipt(deps, "never-sent") is None
 
 
