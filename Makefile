@@ -16,21 +16,26 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# The test suite starts its own redis-server on a free port; install it when missing.
-redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  echo "installing redis-server with apt"; \
+# Install a Debian package with apt when its command is missing (a fresh machine): $(1) command, $(2) package.
+define apt_install
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  echo "installing $(2) with apt"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
-	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server could not be installed" >&2; exit 1; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(2) >/dev/null; }
+	@command -v $(1) >/dev/null 2>&1 || { echo "$(2) could not be installed" >&2; exit 1; }
+endef
+
+# The test suite starts its own redis-server on a free port.
+redis-server:
+	$(call apt_install,redis-server,redis-server)
 
 # The date check runs the clock-sensitive tests with the machine's date moved a year ahead.
 faketime:
-	@command -v faketime >/dev/null 2>&1 || { \
-	  echo "installing faketime with apt"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq faketime >/dev/null; }
-	@command -v faketime >/dev/null 2>&1 || { echo "faketime could not be installed" >&2; exit 1; }
+	$(call apt_install,faketime,faketime)
+
+# The webhook benchmarks load the server with wrk (a C load generator), as the README's figures do.
+wrk:
+	$(call apt_install,wrk,wrk)
 
 demo: install
 	$(BIN)/esafety-bot demo
@@ -50,14 +55,6 @@ date-check: install redis-server faketime
 
 serve: install
 	$(BIN)/esafety-bot serve
-
-# The webhook benchmarks load the server with wrk (a C load generator), as the README's figures do.
-wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-	  echo "installing wrk with apt"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	@command -v wrk >/dev/null 2>&1 || { echo "wrk could not be installed" >&2; exit 1; }
 
 bench: install redis-server wrk
 	$(BIN)/python -m bench
