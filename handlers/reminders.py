@@ -35,13 +35,15 @@ TOPICS = ("reminder.personal_info", "reminder.photos", "reminder.harassment", "r
 
 
 async def set_schedule(store: Store, clock: Clock, key: GroupKey, cron: str, timezone: str, *, actor: str,
-                       enabled: bool = True) -> Schedule:
-    """Store the schedule (checked by the caller) and arm its first reminder; audited."""
+                       enabled: bool = True, event_id: str | None = None) -> Schedule:
+    """Store the schedule (checked by the caller) and arm its first reminder; audited once per
+    event that asked (a retried event re-arms the same schedule and audits nothing again)."""
     schedule = Schedule(group=key, cron=cron, timezone=timezone, enabled=enabled, revision=uuid.uuid4().hex)
     await store.save_schedule(schedule)
     if enabled:
         await _arm(store, schedule, after=clock.now())
-    await record_decision(store, clock, action="schedule.set" if enabled else "schedule.off", actor=actor, group=str(key),
+    action = "schedule.set" if enabled else "schedule.off"
+    await record_decision(store, clock, key=f"{event_id}|{action}" if event_id else None, action=action, actor=actor, group=str(key),
                           clause=CLAUSE, outcome=f"{cron} {timezone}" if enabled else "off")
     return schedule
 
@@ -52,10 +54,11 @@ async def ensure_schedule(event: GroupJoined, deps: Deps) -> None:
     known = await deps.store.get_schedule(event.group)
     if known is not None:
         if known.enabled:
-            await set_schedule(deps.store, deps.clock, event.group, known.cron, known.timezone, actor="system")
+            await set_schedule(deps.store, deps.clock, event.group, known.cron, known.timezone, actor="system", event_id=event.event_id)
         return
     if deps.reminders.default_cron:
-        await set_schedule(deps.store, deps.clock, event.group, deps.reminders.default_cron, deps.school_timezone, actor="system")
+        await set_schedule(deps.store, deps.clock, event.group, deps.reminders.default_cron, deps.school_timezone, actor="system",
+                           event_id=event.event_id)
 
 
 async def fire(item: DueItem, deps: Deps) -> None:

@@ -28,7 +28,7 @@ async def schedule_command(deps: Deps, person: Person, args: str, *, in_group: G
     try:
         group, words = await _target(deps, args, in_group)
         locale = group.locale if in_group is not None else person.locale or deps.school_locale  # the state word's language
-        answer = await _act(deps, person, group, words, locale)
+        answer = await _act(deps, person, group, words, locale, event_id)
     except ScheduleError as error:
         answer = Message(key=error.key, fields=error.fields)
     except (ValueError, GroupNotFound):  # unbalanced quotes, no such group, an unknown action
@@ -48,18 +48,18 @@ async def _target(deps: Deps, args: str, in_group: GroupKey | None) -> tuple[Gro
     return await resolve_group(deps.store, words[0]), words[1:]
 
 
-async def _act(deps: Deps, person: Person, group: Group, words: list[str], locale: str) -> Message:
+async def _act(deps: Deps, person: Person, group: Group, words: list[str], locale: str, event_id: str) -> Message:
     current = await deps.store.get_schedule(group.key)
     action = words[0].casefold() if words else "show"
     if action == "set" and len(words) in (2, 3):
         cron = words[1]
         timezone = words[2] if len(words) == 3 else current.timezone if current else group.timezone
         check(cron, timezone)
-        await set_schedule(deps.store, deps.clock, group.key, cron, timezone, actor=str(person.ref))
+        await set_schedule(deps.store, deps.clock, group.key, cron, timezone, actor=str(person.ref), event_id=event_id)
         return Message(key="schedule.set", fields={"group": group.name, "cron": cron, "timezone": timezone})
     if action == "off":
         await set_schedule(deps.store, deps.clock, group.key, current.cron if current else "-", current.timezone if current else "-",
-                           actor=str(person.ref), enabled=False)
+                           actor=str(person.ref), enabled=False, event_id=event_id)
         return Message(key="schedule.off", fields={"group": group.name})
     if action == "show":
         on = current is not None and current.enabled
