@@ -23,6 +23,10 @@ ItemHandler = Callable[[DueItem], Awaitable[None]]
 
 
 SHUTDOWN_GRACE_SECONDS = 5.0
+AFTER_AN_ITEM = (Queue.OUTBOX, Queue.TIMERS)
+"""Who may have work at once after an item is done: its messages, a timer it armed due now. Only
+webhooks (and other instances, found by polling) bring inbox work, so its worker is not woken
+for nothing on every finished item."""
 
 
 async def _finish_or_hand_on(running: set[asyncio.Task[None]]) -> None:
@@ -44,9 +48,10 @@ class Doorbell:
     def __init__(self) -> None:
         self._bells = {queue: asyncio.Event() for queue in Queue}
 
-    def ring(self, queue: Queue | None = None) -> None:
-        for bell in [self._bells[queue]] if queue else self._bells.values():
-            bell.set()
+    def ring(self, *queues: Queue) -> None:
+        """Wake the workers of `queues` (all, if none is named)."""
+        for queue in queues or tuple(Queue):
+            self._bells[queue].set()
 
     def bell(self, queue: Queue) -> asyncio.Event:
         return self._bells[queue]
@@ -168,4 +173,4 @@ class DueWorker:
                 await self._store.retry_due(claim, delay_seconds=self._retry.delay(item.attempts), error=reason)
         else:
             await self._store.finish_due(claim)
-            self._doorbell.ring()  # the work may have queued more (a timer's message, a callback's reply)
+            self._doorbell.ring(*AFTER_AN_ITEM)  # the work may have queued messages (a timer's, a callback's reply)

@@ -24,6 +24,7 @@ from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Sche
 from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
+from state.sqlite_inbound import InboundBatches
 from state.store import RosterChange, UnknownCase, format_case_reference
 
 Row = tuple[Any, ...]
@@ -33,6 +34,7 @@ class SqliteStore:
     def __init__(self, database: SqliteDatabase, clock: Clock) -> None:
         self._db = database
         self._clock = clock
+        self._inbound = InboundBatches(database)
 
     @classmethod
     async def open(cls, path: str | Path, clock: Clock | None = None) -> SqliteStore:
@@ -267,14 +269,8 @@ class SqliteStore:
 
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
-        now = self._now()
-
-        data = codec.dumps(item)  # on the event loop: the database thread holds the GIL as little as it can
-
-        def work(c: sqlite3.Connection) -> bool:
-            return _remember(c, key, now, ttl_seconds) and _insert_due(c, item, replace=True, data=data)
-
-        return await self._db.write(work)
+        """Batched with the deliveries arriving at the same time (state/sqlite_inbound.py)."""
+        return await self._inbound.accept(key, item, self._now(), ttl_seconds)
 
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:
@@ -372,11 +368,10 @@ def _increment(c: sqlite3.Connection, name: str) -> int:
     return int(row[0])
 
 
-def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool, data: str | None = None) -> bool:
-    """Queue an item; `data` is its JSON when the caller already has it (encoded off this thread)."""
+def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool) -> bool:
     verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
     sql = f"{verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
-    return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), data or codec.dumps(item))).rowcount == 1
+    return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), codec.dumps(item))).rowcount == 1
 
 
 def _apply(c: sqlite3.Connection, effects: Effects, now: float) -> int:

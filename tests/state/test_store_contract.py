@@ -328,6 +328,14 @@ class TestReplayAndCaches:
         store_factory.clock.advance(601)
         assert await store.accept_inbound("teams:activity-1", item, ttl_seconds=600) is True
 
+    async def test_concurrent_deliveries_of_one_key_are_accepted_once(self, store_factory: StoreFactory) -> None:
+        """The same delivery arriving many times at once, at two instances: one is new, one item queued."""
+        first, second = await store_factory.open(), await store_factory.open()
+        item = due("teams:a:chat|1", queue=Queue.INBOX)
+        answers = await asyncio.gather(*(s.accept_inbound("teams:activity:1", item, ttl_seconds=600) for s in (first, second) * 10))
+        assert answers.count(True) == 1
+        assert len(await first.claim_due(Queue.INBOX, limit=5, lease_seconds=5)) == 1
+
     async def test_accept_inbound_queues_once(self, store: Store) -> None:
         """A WeCom retry of a callback is accepted once and queued once."""
         item = due("wecom:123", queue=Queue.INBOX)
