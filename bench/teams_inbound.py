@@ -106,4 +106,4 @@ async def main() -> None:
         print(load.line())
     print(f"  acceptance cost: {closed[0].per_second / closed[1].per_second:.2f}x the bare handler's per request (goal: at most 3x)")
     print(f"End to end: {END_TO_END} direct messages in (50 clients), refusals delivered at the fake connector: "
-          f"{flowing:,.0f} per second (median of {ROUNDS})")
+          f"{flowing:,.0f} per second (median of {ROUNDS}), {closed[0].per_second / flowing:,.0f}x the bare handler's cost per message")

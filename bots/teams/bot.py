@@ -53,12 +53,13 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if translate.is_personal(activity):
-            await self._remember_personal_chat(turn_context)
+        address = translate.address_of(activity) if translate.is_personal(activity) else None
+        if address is not None:
+            await self._remember_personal_chat(turn_context, address)
         if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
             await self._dispatcher.dispatch(translate.card_action(activity, str(activity.value["verb"]), _data(activity.value)))
-        elif translate.is_personal(activity):
-            await self._dispatcher.dispatch(translate.direct_message(activity))
+        elif address is not None:
+            await self._dispatcher.dispatch(translate.direct_message(activity, address))
         else:
             await self._dispatcher.dispatch(translate.group_message(activity))
 
@@ -82,11 +83,11 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
         members = await read_members(turn_context)
         await self._dispatcher.dispatch(translate.members_changed(activity, members, [], complete=True))
 
-    async def _remember_personal_chat(self, turn_context: TurnContext) -> None:
+    async def _remember_personal_chat(self, turn_context: TurnContext, reference: dict[str, Any] | None = None) -> None:
         """Kept when new or changed: most messages come from a chat already known (a read, not a write)."""
         sender: ChannelAccount = turn_context.activity.from_property
         person = translate.person_of(sender)
-        address = {"reference": translate.address_of(turn_context.activity), "member_id": sender.id}
+        address = {"reference": reference or translate.address_of(turn_context.activity), "member_id": sender.id}
         if await self._store.get_person_address(person) != address:
             await self._store.save_person_address(person, address)
 
