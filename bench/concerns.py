@@ -14,11 +14,11 @@ import aiohttp
 
 from bench.serving import serving
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.concerns import Report, receive_report
 from state.models import Person, Role
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
 
 REPORTS = 100
 BULK = 300

@@ -19,14 +19,14 @@ from pathlib import Path
 from bots.app import bootstrap
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.reminders import set_schedule
 from handlers.routes import due_work
 from handlers.worker import DueWorker
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Group, GroupKey
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.waiting import eventually
 
 SIZES = (1_000, 10_000)
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday; the reminders are due Monday 09:00 London

@@ -25,9 +25,9 @@ from state.effects import Effects
 from state.models import GroupKey, PersonRef, Role
 from state.records import AuditRecord, Case
 from state.redis import RedisStore
+from state.redis_server import RedisServer
 from state.sqlite import SqliteStore
 from state.store import Store
-from tests.redis_server import RedisServer
 
 COUNT = 300
 GROUP = GroupKey("teams", "19:bench")

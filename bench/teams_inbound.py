@@ -24,9 +24,9 @@ from typing import Any
 from bench import wrk
 from bench.load import HEADER, Load, closed_loop, open_loop
 from bench.processes import in_process
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 
 SECONDS, CLIENTS, ROUNDS = 10, 50, 3
 RATE, OPEN_SECONDS = 200, 10

@@ -13,9 +13,9 @@ from aiohttp import web
 from bench.baseline import bare_server
 from bench.serving import serving
 from bench.timing import measure, measure_concurrently, report
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import WecomCallbacks, settings_env
 from state.clock import SystemClock
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import WecomCallbacks, settings_env
 
 COUNT, ROUNDS = 200, 5
 LOAD, CLIENTS = 2000, 50

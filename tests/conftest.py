@@ -15,17 +15,17 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from bots.teams.fakes.bot_connector import FakeBotConnector, every_connector
+from bots.wecom.fakes.api import FakeWecomApi, every_wecom_api
 from policy_text.catalog import LOCALES, Catalog
 from state.clock import ManualClock
 from state.models import Person, Role
 from state.records import Case
 from state.redis import RedisStore
+from state.redis_server import RedisServer
 from state.sqlite import SqliteStore
 from state.store import Store
-from tests.fakes.bot_connector import FakeBotConnector, every_connector
-from tests.fakes.wecom_api import FakeWecomApi, every_wecom_api
 from tests.privacy import PrivacyScan
-from tests.redis_server import RedisServer
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 FIXED_CLOCK_MODULES = ("tests/bots/test_demo.py", "tests/bots/test_cli.py")

@@ -21,11 +21,11 @@ from bots.demo.transcript import Transcript
 from bots.server import run_bot
 from bots.sockets import free_port
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.wecom.channel import WecomOptions
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import settings_env
 from state.clock import ManualClock
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import settings_env
 
 DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
 

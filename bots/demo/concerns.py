@@ -9,10 +9,10 @@ from typing import Any
 
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.case_export import export_cases
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
 
 STUDENT_CHAT, LEAD_CHAT, DEPUTY_CHAT = "a:personal-s1", "a:personal-lead", "a:personal-deputy"
 REPORT = "a boy from another school keeps asking me to send photos"

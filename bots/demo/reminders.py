@@ -15,10 +15,10 @@ from typing import Any
 
 from bots import commands
 from bots.demo.scene import Scene
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.reminders import TOPICS
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
 
 CLASS_CHAT = "19:class5a@thread.v2"
 GROUP = f"teams:{CLASS_CHAT}"

@@ -11,9 +11,9 @@ import aiohttp
 from bots.app import Bot
 from bots.demo.transcript import Transcript
 from bots.teams.translate import dedup_key
+from bots.waiting import eventually
 from state.clock import ManualClock
 from state.due import Queue
-from tests.fakes.waiting import eventually
 
 
 @dataclass

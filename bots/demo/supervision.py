@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from bots.demo.scene import Scene
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from state.models import GroupKey, Supervision
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
 
 CLASS_CHAT = "19:class5a@thread.v2"
 LEAD_CHAT, TEACHER_CHAT = "a:personal-lead", "a:personal-29:teacher"

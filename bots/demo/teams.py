@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bots.demo.scene import Scene
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from handlers.messenger import Button, Message
 from state.models import GroupKey, PersonRef, Role
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
 
 CLASS_CHAT = "19:class5a@thread.v2"
 LEAD = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000030")

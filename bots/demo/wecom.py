@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from bots.demo.scene import Scene
+from bots.waiting import eventually
 from bots.wecom.commands import create_menu
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import WecomCallbacks
 from state.models import GroupKey, Supervision
-from tests.fakes.waiting import eventually
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import WecomCallbacks
 
 CLASS_GROUP = "wrOgQhDgAAdemo6B"
 TEACHER, ADMIN, DSL, STUDENT = "zhang.laoshi", "chen.zhuren", "liu.dsl", "zhou.xiaoming"

@@ -15,7 +15,7 @@ from bots.app import bootstrap, build_app
 from bots.config import load_settings
 from bots.server import run_bot
 from bots.sockets import free_port
-from tests.redis_server import RedisServer
+from state.redis_server import RedisServer
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 
 from bots.sockets import free_port
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
 
 ROSTER = ("channel,user_id,name,role,class,consent\n"
           "teams,0f5a1c2e-1111-4a4a-9a9a-000000000001,Amira,student,5A,yes\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bots.waiting import eventually
 from handlers.worker import Doorbell, DueWorker, PermanentFailure, RetryPolicy
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.store import Store
 from tests.conftest import START
-from tests.fakes.waiting import eventually
 
 
 def item(item_id: str, kind: str = "send") -> DueItem:

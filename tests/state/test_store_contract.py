@@ -423,8 +423,8 @@ async def test_a_stray_due_id_without_its_item_does_not_jam_claims(redis_server:
     import redis.asyncio as aioredis
 
     from state.redis import RedisStore
+    from state.redis_server import RedisServer
     from tests.conftest import empty_redis
-    from tests.redis_server import RedisServer
 
     assert isinstance(redis_server, RedisServer)
     await empty_redis(redis_server)

@@ -13,16 +13,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from bots.app import Bot, bootstrap, build_app
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.teams.translate import dedup_key
+from bots.waiting import eventually
 from handlers.dispatch import Dispatcher, Route
 from handlers.duties import Deps
 from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
 from handlers.routes import policy_routes
 from state.clock import ManualClock
 from state.due import Queue
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
 
 CLASS_CHAT = "19:class5a@thread.v2"
 CLASS_MEMBERS = [

@@ -11,7 +11,7 @@ from botbuilder.schema import Activity
 
 from bots.http import Refused
 from bots.teams.activity_shape import checked, parse
-from tests.fakes.teams_activities import teams_activity
+from bots.teams.fakes.activities import teams_activity
 
 SERVICE = "http://127.0.0.1:9/"
 

@@ -13,13 +13,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from bots.app import bootstrap, build_app
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.teams.fakes.openid import FakeTokenAuthority, StaticTokenCredentialsFactory, new_key
+from bots.waiting import eventually
 from handlers.messenger import Message
 from state.clock import ManualClock
 from state.models import PersonRef
 from tests.bots.teams.conftest import payload
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.openid import FakeTokenAuthority, StaticTokenCredentialsFactory, new_key
-from tests.fakes.waiting import eventually
 
 APP_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 STUDENT = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001")

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.teams.translate import dedup_key
+from bots.waiting import eventually
 from handlers.dispatch import Route
 from handlers.events import DirectMessage
 from handlers.worker import RetryPolicy
@@ -15,8 +17,6 @@ from state.due import Queue
 from state.models import Person, Role
 from state.records import CaseState
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.waiting import eventually
 
 LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Dr Lead", role=Role.DSL)
 STUDENT = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000001", name="Amira Example", role=Role.STUDENT)

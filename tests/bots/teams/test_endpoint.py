@@ -16,15 +16,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from bots.app import bootstrap, build_app
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Person, Role
+from state.redis_server import RedisServer
 from tests.bots.teams.conftest import TeamsHarness, payload, start_harness
 from tests.conftest import empty_redis
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import teams_activity
-from tests.fakes.waiting import eventually
-from tests.redis_server import RedisServer
 
 STUDENT = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000001", name="Amira Example", role=Role.STUDENT)
 LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Dr Lead", role=Role.DSL)

@@ -7,16 +7,16 @@ from pathlib import Path
 
 from botbuilder.schema import Activity
 
+from bots.teams.fakes.activities import PAYLOADS
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.teams.translate import group_message
+from bots.waiting import eventually
 from handlers.dispatch import Route
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
 from handlers.worker import RetryPolicy
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload, start_harness
-from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.teams_activities import PAYLOADS
-from tests.fakes.waiting import eventually
 
 GROUP = GroupKey("teams", CLASS_CHAT)
 

@@ -9,12 +9,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bots.app import IN_HAND
+from bots.waiting import eventually
 from handlers.reminders import TOPICS, set_schedule
 from state.due import Queue
 from state.models import GroupKey
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness
 from tests.conftest import START
-from tests.fakes.waiting import eventually
 
 GROUPS = 60
 MONDAY_9 = START + timedelta(days=7)

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from bots.teams.delivery import SendFailed
+from bots.teams.fakes.bot_connector import FakeBotConnector
 from handlers.messenger import Button, Message, Unreachable
 from handlers.outbox import receipt, send_durably
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
-from tests.fakes.bot_connector import FakeBotConnector
 
 GROUP = GroupKey("teams", CLASS_CHAT)
 TEACHER = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000010")

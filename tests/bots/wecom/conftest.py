@@ -13,12 +13,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bots.app import Bot, bootstrap, build_app
 from bots.config import load_settings
+from bots.waiting import eventually
 from bots.wecom.channel import WecomOptions
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import WecomCallbacks, settings_env
 from state.clock import ManualClock
 from state.models import Person, Role
-from tests.fakes.waiting import eventually
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import WecomCallbacks, settings_env
 
 CUSTOMER_GROUP = "wrOgQhDgAAMYQiS5ol9G7gK9JVAAAA"
 STUDENTS = {"wm_student_li": "李同学", "wm_student_wang": "王同学"}

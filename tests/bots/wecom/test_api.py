@@ -9,10 +9,10 @@ import pytest
 
 from bots.config import load_settings
 from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import settings_env
 from state.clock import ManualClock
 from state.store import Store
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import settings_env
 
 USER = "zhang.laoshi"
 

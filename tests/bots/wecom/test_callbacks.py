@@ -14,15 +14,15 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from bots.app import bootstrap
 from bots.config import load_settings
 from bots.http import MAX_BODY_BYTES
+from bots.waiting import eventually
 from bots.wecom.callbacks import dedup_key
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import CORP_ID, TOKEN, WecomCallbacks, settings_env
 from state.clock import ManualClock
 from state.due import Queue
+from state.redis_server import RedisServer
 from tests.bots.wecom.conftest import INTERNAL_STUDENT, WecomHarness, start_harness, until
 from tests.conftest import empty_redis
-from tests.fakes.waiting import eventually
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import CORP_ID, TOKEN, WecomCallbacks, settings_env
-from tests.redis_server import RedisServer
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
 <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><Encrypt>&c;</Encrypt></xml>"""

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.callbacks import settings_env
 from state.clock import ManualClock
 from state.factory import open_store
 from state.models import GroupKey, Supervision
 from tests.bots.test_cli import run
 from tests.bots.wecom.conftest import ADMIN, CUSTOMER_GROUP, DSL, TEACHER, start_harness, until
-from tests.fakes.wecom_api import FakeWecomApi
-from tests.fakes.wecom_callbacks import settings_env
 
 
 async def cli(tmp_path: Path, api: FakeWecomApi, *args: str, clock: ManualClock | None = None) -> tuple[int, str, str]:

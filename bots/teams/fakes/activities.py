@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-PAYLOADS = Path(__file__).parent / "teams_payloads"
+PAYLOADS = Path(__file__).parent / "payloads"
 
 
 def teams_activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:

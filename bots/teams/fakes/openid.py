@@ -52,6 +52,7 @@ class FakeTokenAuthority:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                body: dict[str, Any]
                 if self.path.endswith("openidconfiguration"):
                     body = {"issuer": BOT_FRAMEWORK_ISSUER, "jwks_uri": f"{authority.url}/keys",
                             "id_token_signing_alg_values_supported": ["RS256"]}
