@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from handlers.audit import decision
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.outbox import after_sending, deliver, outbox_item
+from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
 from handlers.worker import PermanentFailure
 from state.case_changes import CaseChange, add_step, advance
 from state.due import DueItem, Queue
@@ -54,11 +54,12 @@ def card_key(case: Case, step: int, person: Person) -> str:
 
 def delivery_work(case: Case, recipients: Sequence[Person], step: int, card_message: Message, due_at: datetime) -> list[DueItem]:
     """Outbox entries for a step: the card, then the report's words as their own message (card
-    fields are short), one pair per recipient, keyed so a retried step sends nothing twice."""
+    fields are short), one pair per recipient, keyed so a retried step sends nothing twice. The
+    card keeps its receipt: it is updated in place when the case is acknowledged."""
     words = Message(key="case.report_text", fields={"text": case.text})
     return [
         outbox_item(person.ref, message, key=card_key(case, step, person).removesuffix("card") + part, due_at=due_at,
-                    case=case.reference, step=step)
+                    case=case.reference, step=step, **({KEEP_RECEIPT: True} if part == "card" else {}))
         for person in recipients
         for part, message in (("card", card_message), ("text", words))
     ]

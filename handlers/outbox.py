@@ -26,6 +26,8 @@ from state.models import GroupKey, PersonRef, Role
 log = logging.getLogger(__name__)
 SEND = "message.send"
 RECEIPT_DAYS = 30
+KEEP_RECEIPT = "keep_receipt"
+"""An outbox entry's payload flag: keep the receipt of the sent message, to update it later."""
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
 
 
@@ -60,7 +62,7 @@ async def deliver(item: DueItem, deps: Deps) -> None:
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
         raise PermanentFailure(f"unreachable: {error}") from error
-    if "case" in item.payload and message.buttons:  # a case card: updated in place once it is acknowledged
+    if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
 
 

@@ -25,6 +25,7 @@ from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
+from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
 from state.store import RosterChange, UnknownCase, format_case_reference
 
 Row = tuple[Any, ...]
@@ -369,8 +370,7 @@ def _increment(c: sqlite3.Connection, name: str) -> int:
 
 
 def _insert_due(c: sqlite3.Connection, item: DueItem, *, replace: bool) -> bool:
-    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-    sql = f"{verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
+    sql = QUEUE_ITEM.format(verb="REPLACE" if replace else "IGNORE")
     return c.execute(sql, (item.queue.value, item.item_id, item.due_at.timestamp(), codec.dumps(item))).rowcount == 1
 
 
@@ -391,9 +391,7 @@ def _apply(c: sqlite3.Connection, effects: Effects, now: float) -> int:
 
 def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -> bool:
     """One statement: insert the key, or renew it if what was remembered has expired."""
-    sql = ("INSERT INTO seen (key, expires_at) VALUES (?, ?) "
-           "ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE seen.expires_at <= ?")
-    return c.execute(sql, (key, now + ttl_seconds, now)).rowcount == 1
+    return c.execute(REMEMBER_KEY, (key, now + ttl_seconds, now)).rowcount == 1
 
 
 def _claimed(claim: Claim) -> tuple[str, str, str]:

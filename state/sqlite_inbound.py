@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from state import codec
 from state.due import DueItem
 from state.sqlite_db import SqliteDatabase
+from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
 
 KEYS_PER_QUERY = 500  # below SQLite's limit on bound parameters
 
@@ -83,10 +84,8 @@ class InboundBatches:
         for delivery in taken:
             if delivery.key not in seen and delivery.key not in new:
                 new[delivery.key] = delivery
-        c.executemany("INSERT INTO seen (key, expires_at) VALUES (?, ?) "
-                      "ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at",
-                      [(d.key, d.remember_until) for d in new.values()])
-        c.executemany("INSERT OR REPLACE INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)",
+        c.executemany(REMEMBER_KEY, [(d.key, d.remember_until, d.now) for d in new.values()])
+        c.executemany(QUEUE_ITEM.format(verb="REPLACE"),
                       [(d.item.queue.value, d.item.item_id, d.item.due_at.timestamp(), d.data) for d in new.values()])
         return [new.get(delivery.key) is delivery for delivery in taken]
 

@@ -31,3 +31,10 @@ CREATE TABLE IF NOT EXISTS send_slots (bucket TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS send_slots_by_bucket ON send_slots (bucket, at);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL);
 """
+
+REMEMBER_KEY = ("INSERT INTO seen (key, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE seen.expires_at <= ?")
+"""Remember a key until a time (key, until, now): inserted, or renewed if what was remembered expired."""
+
+QUEUE_ITEM = "INSERT OR {verb} INTO due (queue, item_id, due_at, parked, token, data) VALUES (?, ?, ?, 0, NULL, ?)"
+"""Queue a due item (queue, id, due time, JSON); `verb` REPLACE or IGNORE says what an existing id does."""

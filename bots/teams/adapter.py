@@ -52,19 +52,7 @@ class ReusingClients(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
         self._token_clients: dict[str, Any] = {}
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        factory = super().create_connector_factory(claims_identity)
-        app_id = _app_id(claims_identity)
-        connectors = self._connectors
-
-        class Reused(ConnectorFactory):  # type: ignore[misc]
-            async def create(self, service_url: str, audience: str | None = None) -> Any:
-                key = (app_id, service_url, audience)
-                if key not in connectors:
-                    _make_room(connectors)
-                    connectors[key] = await factory.create(service_url, audience)
-                return connectors[key]
-
-        return Reused()
+        return _ReusedConnectors(super().create_connector_factory(claims_identity), _app_id(claims_identity), self._connectors)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> Any:
         app_id = _app_id(claims_identity)
@@ -72,6 +60,20 @@ class ReusingClients(ConfigurationBotFrameworkAuthentication):  # type: ignore[m
             _make_room(self._token_clients)
             self._token_clients[app_id] = await super().create_user_token_client(claims_identity)
         return self._token_clients[app_id]
+
+
+class _ReusedConnectors(ConnectorFactory):  # type: ignore[misc]
+    """A connector factory that hands out the kept client for (app, serviceUrl, audience)."""
+
+    def __init__(self, factory: ConnectorFactory, app_id: str, kept: dict[tuple[str, str, str | None], Any]) -> None:
+        self._factory, self._app_id, self._kept = factory, app_id, kept
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        key = (self._app_id, service_url, audience)
+        if key not in self._kept:
+            _make_room(self._kept)
+            self._kept[key] = await self._factory.create(service_url, audience)
+        return self._kept[key]
 
 
 CLIENTS_KEPT = 256  # a school's activities come from a handful of serviceUrls

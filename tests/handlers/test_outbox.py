@@ -79,7 +79,7 @@ async def test_unreachable_person_is_parked_audited_and_admins_told(deps: Deps, 
 async def test_a_case_card_leaves_a_receipt(deps: Deps) -> None:
     """After delivery a case card's receipt (channel, id) is kept under its outbox key, to be
     updated when the case is acknowledged; a plain message leaves none (one write fewer)."""
-    await send_durably(deps, LEAD, CARD, key="k1", case="C-2026-000001")
+    await send_durably(deps, LEAD, CARD, key="k1", case="C-2026-000001", keep_receipt=True)
     await send_durably(deps, LEAD, Message(key="report.prompt"), key="k2", case="C-2026-000001")
     await worker(deps).run_once()
     assert await receipt(deps, "k1") == Sent(channel="teams", message_id="p1")

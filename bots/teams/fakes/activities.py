@@ -7,9 +7,26 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bots.teams.translate import dedup_key
+from bots.waiting import eventually
+from state.due import Queue
+from state.store import Store
+
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
 def teams_activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:
     data = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8").replace("{SERVICE_URL}", service_url))
     return {**data, **changes}
+
+
+async def taken_from_inbox(store: Store, activity: dict[str, Any], *, seconds: float = 10.0) -> bool:
+    """Whether the inbox worker took an accepted activity within `seconds` (done, or failed at
+    least once): the webhook only accepts, so a step that reads what it did waits for this."""
+    key = dedup_key(activity["conversation"]["id"], activity["id"])
+
+    async def taken() -> bool:
+        item = await store.get_due(Queue.INBOX, key)
+        return item is None or item.attempts > 0
+
+    return await eventually(taken, seconds=seconds)

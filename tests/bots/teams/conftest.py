@@ -13,16 +13,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from bots.app import Bot, bootstrap, build_app
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
-from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.activities import taken_from_inbox, teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
-from bots.teams.translate import dedup_key
 from bots.waiting import eventually
 from handlers.dispatch import Dispatcher, Route
 from handlers.duties import Deps
 from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
 from handlers.routes import policy_routes
 from state.clock import ManualClock
-from state.due import Queue
 
 CLASS_CHAT = "19:class5a@thread.v2"
 CLASS_MEMBERS = [
@@ -52,17 +50,8 @@ class TeamsHarness:
         activity = payload(name, self.connector, **changes)
         response = await self.client.post("/api/messages", json=activity)
         if response.status < 300:
-            await self.processed(activity)
+            assert await taken_from_inbox(self.bot.store, activity), "the inbox worker never took the activity"
         return response
-
-    async def processed(self, activity: dict[str, Any]) -> None:
-        key = dedup_key(activity["conversation"]["id"], activity["id"])
-
-        async def taken() -> bool:
-            item = await self.bot.store.get_due(Queue.INBOX, key)
-            return item is None or item.attempts > 0
-
-        assert await eventually(taken, seconds=10), "the inbox worker never took the activity"
 
     async def install_quietly(self) -> None:
         """Install the bot in the class chat and let its own sends (welcome, alerts) finish, then

@@ -162,7 +162,7 @@ async def test_a_sent_card_is_updated_in_place_from_its_receipt(teams: TeamsHarn
     lead = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000030")
     card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
-    await send_durably(teams.bot.deps, lead, card, key="C-2026-000001|dsl|lead", case="C-2026-000001")
+    await send_durably(teams.bot.deps, lead, card, key="C-2026-000001|dsl|lead", case="C-2026-000001", keep_receipt=True)
     for _ in range(100):
         if (sent := await receipt(teams.bot.deps, "C-2026-000001|dsl|lead")) is not None:
             break
