@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server faketime wrk demo test date-check serve lint bench clean
+.PHONY: install redis-server faketime wrk demo test date-check serve lint bench bench-against clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ serve: install
 
 bench: install redis-server wrk
 	$(BIN)/python -m bench
+
+# The Teams end-to-end figure against an earlier revision, e.g. `make bench-against REV=1427968`.
+bench-against: install
+	$(BIN)/python -m bench.against_revision $(REV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

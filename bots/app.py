@@ -118,8 +118,10 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     if workers:
         run_in_background(app, background_workers(bot))
 
-    async def close_store(_: web.Application) -> None:
+    async def close_clients_and_store(_: web.Application) -> None:
+        if bot.teams is not None:
+            await bot.teams.close()
         await bot.store.close()
 
-    app.on_cleanup.append(close_store)
+    app.on_cleanup.append(close_clients_and_store)
     return app

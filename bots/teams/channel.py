@@ -9,7 +9,7 @@ from typing import Any
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bots.config import Settings
-from bots.teams.adapter import build_adapter, service_urls, teams_enabled
+from bots.teams.adapter import ReusingClients, build_adapter, service_urls, teams_enabled
 from bots.teams.bot import TeamsSafetyBot
 from bots.teams.delivery import TeamsDelivery
 from bots.teams.endpoint import TeamsEndpoint
@@ -39,6 +39,7 @@ class TeamsOptions:
 @dataclass(frozen=True)
 class TeamsChannel:
     adapter: CloudAdapter
+    clients: ReusingClients
     messenger: TeamsMessenger
     endpoint: TeamsEndpoint
     app_id: str
@@ -46,16 +47,20 @@ class TeamsChannel:
     def inbox(self, dispatcher: Dispatcher) -> TeamsInbox:
         return TeamsInbox(self.adapter, TeamsSafetyBot(dispatcher, self.endpoint.store), self.app_id)
 
+    async def close(self) -> None:
+        """End the connector clients' HTTP session (at shutdown, after the workers stopped)."""
+        await self.clients.close()
+
 
 def build_teams(settings: Settings, store: Store, catalog: Catalog, clock: Clock, doorbell: Doorbell, not_saved: NotSaved,
                 options: TeamsOptions | None = None) -> TeamsChannel | None:
     if not teams_enabled(settings):
         return None
     options = options or TeamsOptions()
-    adapter = build_adapter(settings, credentials_factory=options.credentials_factory, auth_overrides=options.auth_overrides)
+    adapter, clients = build_adapter(settings, credentials_factory=options.credentials_factory, auth_overrides=options.auth_overrides)
     delivery = TeamsDelivery(store, sleep=options.sleep) if options.sleep else TeamsDelivery(store)
     if options.unthrottled:
         delivery = replace(delivery, sends_per_second=1_000_000, conversation_windows=((1_000_000, 1.0),))
-    messenger = TeamsMessenger(adapter, store, catalog, delivery, app_id=settings.teams.APP_ID, school_locale=settings.locale)
+    messenger = TeamsMessenger(adapter, clients, store, catalog, delivery, app_id=settings.teams.APP_ID, school_locale=settings.locale)
     endpoint = TeamsEndpoint(adapter, store, catalog, clock, doorbell, service_urls(settings, options.extra_service_origins), not_saved)
-    return TeamsChannel(adapter, messenger, endpoint, settings.teams.APP_ID)
+    return TeamsChannel(adapter, clients, messenger, endpoint, settings.teams.APP_ID)

@@ -4,7 +4,8 @@ Microsoft's "Rate limiting for bots" page (learn.microsoft.com/microsoftteams/pl
 how-to/rate-limit) gives, per bot per conversation: 7 sends per second, 8 per 2 s, 60 per 30 s
 and 1,800 per hour, and about 30–50 requests per second per app per tenant overall. It asks bots
 to back off exponentially with jitter and to retry 429, 412, 502 and 504. botbuilder does not
-retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), so this module does:
+retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), so this module does, as
+the only layer that retries (the connector's HTTP has none, bots/teams/connector_http.py):
 slots are reserved in the Store (shared by every instance on one Redis), Retry-After is obeyed
 when present, other 4xx are never retried, and attempts are bounded.
 """
@@ -49,7 +50,7 @@ class TeamsDelivery:
             try:
                 return await operation()
             except ErrorResponseException as error:
-                status = error.response.status_code if error.response is not None else 0
+                status = error.response.status if error.response is not None else 0  # aiohttp's answer
                 if status not in RETRYABLE_STATUS or attempt == self.max_attempts:
                     raise SendFailed(f"Teams answered {status} after {attempt} attempt(s)") from error
                 asked = _retry_after(error)

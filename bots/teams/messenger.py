@@ -1,9 +1,13 @@
 """The Messenger port for Teams: proactive sends to groups and private messages to people.
 
-A group is reached through its stored conversation reference (`continue_conversation`, with the
-bot's app id: required once an app id is set, CHANNEL_NOTES.md T3). A person is reached, in
-order, through their stored personal chat; else a new 1:1 created with their Teams member id
-from a roster read and the tenant's serviceUrl; else `Unreachable` — they must install the bot.
+A group is reached through its stored conversation reference: the activity is addressed from it
+(`TurnContext.apply_conversation_reference`, as a turn would) and posted with the connector
+client kept for the bot's app id and that serviceUrl (the app id is required once one is set,
+CHANNEL_NOTES.md T3). A whole proactive turn (`continue_conversation`) is kept for what needs a
+turn context (a card replaced, a roster read): for a plain send it cost a fifth of a delivered
+message's CPU (bench/teams_inbound.py). A person is reached, in order, through their stored
+personal chat; else a new 1:1 created with their Teams member id from a roster read and the
+tenant's serviceUrl; else `Unreachable` — they must install the bot.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference
+from botbuilder.schema import Activity, ChannelAccount, ConversationParameters, ConversationReference, ResourceResponse
 
+from bots.teams.adapter import ReusingClients
 from bots.teams.delivery import TeamsDelivery
 from bots.teams.render import render
 from bots.teams.roster import read_members
@@ -26,9 +31,10 @@ TEAMS_CHANNEL_ID = "msteams"
 
 
 class TeamsMessenger:
-    def __init__(self, adapter: CloudAdapter, store: Store, catalog: Catalog, delivery: TeamsDelivery, *,
+    def __init__(self, adapter: CloudAdapter, clients: ReusingClients, store: Store, catalog: Catalog, delivery: TeamsDelivery, *,
                  app_id: str, school_locale: str) -> None:
         self._adapter = adapter
+        self._clients = clients
         self._store = store
         self._catalog = catalog
         self._delivery = delivery
@@ -39,15 +45,14 @@ class TeamsMessenger:
         stored = await self._store.get_group(group)
         if stored is None or not stored.address:
             raise Unreachable(f"no conversation reference for {group}")
-        reference = ConversationReference().deserialize(stored.address)
-        return await self._continue(reference, render(message, self._catalog, stored.locale))
+        return await self._post(stored.address, render(message, self._catalog, stored.locale))
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
         known = await self._store.get_person(person.channel, person.user_id)
         activity = render(message, self._catalog, (known.locale if known else None) or self._school_locale)
         address = await self._store.get_person_address(person) or {}
         if address.get("reference"):
-            return await self._continue(ConversationReference().deserialize(address["reference"]), activity)
+            return await self._post(address["reference"], activity)
         return await self._open_personal_chat(person, activity)
 
     async def update(self, sent: Sent, message: Message) -> None:
@@ -79,16 +84,20 @@ class TeamsMessenger:
                                   lambda: self._adapter.continue_conversation(reference, read, bot_app_id=self._app_id))
         return found
 
-    async def _continue(self, reference: ConversationReference, activity: Activity) -> Sent:
-        sent: dict[str, str] = {}
+    async def _post(self, address: dict[str, Any], activity: Activity) -> Sent:
+        """Send into the conversation `address` (a stored reference): as a reply to the activity
+        it was taken from when it has one, as the SDK's own turn would."""
+        reference = ConversationReference().deserialize(address)
+        outgoing = TurnContext.apply_conversation_reference(activity, reference)
 
-        async def send(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
-            sent["id"] = response.id if response else ""
+        async def post() -> ResourceResponse | None:
+            conversations = (await self._clients.connector_for(self._app_id, reference.service_url)).conversations
+            if outgoing.reply_to_id:
+                return await conversations.reply_to_activity(outgoing.conversation.id, outgoing.reply_to_id, outgoing)
+            return await conversations.send_to_conversation(outgoing.conversation.id, outgoing)
 
-        await self._delivery.send(reference.conversation.id,
-                                  lambda: self._adapter.continue_conversation(reference, send, bot_app_id=self._app_id))
-        return Sent(channel="teams", message_id=sent.get("id", ""), address=reference.serialize())
+        response = await self._delivery.send(reference.conversation.id, post)
+        return Sent(channel="teams", message_id=(response.id if response else None) or "", address=address)
 
     async def _open_personal_chat(self, person: PersonRef, activity: Activity) -> Sent:
         """Create a 1:1 with someone seen in a group roster, remember it, and send there."""

@@ -1,11 +1,9 @@
-"""Building the adapter: who may be talked to, and the msrest speed fix changing nothing else."""
+"""Building the adapter: who may be talked to."""
 
 from __future__ import annotations
 
-from msrest.universal_http.requests import ClientRetryPolicy
-
 from bots.config import load_settings
-from bots.teams.adapter import build_adapter, service_urls, teams_enabled
+from bots.teams.adapter import service_urls, teams_enabled
 from bots.teams.service_url import MICROSOFT_SERVICE_HOSTS, ServiceUrls
 
 
@@ -19,11 +17,3 @@ def test_anonymous_mode_only_talks_to_this_machine() -> None:
     assert with_app.origins == {("https", host, 443) for host in MICROSOFT_SERVICE_HOSTS}
     custom = load_settings({"MicrosoftAppId": "a", "ESAFETY_TEAMS_SERVICE_HOSTS": "smba.example.net, Other.Example"})
     assert service_urls(custom).origins == {("https", "smba.example.net", 443), ("https", "other.example", 443)}
-
-
-def test_retry_policy_speed_fix_keeps_the_same_retry_codes() -> None:
-    """After the frozenset fix msrest computes exactly the status list it always did."""
-    original_safe_codes = [i for i in range(500) if i != 408] + [501, 505]
-    build_adapter(load_settings({"ESAFETY_ALLOW_ANONYMOUS": "1"}))
-    assert isinstance(ClientRetryPolicy.safe_codes, frozenset)
-    assert ClientRetryPolicy().policy.status_forcelist == [i for i in range(999) if i not in original_safe_codes]
