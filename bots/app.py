@@ -13,8 +13,9 @@ from aiohttp import web
 
 from bots.background import run_in_background
 from bots.config import Settings
-from bots.http import MAX_BODY_BYTES, STORE_KEY, channel_off, healthz, log_requests, readyz
+from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.router import MessengerByChannel
+from bots.store import store_for
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.digest import arm_digest
@@ -27,7 +28,6 @@ from handlers.worker import Doorbell, DueWorker
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
 from state.due import Queue
-from state.factory import open_store
 from state.store import Store
 
 
@@ -56,7 +56,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     are configured and wire the duties."""
     catalog = Catalog.load()
     clock = clock or SystemClock()
-    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=clock)
+    store = await store_for(settings, clock)
     doorbell = Doorbell()
     not_saved = not_saved_reply(catalog, settings.cases, settings.locale)
     teams = build_teams(settings, store, catalog, clock, doorbell, not_saved, teams_options)
@@ -69,7 +69,8 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     messenger = MessengerByChannel(channels)
     deps = Deps(store=store, messenger=messenger, clock=clock, catalog=catalog,
                 school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
-                supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell)
+                supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell,
+                channels=messenger.channels)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
@@ -97,9 +98,8 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     """The HTTP face of the bot, with its background workers unless told otherwise. Bodies over
     256 KiB are refused with 413 by aiohttp itself."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests])
-    app[STORE_KEY] = bot.store
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/readyz", readiness(bot.store, bot.messenger.channels))
     report = bot.channel_report()
     if bot.teams is not None:
         app.router.add_post("/api/messages", bot.teams.endpoint.handle)

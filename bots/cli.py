@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from bots import commands
 from bots.backup import backup_database
 from bots.config import ConfigError, Settings, load_settings
+from bots.store import store_for
 from bots.teams.package import PackageError, build_package
 from bots.wecom import commands as wecom_commands
 from bots.wecom.api import WecomApi, WecomError
@@ -28,7 +29,6 @@ from handlers.groups import GroupNotFound
 from handlers.roster_import import RosterError
 from policy_text.catalog import Catalog, CatalogError
 from state.clock import SystemClock
-from state.factory import open_store
 from state.store import Store, StoreUnavailable
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = roster.add_parser("import", help="import a roster CSV (replaces the channels it contains)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--merge", action="store_true", help="add and update only; remove nobody")
+    imp.add_argument("--dry-run", action="store_true", help="print the changes by role and what would be refused; write nothing")
+    imp.add_argument("--force", action="store_true", help="import even if it leaves no dsl, removes every deputy or head, "
+                                                         "or removes more than half of a channel's people")
     listing = roster.add_parser("list", help="show the stored roster")
     listing.add_argument("--channel", choices=["teams", "wecom"])
     groups = sub.add_parser("groups", help="class groups the bot is in").add_subparsers(dest="action", required=True)
@@ -167,7 +170,7 @@ async def _wecom_api(args: argparse.Namespace, settings: Settings, store: Store)
 
 
 async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]]) -> int:
-    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=SystemClock())
+    store = await store_for(settings, SystemClock())
     try:
         return await work(store)
     finally:
@@ -177,8 +180,13 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]
 async def _admin(args: argparse.Namespace, store: Store) -> int:
     clock, out = SystemClock(), sys.stdout
     match (args.command, args.action):
+        case ("roster", "import") if args.dry_run:
+            plan = await commands.roster_dry_run(store, args.file, out, merge=args.merge)
+            change = plan.change
+            print(f"dry run, nothing written: {len(change.added)} would be added, {len(change.updated)} updated, "
+                  f"{len(change.removed)} removed")
         case ("roster", "import"):
-            change = await commands.roster_import(store, clock, args.file, merge=args.merge)
+            change = await commands.roster_import(store, clock, args.file, merge=args.merge, force=args.force)
             print(f"roster imported: {len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed")
         case ("roster", "list"):
             print(f"{await commands.roster_list(store, out, args.channel)} people", file=sys.stderr)

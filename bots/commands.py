@@ -18,7 +18,7 @@ from handlers.case_export import export_cases, render_case
 from handlers.cron import check, next_fire
 from handlers.groups import infer_class, resolve_group
 from handlers.reminders import set_schedule
-from handlers.roster import import_roster
+from handlers.roster_guard import ImportPlan, guarded_import, plan_import
 from handlers.roster_import import parse_roster
 from state.clock import Clock
 from state.records import Lesson
@@ -27,8 +27,21 @@ from state.store import RosterChange, Store
 CLI_ACTOR = "cli"
 
 
-async def roster_import(store: Store, clock: Clock, path: Path, *, merge: bool) -> RosterChange:
-    return await import_roster(store, clock, parse_roster(await asyncio.to_thread(path.read_bytes)), merge=merge, actor=CLI_ACTOR)
+async def roster_import(store: Store, clock: Clock, path: Path, *, merge: bool, force: bool = False) -> RosterChange:
+    """Import, refused (RosterRefused) if it would lose the people reports depend on, unless forced."""
+    return await guarded_import(store, clock, parse_roster(await asyncio.to_thread(path.read_bytes)), merge=merge, actor=CLI_ACTOR,
+                                force=force)
+
+
+async def roster_dry_run(store: Store, path: Path, out: IO[str], *, merge: bool) -> ImportPlan:
+    """Print what an import would change, by role, and what it would lose; write nothing."""
+    plan = plan_import(await store.list_people(), parse_roster(await asyncio.to_thread(path.read_bytes)), merge=merge)
+    for what, roles in plan.by_role().items():
+        for role, people in sorted(roles.items()):
+            out.write(f"{what} {role} ({len(people)}): {', '.join(f'{p.name} ({p.ref})' for p in people)}\n")
+    for loss in plan.losses():
+        out.write(f"would be refused: {loss}\n")
+    return plan
 
 
 async def roster_list(store: Store, out: IO[str], channel: str | None = None) -> int:

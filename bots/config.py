@@ -59,6 +59,7 @@ class Settings:
     port: int = 3978
     db_path: str = "esafety.db"
     redis_url: str | None = field(default=None, repr=False)
+    allow_volatile_redis: bool = False
     locale: str = "en"
     timezone: str = "UTC"
     allow_anonymous: bool = False
@@ -84,6 +85,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         port=_integer(env, "PORT", 3978, low=1, high=65535),
         db_path=env.get("ESAFETY_DB", "esafety.db") or "esafety.db",
         redis_url=_redis_url(env.get("REDIS_URL", "")),
+        allow_volatile_redis=_flag(env, "ESAFETY_ALLOW_VOLATILE_REDIS"),
         locale=_locale(env.get("ESAFETY_LOCALE", "en")),
         timezone=_timezone(env.get("ESAFETY_TIMEZONE", "UTC")),
         allow_anonymous=_flag(env, "ESAFETY_ALLOW_ANONYMOUS"),

@@ -7,17 +7,19 @@ string (a body can hold a child's report; a WeCom query holds signatures).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from handlers.reception import reception_gap
 from state.store import Store, StoreUnavailable
 
 log = logging.getLogger("esafety.http")
 MAX_BODY_BYTES = 256 * 1024
-STORE_KEY = web.AppKey("store", Store)
+READY_WITHIN_SECONDS = 1.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -52,14 +54,30 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def readyz(request: web.Request) -> web.Response:
-    """The Store answers (readiness): without it no report can be stored, so not ready."""
-    try:
-        await request.app[STORE_KEY].ping()
-    except (StoreUnavailable, OSError, ConnectionError) as error:
-        log.warning("readiness check failed: %s", type(error).__name__)
-        return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
-    return web.json_response({"status": "ready"})
+def readiness(store: Store, channels: frozenset[str]) -> Handler:
+    """/readyz. 503 only when this instance cannot accept work: the Store does not answer, or
+    not within READY_WITHIN_SECONDS (a paused Redis must not hang the probe). 200 `degraded`
+    with the reasons when it accepts work but a report would reach nobody (handlers/
+    reception.py): a load balancer then keeps sending children's messages to a bot that
+    answers them honestly, while staff see why."""
+
+    async def readyz(request: web.Request) -> web.Response:
+        try:
+            async with asyncio.timeout(READY_WITHIN_SECONDS):
+                await store.ping()
+                people = await store.list_people()
+        except TimeoutError:
+            log.warning("readiness check failed: the Store did not answer within %.0f s", READY_WITHIN_SECONDS)
+            return web.json_response({"status": "unavailable", "store": f"no answer within {READY_WITHIN_SECONDS:.0f} s"}, status=503)
+        except (StoreUnavailable, OSError, ConnectionError) as error:
+            log.warning("readiness check failed: %s", type(error).__name__)
+            return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
+        gap = reception_gap(people, channels)
+        if gap is not None:
+            return web.json_response({"status": "degraded", "reasons": [gap]})
+        return web.json_response({"status": "ready"})
+
+    return readyz
 
 
 def channel_off(channel: str, reason: str) -> Handler:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bots.app import Bot, bootstrap, build_app
 from bots.config import Settings
+from handlers.reception import reception_gap
 
 log = logging.getLogger("esafety.server")
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -38,6 +39,9 @@ async def run_bot(bot: Bot, *, host: str, port: int, stop: asyncio.Event, starte
         log.info("esafety-bot listening on %s:%d, store: %s", host, port, store_kind)
         for channel, state in bot.channel_report().items():
             (log.warning if "ANONYMOUS" in state else log.info)("channel %s: %s", channel, state)
+        gap = reception_gap(await bot.store.list_people(), bot.messenger.channels)
+        if gap is not None:
+            log.error("NOBODY WILL RECEIVE REPORTS: %s. /readyz says degraded until this is fixed.", gap)
         if started is not None:
             started.set()
         await stop.wait()

@@ -20,12 +20,13 @@ from handlers.duties import Deps
 from handlers.events import storable_text
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
+from handlers.reception import leads_on, nobody_to_receive
 from handlers.vocabulary import signals_danger
 from state.case_changes import add_text
 from state.due import DueItem
 from state.effects import Effects
 from state.models import GroupKey, Person, PersonRef
-from state.records import Case, CaseStep, Urgency
+from state.records import AuditRecord, Case, CaseStep, Urgency
 
 log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
@@ -57,13 +58,21 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
                     text=storable_text(report.text), group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
                     about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
         group = await deps.store.get_group(report.group) if report.group else None
-        recipients = step_one(case, await deps.store.list_people())
+        people = await deps.store.list_people()
+        recipients = step_one(case, people)
         deliveries = delivery_work(case, recipients, 1, card(case, group.name if group else "", report.reporter, deps), now)
         received = decision(deps.clock, action="report.received", actor=str(report.reporter.ref), actor_role=report.reporter.role.value,
                             subject=str(report.reporter.ref), group=str(report.group or ""), clause=CLAUSE, outcome=reference,
                             detail={"urgency": case.urgency.value, "about_adult": str(report.about_adult).lower(),
                                     "recipients": str(len(recipients))})
-        effects = Effects(messages=(*deliveries, *_replies(deps, case, report)), timers=(_first_escalation(deps, case),), audit=(received,))
+        lead_reachable = bool(leads_on(people, deps.channels))
+        alerts: list[DueItem] = []
+        audit: tuple[AuditRecord, ...] = (received,)
+        if not lead_reachable:
+            alerts, no_lead = nobody_to_receive(case, people, deps)
+            audit = (received, no_lead)
+        effects = Effects(messages=(*deliveries, *alerts, *_replies(deps, case, report, lead_reachable=lead_reachable)),
+                          timers=(_first_escalation(deps, case),), audit=audit)
         reference = await deps.store.save_case_with_delivery(case, effects, origin=report.origin)
     except Exception as error:
         log.error("a report could not be stored (%s): the reporter is asked to try again", type(error).__name__)
@@ -80,9 +89,14 @@ def _first_escalation(deps: Deps, case: Case) -> DueItem:
     return escalation_timer(case, 2, case.received_at + timedelta(seconds=deps.cases.ack_timeout_seconds))
 
 
-def _replies(deps: Deps, case: Case, report: Report) -> list[DueItem]:
+def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) -> list[DueItem]:
+    """What the reporter is told: never "safe with the safeguarding team" when no lead can
+    receive it (handlers/reception.py), and then no promise of when a person will read it."""
     locale = report.locale or report.reporter.locale or deps.school_locale
     contacts = policies.emergency_contacts(deps.catalog, deps.cases, locale)
+    if not lead_reachable:
+        return [outbox_item(report.reporter.ref, Message(key="report.no_lead", fields={"reference": case.reference, "contacts": contacts}),
+                            key=f"{case.reference}|reply|1", due_at=case.received_at)]
     if case.about_adult:
         first = Message(key="report.adult_received", fields={"reference": case.reference})
     elif case.urgency is Urgency.URGENT:

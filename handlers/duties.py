@@ -14,6 +14,7 @@ from handlers.policies import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
+from state.models import CHANNELS
 from state.store import Store
 
 E = TypeVar("E", bound=Event, contravariant=True)
@@ -31,6 +32,7 @@ class Deps:
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     doorbell: Doorbell = field(default_factory=Doorbell)
+    channels: frozenset[str] = frozenset(CHANNELS)  # the channels that are on: who can be reached at all
 
     def school_time(self, at: datetime) -> datetime:
         """`at` on the school's clock: what a reference's year and any time told to people use."""

@@ -9,11 +9,11 @@ from state.clock import Clock
 from state.store import Store
 
 
-async def open_store(*, redis_url: str | None, sqlite_path: str | Path, clock: Clock) -> Store:
+async def open_store(*, redis_url: str | None, sqlite_path: str | Path, clock: Clock, allow_volatile_redis: bool = False) -> Store:
     if redis_url:
         from state.redis import RedisStore  # imported here so the SQLite default never needs it
 
-        return await RedisStore.from_url(redis_url, clock=clock)
+        return await RedisStore.from_url(redis_url, clock=clock, allow_volatile=allow_volatile_redis)
     from state.sqlite import SqliteStore
 
     return await SqliteStore.open(sqlite_path, clock=clock)

@@ -11,6 +11,7 @@ garbage a day after an entry is logically gone.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -28,11 +29,13 @@ from state.due import Claim, DueItem, Queue
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
+from state.redis_durability import VolatileRedis, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
 from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
 T = TypeVar("T")
+log = logging.getLogger("esafety.store")
 
 
 class DueKeys(NamedTuple):
@@ -113,8 +116,11 @@ class RedisStore:
         }
 
     @classmethod
-    async def from_url(cls, url: str, clock: Clock | None = None, prefix: str = "esafety:") -> RedisStore:
-        """Connect and PING, so a bad REDIS_URL stops start-up; errors name host:port, never the password."""
+    async def from_url(cls, url: str, clock: Clock | None = None, prefix: str = "esafety:", *,
+                       allow_volatile: bool = False) -> RedisStore:
+        """Connect and PING, so a bad REDIS_URL stops start-up; errors name host:port, never the
+        password. A Redis that keeps nothing on disk is refused unless `allow_volatile`; what
+        the accepted settings can lose is logged (state/redis_durability.py)."""
         where = _where(url)
         try:
             client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30)
@@ -127,6 +133,15 @@ class RedisStore:
             await client.aclose()
             problem = "refused the credentials in REDIS_URL" if isinstance(error, AuthenticationError) else "cannot be reached"
             raise StoreUnavailable(f"Redis at {where} {problem} ({type(error).__name__})") from None
+        persistence = await read_persistence(client)
+        if not allow_volatile:
+            try:
+                refuse_if_volatile(persistence, where)
+            except VolatileRedis:
+                await client.aclose()
+                raise
+        safe = persistence.append_only and persistence.append_fsync in ("always", "everysec")
+        (log.info if safe else log.warning)("Redis at %s: %s", where, persistence.risk())
         return store
 
     def _now(self) -> float:

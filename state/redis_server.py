@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -17,13 +18,16 @@ from bots.sockets import free_port
 
 
 class RedisServer:
-    def __init__(self, directory: Path) -> None:
+    """`durable=False` runs it keeping nothing on disk, for the test that the Store refuses that."""
+
+    def __init__(self, directory: Path, *, durable: bool = True) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
         self.binary = binary
         self.directory = directory
         self.port = free_port()
+        self.persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else ["--appendonly", "no"]
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,7 +38,7 @@ class RedisServer:
         self._process = subprocess.Popen(
             [
                 self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always",
+                "--dir", str(self.directory), *self.persistence,
                 "--save", "", "--daemonize", "no", "--loglevel", "warning",
             ],
             stdout=subprocess.DEVNULL,
@@ -59,6 +63,15 @@ class RedisServer:
             self._process.terminate()
             self._process.wait(timeout=10)
         self._process = None
+
+    def pause(self) -> None:
+        """Stop the process answering without closing its sockets (SIGSTOP), as a stalled host would."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()

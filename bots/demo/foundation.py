@@ -13,11 +13,12 @@ from bots.backup import backup_database
 from bots.config import Settings
 from bots.demo.scene import Scene
 from bots.demo.teams import class_members
+from bots.store import store_for
 from handlers.events import GroupJoined, MembersChanged
+from handlers.roster_guard import RosterRefused
 from handlers.roster_import import RosterError
 from state.due import DueItem, Queue
 from state.effects import Effects
-from state.factory import open_store
 from state.models import GroupKey, Member, PersonRef, Role
 from state.records import Case
 from state.sqlite import SqliteStore
@@ -59,6 +60,28 @@ async def _roster(scene: Scene) -> None:
         listed = len(error.problems) == 3 and "line 2" in str(error) and "line 3" in str(error)
         t.expect(listed, "a malformed roster is refused whole, every problem listed by line")
     t.expect(len(await store.list_people()) == 15, "nothing was half-imported: the roster still has 15 people")
+    await _class_file_guarded(scene)
+
+
+async def _class_file_guarded(scene: Scene) -> None:
+    """A class teacher's two-row file would replace the whole Teams roster, the lead with it."""
+    t, store = scene.transcript, scene.bot.store  # type: ignore[union-attr]
+    class_file = scene.folder / "class-5a.csv"
+    rows = ("channel,user_id,name,role,class,consent\nteams,0f5a1c2e-1111-4a4a-9a9a-000000000010,Ms Teacher,teacher,5A,\n"
+            "teams,0f5a1c2e-1111-4a4a-9a9a-000000000001,Amira Example,student,5A,yes\n")
+    await asyncio.to_thread(class_file.write_text, rows)
+    dry = io.StringIO()
+    await commands.roster_dry_run(store, class_file, dry, merge=False)
+    t.say(f"$ esafety-bot roster import class-5a.csv --dry-run\n{dry.getvalue()}")
+    t.expect("removed dsl (1): Dr Lead" in dry.getvalue(), "a dry run lists the changes by role and writes nothing")
+    try:
+        await commands.roster_import(store, scene.clock, class_file, merge=False)
+        t.expect(False, "an import that would remove the safeguarding lead is refused")
+    except RosterRefused as error:
+        t.say(f"$ esafety-bot roster import class-5a.csv\n{error}")
+        t.expect(any("no safeguarding lead" in loss for loss in error.losses),
+                 "an import that would leave Teams with no safeguarding lead is refused, saying who would be lost")
+    t.expect(len(await store.list_people()) == 15, "the refused import wrote nothing")
 
 
 async def _health(scene: Scene) -> None:
@@ -155,7 +178,7 @@ async def _audit_and_backup(scene: Scene) -> None:
 async def play_after_restart(scene: Scene, settings: Settings) -> None:
     t = scene.transcript
     t.section("Restart: the server stopped; reopening the Store")
-    store = await open_store(redis_url=settings.redis_url, sqlite_path=settings.db_path, clock=scene.clock)
+    store = await store_for(settings, scene.clock)
     try:
         groups, cases = await store.list_groups(), await store.list_cases()
         t.say(f"after restart: {len(await store.list_people())} people, {len(groups)} group(s), {len(cases)} case(s)")

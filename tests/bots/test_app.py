@@ -15,6 +15,7 @@ from bots.app import bootstrap, build_app
 from bots.config import load_settings
 from bots.server import run_bot
 from bots.sockets import free_port
+from state.models import Person, Role
 from state.redis_server import RedisServer
 
 
@@ -25,11 +26,32 @@ async def client(tmp_path: Path) -> AsyncIterator[TestClient[object, object]]:
         yield test_client
 
 
-async def test_health_and_readiness(client: TestClient[object, object]) -> None:
-    """/healthz says the process is up; /readyz that the Store answers."""
+async def test_health_and_readiness_with_no_channel_on(client: TestClient[object, object]) -> None:
+    """/healthz says the process is up. /readyz accepts work (200) but says nobody could be
+    told anything: no channel is on."""
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
-    assert (ready.status, await ready.json()) == (200, {"status": "ready"})
+    assert ready.status == 200
+    assert (await ready.json())["status"] == "degraded"
+    assert "no channel is on" in (await ready.json())["reasons"][0]
+
+
+LEAD = Person(channel="teams", user_id="lead-1", name="Ms Lead", role=Role.DSL)
+HEAD = Person(channel="teams", user_id="head-1", name="Mr Head", role=Role.HEAD)
+
+
+@pytest.mark.parametrize(("roster", "status"), [((LEAD, HEAD), "ready"), ((HEAD,), "degraded")])
+async def test_readiness_is_degraded_while_no_lead_can_receive(tmp_path: Path, roster: tuple[Person, ...], status: str) -> None:
+    """Teams on: ready with a dsl on its roster; `degraded` (still 200) with the reason without one."""
+    bot = await bootstrap(load_settings({"ESAFETY_DB": str(tmp_path / "bot.db"), "ESAFETY_ALLOW_ANONYMOUS": "1"}))
+    await bot.store.replace_roster({"teams"}, roster)
+    async with TestClient(TestServer(build_app(bot, workers=False))) as test_client:
+        ready = await test_client.get("/readyz")
+        body = await ready.json()
+    assert (ready.status, body["status"]) == (200, status)
+    if status == "degraded":
+        assert body["reasons"] == ["no safeguarding lead (role dsl) is on the roster of teams: reports are stored, "
+                                   "but nobody receives them (roster import a dsl)"]
 
 
 async def test_off_channels_answer_503_with_a_reason(client: TestClient[object, object]) -> None:
@@ -72,6 +94,26 @@ async def test_one_log_line_per_request_without_bodies(tmp_path: Path, caplog: p
     assert "abc123" not in caplog.text
 
 
+async def test_readiness_answers_within_a_second_while_redis_is_paused(tmp_path: Path) -> None:
+    """A stalled Redis (SIGSTOP: connections stay open, nothing answers) is a prompt 503, not a
+    hanging probe; once it answers again, so does /readyz."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        bot = await bootstrap(load_settings({"REDIS_URL": server.url}))
+        async with TestClient(TestServer(build_app(bot, workers=False))) as test_client:
+            server.pause()
+            try:
+                answered = await asyncio.wait_for(test_client.get("/readyz"), timeout=3)
+                assert answered.status == 503
+                assert (await answered.json())["store"] == "no answer within 1 s"
+            finally:
+                server.resume()
+            assert (await test_client.get("/readyz")).status == 200
+    finally:
+        server.stop()
+
+
 async def test_readiness_fails_while_redis_is_down(tmp_path: Path) -> None:
     """With Redis as the Store, /readyz answers 503 while it is down and 200 once it is back."""
     server = RedisServer(tmp_path)
@@ -85,3 +127,16 @@ async def test_readiness_fails_while_redis_is_down(tmp_path: Path) -> None:
             assert (await test_client.get("/readyz")).status == 200
     finally:
         server.stop()
+
+
+async def test_serve_says_loudly_at_start_up_that_nobody_would_receive_reports(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bot = await bootstrap(load_settings({"ESAFETY_DB": str(tmp_path / "bot.db"), "ESAFETY_ALLOW_ANONYMOUS": "1"}))
+    stop, started = asyncio.Event(), asyncio.Event()
+    with caplog.at_level(logging.INFO):
+        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=free_port(), stop=stop, started=started, workers=False))
+        await started.wait()
+        stop.set()
+        await server
+    (loud,) = [r for r in caplog.records if "NOBODY WILL RECEIVE REPORTS" in r.getMessage()]
+    assert loud.levelno == logging.ERROR
+    assert "no safeguarding lead (role dsl) is on the roster of teams" in loud.getMessage()

@@ -56,6 +56,27 @@ def test_roster_import_list_and_audit_export(tmp_path: Path) -> None:
     assert records[-1]["action"] == "roster.imported"
 
 
+def test_an_import_that_loses_the_lead_is_refused_and_a_dry_run_writes_nothing(tmp_path: Path) -> None:
+    """The dry run lists the changes by role and the refusal it would meet; the real import
+    exits non-zero saying what would be lost; --force imports it."""
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    run(tmp_path, "roster", "import", "roster.csv")
+    (tmp_path / "class.csv").write_text("channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5B,yes\n")
+    dry = run(tmp_path, "roster", "import", "class.csv", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "updated student (1): Ann (teams:s1)" in dry.stdout
+    assert "removed dsl (1): Lee (teams:lead)" in dry.stdout
+    assert "would be refused: teams: no safeguarding lead (dsl) would be left" in dry.stdout
+    assert "dry run, nothing written: 0 would be added, 1 updated, 1 removed" in dry.stdout
+    refused = run(tmp_path, "roster", "import", "class.csv")
+    assert refused.returncode == 1
+    assert "teams: no safeguarding lead (dsl) would be left: removes Lee (teams:lead)" in refused.stderr
+    assert "teams:lead\tdsl" in run(tmp_path, "roster", "list").stdout
+    forced = run(tmp_path, "roster", "import", "class.csv", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "teams:lead" not in run(tmp_path, "roster", "list").stdout
+
+
 def test_bad_roster_is_refused_whole(tmp_path: Path) -> None:
     """A malformed file exits non-zero, lists the problem lines, and stores nothing."""
     (tmp_path / "bad.csv").write_text(ROSTER + "teams,s2,Bo,wizard,5A,\n")

@@ -129,3 +129,25 @@ async def test_an_undeliverable_case_message_stays_in_the_chronology(school: Dep
     failed = [s for s in case.steps if s.action == "delivery_failed"]
     assert {s.actor for s in failed} == {"wecom:lead-on-wecom"}
     assert keys_to(messenger, ref("a1"))[0] == "admin.unreachable_staff"
+
+
+async def test_with_no_lead_the_child_is_told_honestly_and_the_head_and_admins_are_alerted(
+        deps: Deps, messenger: RecordingMessenger) -> None:
+    """A roster with no dsl (or one only on a channel that is off): the case is still stored,
+    the child is never told it is safe with the safeguarding team, and is given someone to
+    tell and the emergency numbers; the head and the admin team hear at once; all audited."""
+    wecom_lead = replace(SCHOOL[5], channel="wecom", user_id="lead-on-wecom")
+    await deps.store.merge_roster([p for p in SCHOOL if p.user_id != "lead"] + [wecom_lead])
+    teams_only = replace(deps, channels=frozenset({"teams"}))
+    reference = await report(teams_only)
+    await drain(teams_only)
+    ((_, reply),) = [(p, m) for p, m in messenger.to_people if p == ref("s1")]
+    assert reply.key == "report.no_lead"
+    assert reply.fields["reference"] == reference
+    assert "999" in reply.fields["contacts"]
+    assert "safe with" not in teams_only.catalog.say("report.no_lead", "en", **reply.fields)
+    for boss in ("head", "a1"):
+        assert keys_to(messenger, ref(boss)) == ["case.no_lead"]
+    assert await teams_only.store.get_case(reference) is not None
+    audit = [e.record for e in await teams_only.store.read_audit()]
+    assert [(r.action, r.outcome, r.detail.get("told")) for r in audit if r.action == "case.no_lead"] == [("case.no_lead", reference, "2")]
