@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.audit import decision
 from handlers.duties import Deps
@@ -24,13 +25,16 @@ from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep, Urgency
 
 ESCALATE = "case.escalate"
+TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
 FINISHED = (CaseState.ACKNOWLEDGED, CaseState.CLOSED)
 
 
-def card(case: Case, group_name: str, reporter: Person | None, deps: Deps) -> Message:
-    """The lead's card: reference, urgency, group, reporter, and the Acknowledge button."""
-    lines: list[tuple[str, dict[str, str]]] = [
+def card(case: Case, group_name: str, reporter: Person | None, deps: Deps, *,
+         escalated: tuple[str, dict[str, Any]] | None = None) -> Message:
+    """The lead's card: reference, urgency, group, reporter, and the Acknowledge button. An
+    escalated card is titled as one and says first why it came (never looks like a new case)."""
+    lines: list[tuple[str, dict[str, Any]]] = [*([escalated] if escalated else []),
         ("case.card_urgency", {"urgency": deps.catalog.say(f"case.urgency_{case.urgency.value}")}),
         ("case.card_group", {"group": group_name or "-"}),
         ("case.card_reporter", {"reporter": reporter.name if reporter and reporter.name else str(case.reporter),
@@ -39,7 +43,8 @@ def card(case: Case, group_name: str, reporter: Person | None, deps: Deps) -> Me
     if case.about_adult:
         lines.append(("case.adult_subject", {}))
     lines.append(("case.text_follows", {}))
-    return Message(key="case.card_title", fields={"reference": case.reference}, lines=tuple(lines),
+    return Message(key="case.card_title_escalated" if escalated else "case.card_title", fields={"reference": case.reference},
+                   lines=tuple(lines),
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": case.reference}),))
 
 
@@ -65,9 +70,11 @@ def delivery_work(case: Case, recipients: Sequence[Person], step: int, card_mess
     ]
 
 
-def escalation_timer(case: Case, step: int, due_at: datetime) -> DueItem:
+def escalation_timer(case: Case, step: int, due_at: datetime, *, reason: str = TIMED_OUT) -> DueItem:
+    """The timer of escalation `step`; `reason` is what the next recipients are told: nobody
+    acknowledged in time, or the card could not be delivered (UNDELIVERED)."""
     return DueItem(queue=Queue.TIMERS, item_id=f"{case.reference}|escalate|{step}", kind=ESCALATE, due_at=due_at,
-                   payload={"case": case.reference, "step": step})
+                   payload={"case": case.reference, "step": step, "reason": reason})
 
 
 def escalation_timer_ids(reference: str) -> tuple[str, ...]:
@@ -83,22 +90,27 @@ async def escalate(item: DueItem, deps: Deps) -> None:
     case = await deps.store.get_case(item.payload["case"])
     if case is None or case.state in FINISHED:
         return
-    group = await _group_name(deps, case)
+    group, undelivered = await _group_name(deps, case), item.payload.get("reason") == UNDELIVERED
+    minutes = int((now - case.received_at).total_seconds() // 60)
     if step == 2:
         action, told = "escalated_to_deputies", [p for p in people if p.role is Role.DEPUTY_DSL]
-        messages = delivery_work(case, told, 2, card(case, group, await _reporter(deps, case), deps), now)
+        why: tuple[str, dict[str, Any]] = ("case.escalated_deputy_undelivered", {"reference": case.reference}) if undelivered else \
+            ("case.escalated_deputy", {"reference": case.reference, "minutes": deps.cases.ack_timeout_seconds // 60})
+        messages = delivery_work(case, told, 2, card(case, group, await _reporter(deps, case), deps, escalated=why), now)
         timers: tuple[DueItem, ...] = (escalation_timer(case, 3, now + timedelta(seconds=deps.cases.second_escalation_seconds)),)
     else:
         action, told, timers = "escalated_to_head", [p for p in people if p.role in (Role.HEAD, Role.ADMIN)], ()
         urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
-        alert = Message(key="case.escalated_head", fields={"reference": case.reference, "urgency": urgency, "group": group or "-"})
+        alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
+                        fields={"reference": case.reference, "urgency": urgency, "group": group or "-", "minutes": minutes})
         messages = [outbox_item(p.ref, alert, key=f"{case.reference}|step3|{p.ref}", due_at=now) for p in told]
-        reminder = Message(key="case.reminder_lead", fields={"reference": case.reference})
+        reminder = Message(key="case.reminder_lead", fields={"reference": case.reference, "minutes": minutes})
         leads = [p for p in people if p.role is Role.DSL]
         messages += [outbox_item(p.ref, reminder, key=f"{case.reference}|reminder|{p.ref}", due_at=now) for p in leads]
     recorded = CaseStep(at=now, action=action, actor="system", detail={"recipients": ",".join(str(p.ref) for p in told)})
     audit = decision(deps.clock, action=f"case.{action}", actor="system", subject=str(case.reporter), group=str(case.group or ""),
-                     clause=CLAUSE, outcome=case.reference, detail={"recipients": str(len(told)), "urgency": case.urgency.value})
+                     clause=CLAUSE, outcome=case.reference,
+                     detail={"recipients": str(len(told)), "urgency": case.urgency.value, "why": UNDELIVERED if undelivered else TIMED_OUT})
     await deps.store.change_case(case.reference, _open_and_not_yet(action, recorded),
                                  lambda _: Effects(messages=tuple(messages), timers=timers, audit=(audit,)))
 

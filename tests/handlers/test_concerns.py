@@ -30,12 +30,14 @@ async def test_unacknowledged_case_escalates_to_deputy_then_head_without_text(sc
     assert keys_to(messenger, ref("deputy")) == []
     school.clock.advance(school.cases.ack_timeout_seconds)  # type: ignore[attr-defined]
     await drain(school)
-    assert keys_to(messenger, ref("deputy")) == ["case.card_title", "case.report_text"]
+    assert keys_to(messenger, ref("deputy")) == ["case.card_title_escalated", "case.report_text"]
+    deputy_card = next(m for p, m in messenger.to_people if p == ref("deputy"))
+    assert deputy_card.lines[0] == ("case.escalated_deputy", {"reference": reference, "minutes": 15})  # why it came, first
     school.clock.advance(school.cases.second_escalation_seconds)  # type: ignore[attr-defined]
     await drain(school)
     for boss in ("head", "a1"):
         ((_, alert),) = [(p, m) for p, m in messenger.to_people if p == ref(boss)]
-        assert alert.key == "case.escalated_head"
+        assert (alert.key, alert.fields["minutes"]) == ("case.escalated_head", 30)
         assert "messages" not in str(alert.fields)
     assert keys_to(messenger, ref("lead"))[-1] == "case.reminder_lead"
     case = await school.store.get_case(reference)
