@@ -9,6 +9,7 @@ reference, urgency and group only, never the child's words — and reminds the l
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,13 +18,14 @@ from handlers.audit import decision
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
-from handlers.worker import PermanentFailure
+from handlers.worker import PermanentFailure, RetryLater
 from state.case_changes import CaseChange, add_step, advance
 from state.due import DueItem, Queue
 from state.effects import Effects
 from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep, Urgency
 
+log = logging.getLogger(__name__)
 ESCALATE = "case.escalate"
 TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
@@ -129,15 +131,33 @@ def _open_and_not_yet(action: str, step: CaseStep) -> CaseChange:
 
 async def deliver_and_record(item: DueItem, deps: Deps) -> None:
     """Send one outbox entry; if it belongs to a case, its chronology records the delivery (or
-    the failure), after the send and never able to cause a second one."""
+    the failure), after the send and never able to cause a second one. A case card that
+    cannot reach its reader counts as not acknowledged: the next step is taken at once."""
     try:
         await deliver(item, deps)
-    except PermanentFailure as error:
+    except (PermanentFailure, RetryLater) as error:
         if "case" in item.payload:
             await record_failed_delivery(deps, item, str(error))
+            if item.item_id.endswith("|card"):
+                await escalate_at_once(deps, item)
         raise
     if "case" in item.payload:
         await after_sending(item, "case delivery step", record_delivery(deps, item))
+
+
+async def escalate_at_once(deps: Deps, item: DueItem) -> None:
+    """Arm the step after the card's own now (deputies after a lead's card, unless the case is
+    urgent and they had it already; then the head and admins), saying the card was not
+    delivered. A step already taken is not armed again; a later card failure changes nothing."""
+    case = await deps.store.get_case(item.payload["case"])
+    if case is None or case.state in FINISHED:
+        return
+    following = 3 if int(item.payload.get("step", 1)) >= 2 or case.urgency is Urgency.URGENT else 2
+    taken = "escalated_to_deputies" if following == 2 else "escalated_to_head"
+    if any(step.action == taken for step in case.steps):
+        return
+    log.warning("case %s: a card could not be delivered; escalation step %d now", case.reference, following)
+    await deps.store.schedule_due(escalation_timer(case, following, deps.clock.now(), reason=UNDELIVERED), replace=True)
 
 
 async def record_delivery(deps: Deps, item: DueItem) -> None:

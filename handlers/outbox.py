@@ -3,8 +3,10 @@
 The entry's id is the idempotency key (one card per recipient per step), so a retried duty
 never sends twice; the worker sends it through the channel, retries what can be retried with
 bounded back-off, and parks what cannot be sent with the error recorded — never dropped. A
-person the channel cannot reach at all (e.g. a lead who never installed the bot) is parked
-and the admin team is told, so a person can fix it (004 strategy 9: concerns must reach the lead).
+person the channel cannot reach yet (e.g. a lead who never installed the bot) is never parked:
+the admin team is told, so a person can fix it (004 strategy 9: concerns must reach the lead),
+and the message waits, tried again with back-off (UNREACHABLE_BACKOFF_SECONDS) and at once when
+they become reachable (handlers/redelivery.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
-from handlers.worker import PermanentFailure
+from handlers.worker import RetryLater
 from state import codec
 from state.due import DueItem, Queue
 from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
@@ -29,6 +31,12 @@ RECEIPT_DAYS = 30
 KEEP_RECEIPT = "keep_receipt"
 """An outbox entry's payload flag: keep the receipt of the sent message, to update it later."""
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
+UNREACHABLE_BACKOFF_SECONDS = (300, 900, 3_600, 3 * 3_600, 6 * 3_600)
+"""When a recipient who cannot be reached is tried again: after 5 min, 15 min, 1 h, 3 h, then every 6 h."""
+
+
+def unreachable_backoff(attempts: int) -> float:
+    return UNREACHABLE_BACKOFF_SECONDS[min(attempts, len(UNREACHABLE_BACKOFF_SECONDS) - 1)]
 
 
 def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, **extra: Any) -> DueItem:
@@ -61,7 +69,7 @@ async def deliver(item: DueItem, deps: Deps) -> None:
             sent = await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
-        raise PermanentFailure(f"unreachable: {error}") from error
+        raise RetryLater(f"unreachable: {error}", unreachable_backoff(item.attempts)) from error
     if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
 

@@ -61,6 +61,16 @@ class PermanentFailure(Exception):
     """The handler knows retrying cannot help (e.g. the recipient does not exist): park it."""
 
 
+class RetryLater(Exception):
+    """The handler knows when trying again makes sense (a recipient who cannot be reached yet):
+    the item waits `delay_seconds` with the reason, however often that happens; it is never
+    parked for it, and anything that makes it worth trying sooner can redrive it."""
+
+    def __init__(self, reason: str, delay_seconds: float) -> None:
+        super().__init__(reason)
+        self.delay_seconds = delay_seconds
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 8
@@ -163,6 +173,9 @@ class DueWorker:
         except PermanentFailure as error:
             log.error("%s item %s parked: %s", self._queue, item.item_id, error)
             await self._store.park_due(claim, error=str(error))
+        except RetryLater as error:
+            log.warning("%s item %s waits %.0f s: %s", self._queue, item.item_id, error.delay_seconds, error)
+            await self._store.retry_due(claim, delay_seconds=error.delay_seconds, error=str(error))
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"[:500]
             if item.attempts + 1 >= self._retry.max_attempts:

@@ -42,3 +42,13 @@ class Claim:
 
     item: DueItem
     token: str
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """An item that failed at least once and is not done: `parked` (a person must act, or it
+    waits for its recipient) or waiting for `next_attempt`."""
+
+    item: DueItem
+    parked: bool
+    next_attempt: datetime | None = None

@@ -15,6 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError, Wat
 from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import Claim, DueItem, Queue
+from state.due import Claim, DueItem, Queue, Undelivered
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -110,7 +111,7 @@ class RedisStore:
         self._keys = RedisKeys(prefix)
         self._scripts = {
             name: client.register_script(getattr(redis_scripts, name))
-            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "SAVE_CASE",
+            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "REDRIVE_DUE", "SAVE_CASE",
                          "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "COMMIT_EFFECTS", "START_LESSON", "SAVE_LESSON",
                          "REPLACE_FIELD", "REPLACE_CASE")
         }
@@ -395,6 +396,31 @@ class RedisStore:
         ids = sorted(_texts(await self._redis.smembers(keys.parked)), key=lambda item_id: item_id.encode())
         rows = await self._redis.hmget(keys.items, ids) if ids else []
         return [codec.loads(DueItem, row) for row in rows if row is not None]
+
+    async def list_undelivered(self, queue: Queue) -> list[Undelivered]:
+        keys, now = self._keys.due(queue), self._now()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(keys.items)
+            pipe.smembers(keys.parked)
+            pipe.hgetall(keys.leases)
+            pipe.zrange(keys.by_time, 0, -1, withscores=True)
+            items, parked, leases, scores = await pipe.execute()
+        parked, leased, due = set(_texts(parked)), set(_texts(leases)), {_text(member): score for member, score in scores}
+        found = []
+        for item_id, data in sorted(((_text(k), v) for k, v in items.items()), key=lambda pair: pair[0].encode()):
+            item = codec.loads(DueItem, data)
+            in_hand = item_id in leased and due.get(item_id, 0) > now
+            if in_hand or not (item_id in parked or item.last_error):
+                continue
+            waiting_until = None if item_id in parked else datetime.fromtimestamp(due.get(item_id, now), UTC)
+            found.append(Undelivered(item, item_id in parked, waiting_until))
+        return found
+
+    async def redrive_due(self, queue: Queue, *, item_ids: Collection[str] = (), partitions: Collection[str] = ()) -> int:
+        wanted, recipients = set(item_ids), set(partitions)
+        chosen = [u.item.item_id for u in await self.list_undelivered(queue)
+                  if u.item.item_id in wanted or u.item.partition in recipients]
+        return int(await self._run("REDRIVE_DUE", self._keys.due(queue), [self._now(), *chosen])) if chosen else 0
 
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:

@@ -117,6 +117,25 @@ redis.call('SADD', KEYS[4], ARGV[1])
 return 1
 """
 
+# Make undelivered items due now and unparked, unless in hand (leased, lease not run out). KEYS: due queue (4).
+# ARGV: now, ids... Returns how many were redriven.
+REDRIVE_DUE = """
+local n = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[2], id) == 1 then
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    local held = redis.call('HEXISTS', KEYS[3], id) == 1 and score and tonumber(score) > tonumber(ARGV[1])
+    if not held then
+      redis.call('SREM', KEYS[4], id)
+      redis.call('ZADD', KEYS[1], ARGV[1], id)
+      n = n + 1
+    end
+  end
+end
+return n
+"""
+
 # A new case and its effects, once per origin (the event that reported it). KEYS: case key, cases-by-received zset,
 # origin key, then the effects' keys. ARGV: case json, received score, reference, origin gc ms, spec, now.
 # Returns the reference stored for the origin (an earlier one for a retry). Refuses (error) an existing case.

@@ -11,13 +11,14 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from state import codec
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import Claim, DueItem, Queue
+from state.due import Claim, DueItem, Queue, Undelivered
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -268,6 +269,23 @@ class SqliteStore:
         rows = await self._db.read(lambda c: c.execute(sql, (queue.value,)).fetchall())
         return [codec.loads(DueItem, row[0]) for row in rows]
 
+    async def list_undelivered(self, queue: Queue) -> list[Undelivered]:
+        now = self._now()
+        rows = await self._db.read(lambda c: c.execute(UNDELIVERED, (queue.value, now)).fetchall())
+        return [Undelivered(codec.loads(DueItem, data), bool(parked), None if parked else datetime.fromtimestamp(due_at, UTC))
+                for _, data, parked, due_at in rows]
+
+    async def redrive_due(self, queue: Queue, *, item_ids: Collection[str] = (), partitions: Collection[str] = ()) -> int:
+        now, wanted, recipients = self._now(), set(item_ids), set(partitions)
+
+        def work(c: sqlite3.Connection) -> int:
+            chosen = [(now, queue.value, item_id) for item_id, data, _, _ in c.execute(UNDELIVERED, (queue.value, now))
+                      if item_id in wanted or (recipients and codec.loads(DueItem, data).partition in recipients)]
+            c.executemany("UPDATE due SET parked = 0, token = NULL, due_at = ? WHERE queue = ? AND item_id = ?", chosen)
+            return len(chosen)
+
+        return await self._db.write(work)
+
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Batched with the deliveries arriving at the same time (state/sqlite_inbound.py)."""
@@ -392,6 +410,11 @@ def _apply(c: sqlite3.Connection, effects: Effects, now: float) -> int:
 def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -> bool:
     """One statement: insert the key, or renew it if what was remembered has expired."""
     return c.execute(REMEMBER_KEY, (key, now + ttl_seconds, now)).rowcount == 1
+
+
+UNDELIVERED = ("SELECT item_id, data, parked, due_at FROM due WHERE queue = ? AND (token IS NULL OR due_at <= ?) "
+               "AND (parked = 1 OR json_extract(data, '$.last_error') != '') ORDER BY item_id")
+"""Items that failed at least once and are not in hand (a lease that ran out is not in hand)."""
 
 
 def _claimed(claim: Claim) -> tuple[str, str, str]:

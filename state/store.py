@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from state.case_changes import CaseChange
-from state.due import Claim, DueItem, Queue
+from state.due import Claim, DueItem, Queue, Undelivered
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -153,6 +153,14 @@ class Store(Protocol):
     async def get_due(self, queue: Queue, item_id: str) -> DueItem | None: ...
 
     async def list_parked(self, queue: Queue) -> list[DueItem]: ...
+
+    async def list_undelivered(self, queue: Queue) -> list[Undelivered]:
+        """Every item that failed at least once and is not in hand: parked, or waiting for its
+        next attempt (with the error that stopped it), by id."""
+
+    async def redrive_due(self, queue: Queue, *, item_ids: Collection[str] = (), partitions: Collection[str] = ()) -> int:
+        """Make the named undelivered items, or every undelivered item of `partitions` (a
+        recipient), due now and no longer parked; items in hand are left alone. Returns how many."""
 
     # -- replay protection and the inbound inbox -------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:

@@ -153,3 +153,20 @@ async def test_with_no_lead_the_child_is_told_honestly_and_the_head_and_admins_a
     assert await teams_only.store.get_case(reference) is not None
     audit = [e.record for e in await teams_only.store.read_audit()]
     assert [(r.action, r.outcome, r.detail.get("told")) for r in audit if r.action == "case.no_lead"] == [("case.no_lead", reference, "2")]
+
+
+async def test_a_lead_card_that_cannot_be_delivered_goes_to_the_deputies_at_once(school: Deps, messenger: RecordingMessenger) -> None:
+    """The lead never installed the bot: the case does not wait out the acknowledgement
+    timeout; the deputy gets it now, told it could not be delivered to any lead."""
+    messenger.unreachable.add(ref("lead"))
+    reference = await report(school)
+    await drain(school)
+    assert keys_to(messenger, ref("deputy")) == ["case.card_title_escalated", "case.report_text"]
+    deputy_card = next(m for p, m in messenger.to_people if p == ref("deputy"))
+    assert deputy_card.lines[0] == ("case.escalated_deputy_undelivered", {"reference": reference})
+    case = await school.store.get_case(reference)
+    assert case is not None
+    assert [s.action for s in case.steps if s.action in ("delivery_failed", "escalated_to_deputies")] == [
+        "delivery_failed", "delivery_failed", "escalated_to_deputies"]  # the card and the words, then the deputies
+    (escalated,) = [e.record for e in await school.store.read_audit() if e.record.action == "case.escalated_to_deputies"]
+    assert escalated.detail["why"] == "undelivered"

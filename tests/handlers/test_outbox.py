@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import timedelta
 
 from handlers.duties import Deps
-from handlers.messenger import Button, Message, Sent, Unreachable
+from handlers.messenger import Button, Message, Sent
 from handlers.outbox import SEND, deliver, receipt, send_durably
 from handlers.worker import DueWorker, RetryPolicy
 from state.clock import ManualClock
@@ -39,11 +40,8 @@ async def test_queued_once_per_key_and_delivered_intact(deps: Deps, messenger: R
 @dataclass
 class FlakyMessenger(RecordingMessenger):
     failures: int = 0
-    unreachable: set[PersonRef] = field(default_factory=set)
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
-        if person in self.unreachable:
-            raise Unreachable(f"{person} never installed the bot")
         if self.failures:
             self.failures -= 1
             raise ConnectionError("connector down")
@@ -62,17 +60,28 @@ async def test_failures_are_retried_then_parked_with_the_error(deps: Deps, clock
     assert (parked.item_id, parked.attempts, parked.last_error) == ("k1", 3, "ConnectionError: connector down")
 
 
-async def test_unreachable_person_is_parked_audited_and_admins_told(deps: Deps, clock: ManualClock) -> None:
-    """Someone the channel cannot reach: parked at once, audited, and each admin gets one alert."""
+async def test_an_unreachable_person_waits_is_tried_again_and_admins_are_told_once(deps: Deps, clock: ManualClock) -> None:
+    """Someone the channel cannot reach yet: never parked for it, whatever the attempts; the
+    message waits with the reason and is tried again with back-off (5 min, 15 min, …);
+    audited, and each admin gets one alert. Once they can be reached, it is delivered."""
     admin = Person(channel="teams", user_id="admin1", name="A", role=Role.ADMIN)
     await deps.store.merge_roster([admin])
     flaky = FlakyMessenger(unreachable={LEAD})
     deps = Deps(store=deps.store, messenger=flaky, clock=clock, catalog=deps.catalog)
     await send_durably(deps, LEAD, CARD, key="k1")
-    await worker(deps).run_once()
-    assert [p.item_id for p in await deps.store.list_parked(Queue.OUTBOX)] == ["k1"]
-    await worker(deps).run_once()
+    for wait in (300, 900, 3600):
+        await worker(deps, attempts=1).run_once()
+        (waiting,) = await deps.store.list_undelivered(Queue.OUTBOX)
+        assert (waiting.item.item_id, waiting.parked, waiting.next_attempt) == ("k1", False, clock.now() + timedelta(seconds=wait))
+        assert waiting.item.last_error == "unreachable: teams:lead never installed the bot"
+        await worker(deps).run_once()  # the admin's alert, the first time only
+        clock.advance(wait)
     assert flaky.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": str(LEAD)}))]
+    flaky.unreachable.clear()  # they installed the bot
+    clock.advance(3 * 3600)
+    await worker(deps).run_once()
+    assert flaky.to_people[-1] == (LEAD, CARD)
+    assert await deps.store.list_undelivered(Queue.OUTBOX) == []
     assert [e.record.action for e in await deps.store.read_audit()] == ["delivery.unreachable"]
 
 
@@ -88,7 +97,7 @@ async def test_a_case_card_leaves_a_receipt(deps: Deps) -> None:
 
 
 async def test_a_recipient_on_an_off_channel_is_unreachable(deps: Deps, clock: ManualClock) -> None:
-    """A lead on a channel that is not configured: parked at once and the admins told."""
+    """A lead on a channel that is not configured: waits, and the admins are told at once."""
     from bots.router import MessengerByChannel
 
     admin = Person(channel="teams", user_id="admin1", name="A", role=Role.ADMIN)
@@ -98,7 +107,8 @@ async def test_a_recipient_on_an_off_channel_is_unreachable(deps: Deps, clock: M
     await send_durably(deps, PersonRef("wecom", "lead"), CARD, key="k1")
     await worker(deps).run_once()
     await worker(deps).run_once()
-    assert [p.item_id for p in await deps.store.list_parked(Queue.OUTBOX)] == ["k1"]
+    assert [(u.item.item_id, u.item.last_error) for u in await deps.store.list_undelivered(Queue.OUTBOX)] == [
+        ("k1", "unreachable: the wecom channel is off")]
     assert teams_only.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": "wecom:lead"}))]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -309,6 +310,28 @@ class TestDueWork:
         assert [(p.item_id, p.last_error) for p in parked] == [("x", "403 bot not installed")]
         assert await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=0) == []
         assert await store.schedule_due(due("x", queue=Queue.OUTBOX)) is False
+
+    async def test_undelivered_items_are_listed_and_redriven(self, store: Store, store_factory: StoreFactory) -> None:
+        """What failed is listed (parked, or waiting with its next attempt) and can be made due
+        now, by id or by recipient; fresh items and items in hand are neither."""
+        for item_id, recipient in (("parked", "teams:lead"), ("waiting", "teams:lead"), ("other", "teams:head"), ("fresh", "teams:lead"),
+                                   ("held", "teams:lead")):
+            await store.schedule_due(replace(due(item_id, queue=Queue.OUTBOX), partition=recipient))
+        claims = {c.item.item_id: c for c in await store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=30)}
+        await store.park_due(claims["parked"], error="unreachable: never installed")
+        await store.retry_due(claims["waiting"], delay_seconds=600, error="unreachable: never installed")
+        await store.retry_due(claims["other"], delay_seconds=600, error="403")
+        await store.retry_due(claims["fresh"], delay_seconds=0, error="")
+        listed = await store.list_undelivered(Queue.OUTBOX)
+        assert [(u.item.item_id, u.parked, u.item.last_error) for u in listed] == [
+            ("other", False, "403"), ("parked", True, "unreachable: never installed"), ("waiting", False, "unreachable: never installed")]
+        assert listed[2].next_attempt == store_factory.clock.now() + timedelta(seconds=600)
+        assert await store.redrive_due(Queue.OUTBOX, partitions=["teams:lead"]) == 2  # not "held" (in hand), not "fresh"
+        due_now = {c.item.item_id for c in await store.claim_due(Queue.OUTBOX, limit=10, lease_seconds=30)}
+        assert due_now == {"parked", "waiting", "fresh"}
+        assert await store.list_parked(Queue.OUTBOX) == []
+        assert await store.redrive_due(Queue.OUTBOX, item_ids=["other"]) == 1
+        assert [c.item.item_id for c in await store.claim_due(Queue.OUTBOX, limit=10, lease_seconds=30)] == ["other"]
 
     async def test_cancel_and_replace(self, store: Store) -> None:
         """A timer can be moved (replace) or cancelled (escalation after acknowledgement)."""
