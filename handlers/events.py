@@ -88,3 +88,11 @@ class CardAction(Event):
     verb: str
     data: dict[str, Any] = field(default_factory=dict)
     group: GroupKey | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonReachable(Event):
+    """Someone can now be messaged privately: they installed the bot or opened its 1:1, or
+    the school's directory says they were added (handlers/redelivery.py)."""
+
+    person: PersonRef

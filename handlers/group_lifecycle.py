@@ -12,6 +12,7 @@ from handlers.duties import Deps
 from handlers.events import BotRemoved, GroupJoined, MembersChanged
 from handlers.messenger import Button, Message
 from handlers.outbox import outbox_item, send_durably
+from handlers.redelivery import redeliver_to_members
 from handlers.supervision import CLAUSE, check_group
 from state.due import DueItem
 from state.effects import Effects
@@ -48,6 +49,7 @@ async def recheck(item: DueItem, deps: Deps) -> None:
         members = None
     if members is not None:
         await deps.store.set_group_members(key, members)
+        await redeliver_to_members(deps, key.channel, members)
     await check_group(deps, key)
 
 

@@ -14,13 +14,14 @@ from handlers.digest import send_digest
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
-from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged, PersonReachable
 from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
 from handlers.group_messages import on_group_message
 from handlers.group_registry import remember_group, remember_members
 from handlers.lessons import NOTICE as LESSON_NOTICE
 from handlers.lessons import repeat_notice
 from handlers.outbox import SEND
+from handlers.redelivery import on_members_seen, on_reachable
 from handlers.reminders import FIRE as REMINDER
 from handlers.reminders import ensure_schedule
 from handlers.reminders import fire as fire_reminder
@@ -33,11 +34,12 @@ from state.due import DueItem, Queue
 def policy_routes() -> dict[type[Event], Sequence[Route]]:
     return {
         GroupJoined: [Route(remember_group), Route(welcome), Route(ensure_schedule)],
-        MembersChanged: [Route(remember_members), Route(on_members_changed)],
+        MembersChanged: [Route(remember_members), Route(on_members_changed), Route(on_members_seen)],
         BotRemoved: [Route(on_bot_removed)],
         DirectMessage: [Route(on_direct_message, critical=True)],
         GroupMessage: [Route(on_group_message, critical=True)],
         CardAction: [Route(on_card_action, critical=True)],
+        PersonReachable: [Route(on_reachable)],
     }
 
 

@@ -84,12 +84,14 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
         await self._dispatcher.dispatch(translate.members_changed(activity, members, [], complete=True))
 
     async def _remember_personal_chat(self, turn_context: TurnContext, reference: dict[str, Any] | None = None) -> None:
-        """Kept when new or changed: most messages come from a chat already known (a read, not a write)."""
+        """Kept when new or changed (most messages come from a chat already known: a read, not a
+        write); then whatever waited for them is sent (handlers/redelivery.py)."""
         sender: ChannelAccount = turn_context.activity.from_property
         person = translate.person_of(sender)
         address = {"reference": reference or translate.address_of(turn_context.activity), "member_id": sender.id}
         if await self._store.get_person_address(person) != address:
             await self._store.save_person_address(person, address)
+            await self._dispatcher.dispatch(translate.reachable(turn_context.activity))
 
 
 def _data(action: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 
-from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
+from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged, PersonReachable
 from state.models import GroupKey, Member, PersonRef, normalise_user_id
 
 CHANNEL = "teams"
@@ -102,6 +102,11 @@ def group_message(activity: Activity) -> GroupMessage:
     """A group message addressed to the bot, with the @mention of the bot removed."""
     text = TurnContext.remove_recipient_mention(activity) or ""
     return GroupMessage(**_common(activity), group=group_of(activity), sender=person_of(activity.from_property), text=text.strip())
+
+
+def reachable(activity: Activity) -> PersonReachable:
+    """The sender's personal chat with the bot is known now: what waits for them can go."""
+    return PersonReachable(**_common(activity), person=person_of(activity.from_property))
 
 
 def card_action(activity: Activity, verb: str, data: dict[str, Any]) -> CardAction:

@@ -38,6 +38,11 @@ def join_request(chat_id: str, kind: str, at: datetime) -> DueItem:
     return DueItem(queue=Queue.INBOX, item_id=f"join:{chat_id}", kind=JOIN, due_at=at, payload={"chat_id": chat_id, "kind": kind})
 
 
+DIRECTORY_ADDITIONS = frozenset({"create_user", "update_user"})
+"""change_contact kinds after which a member may now be in the app's range (WeCom sends them for
+members the app can see)."""
+
+
 @dataclass(frozen=True)
 class WecomInbox:
     api: WecomApi
@@ -69,6 +74,9 @@ class WecomInbox:
             await self.dispatcher.dispatch(translate.card_click(message, event_id))
         elif kind == "enter_agent":  # they opened the app's 1:1 session: they can be messaged there
             await self.store.save_person_address(translate.person(message.source), {"userid": message.source})
+            await self.dispatcher.dispatch(translate.reachable(message, str(message.source), event_id))
+        elif kind == "change_contact" and str(message.change_type or "") in DIRECTORY_ADDITIONS:
+            await self.dispatcher.dispatch(translate.reachable(message, str(message.user_id or ""), event_id))
         elif kind == "change_external_chat":
             await self._group_changed(message, event_id)
         else:

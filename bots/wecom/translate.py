@@ -12,7 +12,7 @@ from typing import Any
 
 from bots.wecom import render
 from bots.wecom.roster import GroupSnapshot
-from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, MembersChanged
+from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, MembersChanged, PersonReachable
 from state.models import GroupKey, PersonRef
 
 CHANNEL = "wecom"
@@ -39,6 +39,12 @@ def direct_message(message: Any, event_id: str) -> DirectMessage:
     text = message.content if message.type == "text" else ""
     return DirectMessage(**_common(message, event_id), sender=person(message.source), text=(text or "").strip(),
                          address={"userid": message.source})
+
+
+def reachable(message: Any, userid: str, event_id: str) -> PersonReachable:
+    """`userid` can be messaged by the app now: they opened its 1:1 session, or the directory
+    says they were added or changed (e.g. brought into the app's visible range)."""
+    return PersonReachable(**_common(message, event_id), person=person(userid))
 
 
 def menu_click(message: Any, event_id: str) -> CardAction | None:

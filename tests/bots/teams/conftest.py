@@ -18,7 +18,7 @@ from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.dispatch import Dispatcher, Route
 from handlers.duties import Deps
-from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged
+from handlers.events import Event
 from handlers.routes import policy_routes
 from state.clock import ManualClock
 
@@ -83,8 +83,7 @@ async def start_harness(db: Path, connector: FakeBotConnector, clock: ManualCloc
     async def record(event: Event, deps: Deps) -> None:
         events.append(event)
 
-    routes = {kind: [*policy_routes().get(kind, []), Route(record), *(extra or {}).get(kind, [])]
-              for kind in (GroupJoined, BotRemoved, MembersChanged, DirectMessage, GroupMessage, CardAction)}
+    routes = {kind: [*duties, Route(record), *(extra or {}).get(kind, [])] for kind, duties in policy_routes().items()}
     bot = replace(bot, dispatcher=Dispatcher(routes, bot.deps))
     client: TestClient[Any, Any] = TestClient(TestServer(build_app(bot)))
     await client.start_server()

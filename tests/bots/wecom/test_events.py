@@ -9,6 +9,8 @@ import logging
 import pytest
 
 from bots.wecom.wechat_events import parse_callback
+from handlers.messenger import Message
+from handlers.outbox import send_durably
 from state.due import Queue
 from state.models import GroupKey, PersonRef, Supervision
 from tests.bots.wecom.conftest import ADMIN, CUSTOMER_GROUP, DSL, INTERNAL_STUDENT, STUDENTS, TEACHER, WecomHarness, until
@@ -46,6 +48,22 @@ async def test_enter_agent_remembers_the_way_to_the_person(wecom: WecomHarness) 
         return await wecom.bot.store.get_person_address(PersonRef("wecom", TEACHER)) == {"userid": TEACHER}
 
     await until(remembered)
+
+
+async def test_a_message_waiting_for_someone_outside_the_apps_range_goes_when_the_directory_adds_them(wecom: WecomHarness) -> None:
+    """WeCom refuses a member outside the app's visible range (81013): the message waits. The
+    directory's change_contact for them (brought into the range) sends it at once."""
+    wecom.api.unknown_users.add(DSL)
+    await send_durably(wecom.bot.deps, PersonRef("wecom", DSL), Message(key="report.prompt"), key="wait-1")
+
+    async def waiting() -> bool:
+        return any(u.item.item_id == "wait-1" for u in await wecom.bot.store.list_undelivered(Queue.OUTBOX))
+
+    await until(waiting)
+    wecom.api.unknown_users.discard(DSL)
+    await wecom.deliver(wecom.callbacks.event(DSL, "change_contact", ChangeType="update_user", UserID=DSL))
+    await until(lambda: wecom.api.texts_to_user(DSL))
+    assert not await waiting()
 
 
 async def test_customer_group_created_without_an_admin_is_flagged(wecom: WecomHarness) -> None:
