@@ -26,6 +26,7 @@ from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
 from handlers.cron import ScheduleError
 from handlers.groups import GroupNotFound
+from handlers.outbox_view import NotWaiting
 from handlers.roster_import import RosterError
 from policy_text.catalog import Catalog, CatalogError
 from state.clock import SystemClock
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     create_chat.add_argument("--name", required=True)
     create_chat.add_argument("--owner", required=True, help="the owner's WeCom userid")
     create_chat.add_argument("--members", required=True, help="WeCom userids separated by commas (2–500, staff directory)")
+    outbox = sub.add_parser("outbox", help="messages not delivered yet, and why").add_subparsers(dest="action", required=True)
+    outbox.add_parser("list", help="every message that failed at least once: id, recipient, what, next try or parked, reason")
+    retry = outbox.add_parser("retry", help="send undelivered messages again now (audited)")
+    retry.add_argument("ids", nargs="*", metavar="SHORT_ID", help="ids from `outbox list`")
+    retry.add_argument("--all", action="store_true", help="every undelivered message")
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", help="write the audit log as JSON lines")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
@@ -117,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
-    except (ConfigError, StoreUnavailable, RosterError, GroupNotFound, CatalogError, PackageError, FileNotFoundError,
+    except (ConfigError, StoreUnavailable, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError, FileNotFoundError,
             FileExistsError, ScheduleError, CalendarError) as error:
         print(f"esafety-bot: error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
@@ -215,6 +221,12 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
         case ("wecom", "add-chat"):
             await wecom_commands.add_chat(store, clock, args.chat_id, args.kind)
             print(f"wecom:{args.chat_id} queued: the server reads its members and joins it")
+        case ("outbox", "list"):
+            print(f"{await commands.outbox_list(store, out)} undelivered", file=sys.stderr)
+        case ("outbox", "retry"):
+            if bool(args.ids) == args.all:
+                raise ConfigError("outbox retry: give SHORT_ID(s) from `esafety-bot outbox list`, or --all")
+            print(f"{await commands.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
         case ("audit", "export"):
             await _write(args.out, lambda handle: commands.audit_export(store, handle), "audit records")
         case ("cases", _):

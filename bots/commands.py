@@ -17,6 +17,7 @@ from handlers.calendar_import import ImportedCalendar, parse_calendar
 from handlers.case_export import export_cases, render_case
 from handlers.cron import check, next_fire
 from handlers.groups import infer_class, resolve_group
+from handlers.outbox_view import retry, undelivered
 from handlers.reminders import set_schedule
 from handlers.roster_guard import ImportPlan, guarded_import, plan_import
 from handlers.roster_import import parse_roster
@@ -145,6 +146,19 @@ def _lesson_row(lesson: Lesson) -> list[str]:
             lesson.consent_confirmed_by or "", lesson.register_by or "", when(lesson.register_at),
             ";".join(u for u in lesson.roll if u in present) if taken else "",
             ";".join(u for u in lesson.roll if u not in present) if taken else ""]
+
+
+async def outbox_list(store: Store, out: IO[str]) -> int:
+    """Every message that failed at least once: id, recipient, what, waiting or parked, why."""
+    waiting = await undelivered(store)
+    for entry in waiting:
+        when = "parked" if entry.parked else f"next try {entry.next_attempt:%Y-%m-%d %H:%M} UTC" if entry.next_attempt else "due"
+        out.write(f"{entry.short_id}\t{entry.recipient}\t{entry.what}\t{when}\t{entry.reason}\n")
+    return len(waiting)
+
+
+async def outbox_retry(store: Store, clock: Clock, short_ids: list[str]) -> int:
+    return await retry(store, clock, short_ids, actor=CLI_ACTOR)
 
 
 async def audit_export(store: Store, out: IO[str]) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from bots.sockets import free_port
 from state.clock import SystemClock
 from state.factory import open_store
-from state.models import Group, GroupKey, PersonRef
+from state.models import Group, GroupKey, Person, PersonRef, Role
 from state.records import Lesson
 
 ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
@@ -220,3 +220,40 @@ async def test_lessons_export_lists_present_and_absent(tmp_path: Path) -> None:
     assert row.startswith("L1,teams:19:c,teams:t1,")
     assert row.endswith(",s1;s3,s2")
     assert "1 lessons exported" in done.stderr
+
+
+async def test_outbox_list_shows_what_waits_and_why_and_retry_sends_it_again(tmp_path: Path) -> None:
+    """A lead's alert waiting for her (she never installed the bot) is listed by name, role, what
+    and why, never its words; retried by its short id it is due now, and the retry is audited."""
+    from handlers.messenger import Message
+    from handlers.outbox import outbox_item
+    from handlers.outbox_view import short_id
+    from state.due import Queue
+
+    store = await open_store(redis_url=None, sqlite_path=str(tmp_path / "cli.db"), clock=SystemClock())
+    await store.merge_roster([Person(channel="teams", user_id="lead", name="Lee Lead", role=Role.DSL)])
+    lead, now = PersonRef("teams", "lead"), SystemClock().now()
+    words = Message(key="case.report_text", fields={"text": "CLI-SECRET-WORDS"})
+    await store.schedule_due(outbox_item(lead, words, key="c1|text", due_at=now))
+    (claim,) = await store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=60)
+    await store.retry_due(claim, delay_seconds=3600, error="unreachable: teams:lead has no personal chat with the bot")
+    await store.close()
+    listing = run(tmp_path, "outbox", "list")
+    assert listing.returncode == 0, listing.stderr
+    (line,) = listing.stdout.splitlines()
+    assert line.startswith(f"{short_id('c1|text')}\tLee Lead (dsl)\tcase.report_text\tnext try ")
+    assert line.endswith("\tunreachable: teams:lead has no personal chat with the bot")
+    assert "CLI-SECRET-WORDS" not in listing.stdout
+    assert run(tmp_path, "outbox", "retry").returncode == 2  # neither ids nor --all
+    unknown = run(tmp_path, "outbox", "retry", "deadbeef")
+    assert (unknown.returncode, "no undelivered message with id deadbeef" in unknown.stderr) == (1, True)
+    retried = run(tmp_path, "outbox", "retry", short_id("c1|text"))
+    assert retried.stdout.strip() == "1 message(s) will be sent again now"
+    store = await open_store(redis_url=None, sqlite_path=str(tmp_path / "cli.db"), clock=SystemClock())
+    try:
+        (due_now,) = await store.list_undelivered(Queue.OUTBOX)
+        assert due_now.next_attempt is not None
+        assert due_now.next_attempt <= SystemClock().now()
+    finally:
+        await store.close()
+    assert '"outbox.retried"' in run(tmp_path, "audit", "export").stdout
