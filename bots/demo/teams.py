@@ -7,6 +7,7 @@ from typing import Any
 from bots.demo.scene import Scene
 from bots.teams.fakes.activities import teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.messenger import Button, Message
 from state.models import GroupKey, PersonRef, Role
 
@@ -37,6 +38,13 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.section("Teams: the safeguarding lead installs the app personally (so alerts can reach them)")
     status, _ = await post("install_personal")
     t.expect(status == 201 and await bot.store.get_person_address(LEAD) is not None, "the lead's personal chat is remembered")
+
+    def waited_alerts() -> list[str]:
+        return [m.get("text", "") for m in connector.sent_to("a:personal-lead") if "unsupervised since" in m.get("text", "")]
+
+    arrived = await eventually(waited_alerts)
+    t.say(f"the alert that waited for her arrives now: {waited_alerts()[0] if arrived else '(nothing)'}")
+    t.expect(arrived, "the supervision alert sent before she had the app arrives the moment she installs it")
 
     t.section("Teams: the bot is added to a class chat (installationUpdate + conversationUpdate)")
     statuses = [(await post("install_group"))[0], (await post("bot_added_group"))[0]]
