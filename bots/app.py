@@ -21,6 +21,7 @@ from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
+from handlers.heartbeat import Heartbeat, instance_id
 from handlers.messenger import Messenger
 from handlers.not_saved import not_saved_reply
 from handlers.routes import due_work, policy_routes
@@ -80,9 +81,10 @@ commits (one fsync for many); the outbox stays within Teams' app-wide rate throu
 slots whatever this is; one sender's inbox items still run one at a time (partitions)."""
 
 
-def background_workers(bot: Bot) -> list[DueWorker]:
+def background_workers(bot: Bot, holder: str) -> list[DueWorker]:
     """One worker per queue that has durable work to do; the one inbox holds what both
-    channels' webhooks accepted (DESIGN.md, data flow)."""
+    channels' webhooks accepted (DESIGN.md, data flow). Their claims carry `holder`, this
+    instance's id (handlers/heartbeat.py)."""
     lease = bot.settings.work_lease_seconds
     work = due_work(bot.deps)
     work[Queue.INBOX] = {}
@@ -90,8 +92,8 @@ def background_workers(bot: Bot) -> list[DueWorker]:
         work[Queue.INBOX] |= bot.teams.inbox(bot.dispatcher).handlers()
     if bot.wecom is not None:
         work[Queue.INBOX] |= bot.wecom.inbox(bot.dispatcher).handlers()
-    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell, concurrency=IN_HAND[queue])
-            for queue, handlers in work.items()]
+    return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell, concurrency=IN_HAND[queue],
+                      holder=holder) for queue, handlers in work.items()]
 
 
 def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
@@ -116,7 +118,8 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
 
     app.on_startup.append(arm_timers)
     if workers:
-        run_in_background(app, background_workers(bot))
+        holder = instance_id()
+        run_in_background(app, background_workers(bot, holder), Heartbeat(bot.store, holder))
 
     async def close_clients_and_store(_: web.Application) -> None:
         if bot.teams is not None:

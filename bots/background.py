@@ -9,23 +9,29 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from handlers.heartbeat import Heartbeat
 from handlers.worker import DueWorker
 
 POLL_SECONDS = 0.5
 
 
-def run_in_background(app: web.Application, workers: Sequence[DueWorker]) -> None:
+def run_in_background(app: web.Application, workers: Sequence[DueWorker], heartbeat: Heartbeat) -> None:
+    """The heartbeat beats from the start (a claim made before its first beat is simply never
+    taken over early) and says "stopped" only after the workers have finished or handed on
+    what they held (handlers/heartbeat.py)."""
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
     async def start(_: web.Application) -> None:
         stop.clear()
+        tasks.append(asyncio.create_task(heartbeat.run_until(stop)))
         tasks.extend(asyncio.create_task(worker.run_until(stop, poll_seconds=POLL_SECONDS)) for worker in workers)
 
     async def drain(_: web.Application) -> None:
         stop.set()
         await asyncio.gather(*tasks)
         tasks.clear()
+        await heartbeat.stopped()
 
     app.on_startup.append(start)
     app.on_shutdown.append(drain)

@@ -94,6 +94,7 @@ class DueWorker:
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         doorbell: Doorbell | None = None,
+        holder: str = "",
     ) -> None:
         self._store = store
         self._queue = queue
@@ -103,12 +104,13 @@ class DueWorker:
         self._concurrency = concurrency
         self._retry = retry or RetryPolicy()
         self._doorbell = doorbell or Doorbell()
+        self._holder = holder  # this instance's id: its claims carry it (handlers/heartbeat.py)
         self._partitions: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}  # items holding or awaiting each partition's lock
 
     async def run_once(self) -> int:
         """Claim what is due and work through it, items side by side; return how many were claimed."""
-        claims = await self._store.claim_due(self._queue, limit=self._batch, lease_seconds=self._lease)
+        claims = await self._store.claim_due(self._queue, limit=self._batch, lease_seconds=self._lease, holder=self._holder)
         await asyncio.gather(*(self._work(claim) for claim in claims))
         return len(claims)
 
@@ -139,7 +141,7 @@ class DueWorker:
         if room <= 0:
             return []
         try:
-            return await self._store.claim_due(self._queue, limit=room, lease_seconds=self._lease)
+            return await self._store.claim_due(self._queue, limit=room, lease_seconds=self._lease, holder=self._holder)
         except Exception as error:  # the Store may be briefly unreachable; keep polling
             log.warning("%s worker could not claim work: %s", self._queue, type(error).__name__)
             return []

@@ -9,6 +9,7 @@ instance that dies mid-work hands the item on instead of losing it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +35,15 @@ class DueItem:
     attempts: int = 0
     last_error: str = ""
     partition: str = ""  # items of one partition (one sender's messages) are worked one at a time, in order
+
+
+FORGET_INSTANCES_AFTER_SECONDS = 86_400  # a stopped instance's heartbeat row is kept a day, then removed
+
+
+def lease_token(holder: str) -> str:
+    """A claim's token: `holder/random` names the instance holding it, so another instance
+    can take the item over as soon as that instance's heartbeat stops."""
+    return f"{holder}/{uuid.uuid4().hex}" if holder else uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError, Wat
 from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import Claim, DueItem, Queue, Undelivered
+from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Queue, Undelivered, lease_token
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -65,6 +65,7 @@ class RedisKeys:
     cases_by_received: str = field(init=False)  # zset upper-cased reference -> received_at
     audit_seq: str = field(init=False)  # counter: the last audit seq handed out
     audit_log: str = field(init=False)  # list of AuditRecord; seq n at index n-1
+    instances: str = field(init=False)  # hash holder -> alive until (heartbeats)
 
     def __post_init__(self) -> None:
         for fixed in fields(self)[1:]:
@@ -356,11 +357,20 @@ class RedisStore:
         args = [item.item_id, item.due_at.timestamp(), codec.dumps(item), "1" if replace else "0"]
         return bool(await self._run("SCHEDULE_DUE", self._keys.due(item.queue), args))
 
-    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
+    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float, holder: str = "") -> list[Claim]:
         """One Lua step picks and leases, so two claimers can never take the same item."""
         now = self._now()
-        flat = await self._run("CLAIM_DUE", self._keys.due(queue), [now, now + lease_seconds, limit, uuid.uuid4().hex])
+        keys = [*self._keys.due(queue)[:3], self._keys.instances]
+        flat = await self._run("CLAIM_DUE", keys, [now, now + lease_seconds, limit, lease_token(holder)])
         return [Claim(codec.loads(DueItem, flat[i]), _text(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    async def heartbeat(self, holder: str, *, alive_seconds: float) -> None:
+        now = self._now()
+        await self._redis.hset(self._keys.instances, holder, now + alive_seconds)
+        stale = [name for name, until in (await self._redis.hgetall(self._keys.instances)).items()
+                 if float(until) < now - FORGET_INSTANCES_AFTER_SECONDS]
+        if stale:
+            await self._redis.hdel(self._keys.instances, *stale)
 
     async def finish_due(self, claim: Claim) -> bool:
         return await self._settle("FINISH_DUE", claim)

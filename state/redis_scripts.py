@@ -73,12 +73,25 @@ SCHEDULE_DUE = _QUEUE_ITEM + """
 return queue_item(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1')
 """
 
-# Lease up to `limit` due items, earliest then lowest id. KEYS: due queue (first 3). ARGV: now, lease_until, limit, token base.
+# Lease up to `limit` due items, earliest then lowest id, then items leased by a stopped instance. KEYS: due queue (first 3),
+# instances hash (holder -> alive until). ARGV: now, lease_until, limit, token base.
 # Returns {json, token, json, token, ...}; each token is the base plus the item's position, so tokens differ per item.
 CLAIM_DUE = """
 local limit = tonumber(ARGV[3])
 if limit == 0 then return {} end
+local now = tonumber(ARGV[1])
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit)
+if #ids < limit then  -- then items leased by another instance whose heartbeat stopped (token 'holder/...')
+  local me = string.match(ARGV[4], '^(.-)/')
+  local leases = redis.call('HGETALL', KEYS[3])
+  for i = 1, #leases, 2 do
+    if #ids >= limit then break end
+    local holder = string.match(leases[i + 1], '^(.-)/')
+    local alive = holder and holder ~= me and redis.call('HGET', KEYS[4], holder)
+    local score = alive and tonumber(alive) <= now and redis.call('ZSCORE', KEYS[1], leases[i])
+    if score and tonumber(score) > now then table.insert(ids, leases[i]) end
+  end
+end
 local out = {}
 for i, id in ipairs(ids) do
   local json = redis.call('HGET', KEYS[2], id)

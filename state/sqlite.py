@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from typing import Any
 from state import codec
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import Claim, DueItem, Queue, Undelivered
+from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Queue, Undelivered, lease_token
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -220,17 +219,14 @@ class SqliteStore:
     async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
         return await self._db.write(lambda c: _insert_due(c, item, replace=replace))
 
-    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
+    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float, holder: str = "") -> list[Claim]:
         now = self._now()
 
         def work(c: sqlite3.Connection) -> list[Claim]:
-            rows = c.execute(
-                "SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND due_at <= ? ORDER BY due_at, item_id LIMIT ?",
-                (queue.value, now, limit),
-            ).fetchall()
+            rows = c.execute(CLAIMABLE, (queue.value, now, now, holder, limit)).fetchall()
             claims = []
             for item_id, data in rows:
-                token = uuid.uuid4().hex
+                token = lease_token(holder)
                 c.execute(
                     "UPDATE due SET due_at = ?, token = ? WHERE queue = ? AND item_id = ?",
                     (now + lease_seconds, token, queue.value, item_id),
@@ -239,6 +235,16 @@ class SqliteStore:
             return claims
 
         return await self._db.write(work)
+
+    async def heartbeat(self, holder: str, *, alive_seconds: float) -> None:
+        now = self._now()
+
+        def work(c: sqlite3.Connection) -> None:
+            c.execute("INSERT INTO instances (holder, alive_until) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET "
+                      "alive_until = excluded.alive_until", (holder, now + alive_seconds))
+            c.execute("DELETE FROM instances WHERE alive_until < ?", (now - FORGET_INSTANCES_AFTER_SECONDS,))
+
+        await self._db.write(work)
 
     async def finish_due(self, claim: Claim) -> bool:
         sql = "DELETE FROM due WHERE queue = ? AND item_id = ? AND token = ?"
@@ -412,6 +418,11 @@ def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -
     return c.execute(REMEMBER_KEY, (key, now + ttl_seconds, now)).rowcount == 1
 
 
+CLAIMABLE = ("SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND (due_at <= ? OR (token IS NOT NULL "
+             "AND instr(token, '/') > 0 AND substr(token, 1, instr(token, '/') - 1) IN "
+             "(SELECT holder FROM instances WHERE alive_until <= ? AND holder != ?))) ORDER BY due_at, item_id LIMIT ?")
+"""Due now, or leased by another instance whose heartbeat stopped (queue, now, now, claimer, limit). The claimer's
+own leases are never taken over: it is running."""
 UNDELIVERED = ("SELECT item_id, data, parked, due_at FROM due WHERE queue = ? AND (token IS NULL OR due_at <= ?) "
                "AND (parked = 1 OR json_extract(data, '$.last_error') != '') ORDER BY item_id")
 """Items that failed at least once and are not in hand (a lease that ran out is not in hand)."""

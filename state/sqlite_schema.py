@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS due (
     parked INTEGER NOT NULL DEFAULT 0, token TEXT, data TEXT NOT NULL,
     PRIMARY KEY (queue, item_id));
 CREATE INDEX IF NOT EXISTS due_by_time ON due (queue, parked, due_at);
+CREATE TABLE IF NOT EXISTS instances (holder TEXT PRIMARY KEY, alive_until REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS send_slots (bucket TEXT NOT NULL, at REAL NOT NULL);

@@ -137,8 +137,13 @@ class Store(Protocol):
     async def schedule_due(self, item: DueItem, *, replace: bool = False) -> bool:
         """Queue an item; with an id already queued, False unless `replace`."""
 
-    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float) -> list[Claim]:
-        """Lease up to `limit` items due now, earliest first. Two claimers never get one item."""
+    async def claim_due(self, queue: Queue, *, limit: int, lease_seconds: float, holder: str = "") -> list[Claim]:
+        """Lease up to `limit` items due now, earliest first, for `holder` (an instance id). Two
+        claimers never get one item. Items leased by an instance whose heartbeat stopped are
+        due now too: taken over at once, not at the end of their lease."""
+
+    async def heartbeat(self, holder: str, *, alive_seconds: float) -> None:
+        """`holder` is alive for `alive_seconds` more (0: it stopped, its leases are free now)."""
 
     async def finish_due(self, claim: Claim) -> bool: ...
 

@@ -291,6 +291,32 @@ class TestDueWork:
         assert await store.finish_due(fresh) is True
         assert await store.get_due(Queue.TIMERS, "x") is None
 
+    async def test_a_stopped_instances_leases_are_taken_over_at_once(self, store: Store, store_factory: StoreFactory) -> None:
+        """While its holder's heartbeat goes on, a leased item stays with it; once the heartbeat
+        has stopped, another instance takes it at once, long before the lease runs out; the old
+        holder can no longer settle it."""
+        await store.heartbeat("a", alive_seconds=15)
+        await store.heartbeat("b", alive_seconds=15)
+        await store.schedule_due(due("x"))
+        (held,) = await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="a")
+        assert await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="b") == []
+        store_factory.clock.advance(10)
+        await store.heartbeat("a", alive_seconds=15)  # a still beats: nothing is taken
+        store_factory.clock.advance(10)
+        assert await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="b") == []
+        store_factory.clock.advance(6)  # a's last beat was 16 s ago
+        (taken,) = await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="b")
+        assert taken.item.item_id == "x"
+        assert await store.finish_due(held) is False
+        assert await store.finish_due(taken) is True
+
+    async def test_a_graceful_stop_frees_its_leases(self, store: Store) -> None:
+        await store.heartbeat("a", alive_seconds=15)
+        await store.schedule_due(due("x"))
+        await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="a")
+        await store.heartbeat("a", alive_seconds=0)
+        assert [c.item.item_id for c in await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=300, holder="b")] == ["x"]
+
     async def test_retry_counts_attempts_and_waits(self, store: Store, store_factory: StoreFactory) -> None:
         """A failed send comes back later with the error recorded."""
         await store.schedule_due(due("x", queue=Queue.OUTBOX))

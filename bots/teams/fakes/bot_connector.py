@@ -39,6 +39,7 @@ class Fault:
 
 
 _EVERY_CONNECTOR: list[FakeBotConnector] = []
+STOP_GRACE_SECONDS = 1.0  # a request still hanging in an injected delay is cut off at stop, not awaited
 
 
 def every_connector() -> list[FakeBotConnector]:
@@ -104,7 +105,7 @@ class FakeBotConnector:
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         _EVERY_CONNECTOR.append(self)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=STOP_GRACE_SECONDS)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
