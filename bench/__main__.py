@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import concerns, fanout, store_ops, takeover, teams_inbound, wecom_callbacks
+from bench import children_first, concerns, fanout, store_ops, takeover, teams_inbound, wecom_callbacks
 
 if __name__ == "__main__":
     asyncio.run(store_ops.main())
@@ -12,4 +12,5 @@ if __name__ == "__main__":
     asyncio.run(wecom_callbacks.main())
     asyncio.run(concerns.main())
     asyncio.run(fanout.main())
+    asyncio.run(children_first.main())
     asyncio.run(takeover.main())

@@ -75,7 +75,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
 
 
-IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX: 16, Queue.TIMERS: 8}
+IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX_FIRST: 16, Queue.OUTBOX: 16, Queue.TIMERS: 8}
 """Items each worker has in hand at once. More in hand means their Store writes share group
 commits (one fsync for many); the outbox stays within Teams' app-wide rate through its send
 slots whatever this is; one sender's inbox items still run one at a time (partitions)."""

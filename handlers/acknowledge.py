@@ -48,7 +48,7 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
         replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}), key=f"{reference}|ack-done",
                                due_at=now),
                    outbox_item(moved.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
-                               key=f"{reference}|reporter-acknowledged", due_at=now))
+                               key=f"{reference}|reporter-acknowledged", due_at=now, first=True))
         return Effects(messages=replies, disarmed=escalation_timer_ids(reference), audit=(acknowledged,))
 
     moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, {CaseState.NEW, CaseState.DELIVERED}, step), effects)

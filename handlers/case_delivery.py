@@ -66,7 +66,8 @@ def delivery_work(case: Case, recipients: Sequence[Person], step: int, card_mess
     words = Message(key="case.report_text", fields={"text": case.text})
     return [
         outbox_item(person.ref, message, key=card_key(case, step, person).removesuffix("card") + part, due_at=due_at,
-                    case=case.reference, step=step, **({KEEP_RECEIPT: True} if part == "card" else {}))
+                    first=case.urgency is Urgency.URGENT, case=case.reference, step=step,
+                    **({KEEP_RECEIPT: True} if part == "card" else {}))
         for person in recipients
         for part, message in (("card", card_message), ("text", words))
     ]
@@ -105,7 +106,7 @@ async def escalate(item: DueItem, deps: Deps) -> None:
         urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
         alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
                         fields={"reference": case.reference, "urgency": urgency, "group": group or "-", "minutes": minutes})
-        messages = [outbox_item(p.ref, alert, key=f"{case.reference}|step3|{p.ref}", due_at=now) for p in told]
+        messages = [outbox_item(p.ref, alert, key=f"{case.reference}|step3|{p.ref}", due_at=now, first=True) for p in told]
         reminder = Message(key="case.reminder_lead", fields={"reference": case.reference, "minutes": minutes})
         leads = [p for p in people if p.role is Role.DSL]
         messages += [outbox_item(p.ref, reminder, key=f"{case.reference}|reminder|{p.ref}", due_at=now) for p in leads]

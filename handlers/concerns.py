@@ -96,7 +96,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     contacts = policies.emergency_contacts(deps.catalog, deps.cases, locale)
     if not lead_reachable:
         return [outbox_item(report.reporter.ref, Message(key="report.no_lead", fields={"reference": case.reference, "contacts": contacts}),
-                            key=f"{case.reference}|reply|1", due_at=case.received_at)]
+                            key=f"{case.reference}|reply|1", due_at=case.received_at, first=True)]
     if case.about_adult:
         first = Message(key="report.adult_received", fields={"reference": case.reference})
     elif case.urgency is Urgency.URGENT:
@@ -108,7 +108,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     if not deps.cases.school_hours.is_open(local):
         opens = deps.cases.school_hours.next_open(local)
         replies.append(Message(key="report.out_of_hours", fields={"next_time": opens.strftime("%a %d %b %H:%M"), "contacts": contacts}))
-    return [outbox_item(report.reporter.ref, message, key=f"{case.reference}|reply|{n}", due_at=case.received_at)
+    return [outbox_item(report.reporter.ref, message, key=f"{case.reference}|reply|{n}", due_at=case.received_at, first=True)
             for n, message in enumerate(replies, 1)]
 
 
@@ -132,7 +132,7 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
         messages = [outbox_item(PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", due_at=now,
                                 case=reference) for reader in sorted(readers)]
         messages.append(outbox_item(reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}",
-                                    due_at=now))
+                                    due_at=now, first=True))
         added = decision(deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
                          subject=str(reporter.ref), clause=CLAUSE, outcome=reference)
         return Effects(messages=tuple(messages), audit=(added,))

@@ -82,7 +82,7 @@ async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bo
     marker = PENDING + (":adult" if about_adult else "")
     try:
         await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
-        await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{origin}")
+        await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{origin}", first=True)
     except Exception as error:  # the Store is down: the child is told at once, never left unanswered
         log.error("a report could not be opened (%s): the reporter is asked to try again", type(error).__name__)
         await deps.messenger.send_to_person(person.ref, Message(key="report.store_failed"))
@@ -107,5 +107,5 @@ async def _refuse(deps: Deps, person: Person, event: DirectMessage) -> None:
     refused = decision(deps.clock, action="dm.worry_offered" if worried else "dm.refused", actor=str(person.ref),
                        actor_role=person.role.value, subject=str(person.ref), clause=REFUSAL_CLAUSE,
                        outcome="report path offered" if worried else "refused")
-    reply = outbox_item(person.ref, message, key=f"reply:{event.event_id}", due_at=deps.clock.now())
+    reply = outbox_item(person.ref, message, key=f"reply:{event.event_id}", due_at=deps.clock.now(), first=True)
     await deps.store.commit(Effects(messages=(reply,), audit=(refused,)), once=f"{event.event_id}|refusal")

@@ -15,7 +15,7 @@ from typing import Any
 
 from handlers.duties import Deps, Duty
 from handlers.events import Event
-from state.due import Queue
+from state.due import OUTBOX_LANES, Queue
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Dispatcher:
                 log.warning("duty %s failed for event %s: %s at %s", name, event.event_id, type(error).__name__, where)
             else:
                 succeeded += 1
-        self._deps.doorbell.ring(Queue.OUTBOX, Queue.TIMERS)  # the duties may have queued messages or timers: take them now
+        self._deps.doorbell.ring(*OUTBOX_LANES, Queue.TIMERS)  # the duties may have queued messages or timers: take them now
         return succeeded
 
 

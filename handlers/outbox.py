@@ -39,12 +39,15 @@ def unreachable_backoff(attempts: int) -> float:
     return UNREACHABLE_BACKOFF_SECONDS[min(attempts, len(UNREACHABLE_BACKOFF_SECONDS) - 1)]
 
 
-def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, **extra: Any) -> DueItem:
+def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, first: bool = False,
+                **extra: Any) -> DueItem:
     """One outbox entry; `extra` (e.g. the case reference and step) rides along in the payload.
     A recipient's messages are one partition: sent one at a time, in order (a lead gets the
-    case card before the words it says will follow)."""
+    case card before the words it says will follow). `first` puts it in the first lane
+    (replies to children, urgent cases: 004 strategy 9), which routine staff messages, however
+    many or however rate-limited, never hold up."""
     kind = "group" if isinstance(recipient, GroupKey) else "person"
-    return DueItem(queue=Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at, partition=str(recipient),
+    return DueItem(queue=Queue.OUTBOX_FIRST if first else Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at, partition=str(recipient),
                    payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message), **extra})
 
 
@@ -54,9 +57,10 @@ async def queue_once(deps: Deps, item: DueItem) -> bool:
     return await deps.store.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
 
 
-async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, **extra: Any) -> bool:
+async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, first: bool = False,
+                       **extra: Any) -> bool:
     """Queue `message` for `recipient` under idempotency `key`; False if that key was used before."""
-    return await queue_once(deps, outbox_item(recipient, message, key=key, due_at=deps.clock.now(), **extra))
+    return await queue_once(deps, outbox_item(recipient, message, key=key, due_at=deps.clock.now(), first=first, **extra))
 
 
 async def deliver(item: DueItem, deps: Deps) -> None:

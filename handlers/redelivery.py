@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from handlers.duties import Deps
 from handlers.events import MembersChanged, PersonReachable
-from state.due import Queue
+from state.due import OUTBOX_LANES
 from state.models import Member, PersonRef
 
 log = logging.getLogger(__name__)
@@ -26,10 +26,10 @@ async def redeliver_to(deps: Deps, people: Iterable[PersonRef]) -> int:
     recipients = {str(person) for person in people}
     if not recipients:
         return 0
-    count = await deps.store.redrive_due(Queue.OUTBOX, partitions=recipients)
+    count = sum([await deps.store.redrive_due(lane, partitions=recipients) for lane in OUTBOX_LANES])
     if count:
         log.info("%d waiting message(s) sent again now that their recipient can be reached", count)
-        deps.doorbell.ring(Queue.OUTBOX)
+        deps.doorbell.ring(*OUTBOX_LANES)
     return count
 
 

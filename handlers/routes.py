@@ -28,7 +28,7 @@ from handlers.reminders import fire as fire_reminder
 from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
 from handlers.supervision import RECHECK, escalate_unsupervised
 from handlers.worker import ItemHandler
-from state.due import DueItem, Queue
+from state.due import OUTBOX_LANES, DueItem, Queue
 
 
 def policy_routes() -> dict[type[Event], Sequence[Route]]:
@@ -50,7 +50,7 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
         return lambda item: handler(item, deps)
 
     return {
-        Queue.OUTBOX: {SEND: bound(deliver_and_record)},
+        **{lane: {SEND: bound(deliver_and_record)} for lane in OUTBOX_LANES},
         Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
                        REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice),
                        DIGEST: bound(send_digest)},

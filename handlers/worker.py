@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from state.due import Claim, DueItem, Queue
+from state.due import OUTBOX_LANES, Claim, DueItem, Queue
 from state.store import Store
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ ItemHandler = Callable[[DueItem], Awaitable[None]]
 
 
 SHUTDOWN_GRACE_SECONDS = 5.0
-AFTER_AN_ITEM = (Queue.OUTBOX, Queue.TIMERS)
+AFTER_AN_ITEM = (*OUTBOX_LANES, Queue.TIMERS)
 """Who may have work at once after an item is done: its messages, a timer it armed due now. Only
 webhooks (and other instances, found by polling) bring inbox work, so its worker is not woken
 for nothing on every finished item."""
@@ -117,25 +117,44 @@ class DueWorker:
     async def run_until(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
         """Poll until `stop` is set. Up to `concurrency` items are in hand at once, and a free
         slot is refilled at once, so one slow recipient (a dead serviceUrl, a 429 storm) never
-        holds a child's report behind it. On stop, items in hand get `SHUTDOWN_GRACE_SECONDS` to
-        finish; any still waiting (a long back-off) is cancelled, and its lease hands it on."""
+        holds a child's report behind it. An item whose partition (recipient) already has one in
+        hand is given back at once, untouched, rather than waiting in a slot: a rate limit on
+        one recipient never takes the slots another's messages need; when all that was due was
+        given back, the worker waits for an item in hand to finish (or the poll) rather than
+        the bell, so it does not claim the same items again and again. On stop, items in hand
+        get `SHUTDOWN_GRACE_SECONDS` to finish; any still waiting (a long back-off) is
+        cancelled, and its lease hands it on."""
         running: set[asyncio.Task[None]] = set()
         stopping = asyncio.create_task(stop.wait())
         bell = self._doorbell.bell(self._queue)
         try:
             while not stop.is_set():
                 bell.clear()
-                claims = await self._claim(self._concurrency - len(running))
+                claimed = await self._claim(self._concurrency - len(running))
+                claims = await self._one_per_partition(claimed)
                 running |= {asyncio.create_task(self._work(claim)) for claim in claims}
                 if claims and len(running) < self._concurrency:
                     continue
                 ringing = asyncio.create_task(bell.wait())
-                done, _ = await asyncio.wait({*running, stopping, ringing}, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                wake = {*running, stopping} if claimed and not claims else {*running, stopping, ringing}
+                done, _ = await asyncio.wait(wake, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
                 ringing.cancel()
                 running -= done
         finally:
             stopping.cancel()
             await _finish_or_hand_on(running)
+
+    async def _one_per_partition(self, claims: list[Claim]) -> list[Claim]:
+        """The claims to work now; the rest (their partition already in hand) are given back."""
+        kept: list[Claim] = []
+        busy: list[Claim] = []
+        in_hand = set(self._waiting)
+        for claim in claims:
+            partition = claim.item.partition
+            (busy if partition and partition in in_hand else kept).append(claim)
+            in_hand.add(partition)
+        await asyncio.gather(*(self._store.release_due(claim) for claim in busy))
+        return kept
 
     async def _claim(self, room: int) -> list[Claim]:
         if room <= 0:

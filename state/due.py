@@ -18,8 +18,13 @@ from typing import Any
 
 class Queue(StrEnum):
     TIMERS = "timers"  # decisions due later: escalate a case, re-check a group, post a reminder
-    OUTBOX = "outbox"  # messages to deliver, at least once, one per recipient per step
+    OUTBOX = "outbox"  # messages to deliver, at least once, one per recipient per step: the routine lane
+    OUTBOX_FIRST = "outbox_first"  # the first lane: replies to children and urgent cases, never behind routine staff messages
     INBOX = "inbox"  # accepted webhook deliveries waiting to be processed
+
+
+OUTBOX_LANES = (Queue.OUTBOX_FIRST, Queue.OUTBOX)
+"""The outbox's lanes, first first: each has its own worker and its own items in hand."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -379,6 +379,9 @@ class RedisStore:
         item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
         return await self._settle("RETRY_DUE", claim, codec.dumps(item), self._now() + delay_seconds)
 
+    async def release_due(self, claim: Claim) -> bool:
+        return await self._settle("RETRY_DUE", claim, codec.dumps(claim.item), self._now())
+
     async def park_due(self, claim: Claim, *, error: str) -> bool:
         item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
         return await self._settle("PARK_DUE", claim, codec.dumps(item))

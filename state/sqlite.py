@@ -256,6 +256,11 @@ class SqliteStore:
         args = (self._now() + delay_seconds, codec.dumps(item), *_claimed(claim))
         return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
 
+    async def release_due(self, claim: Claim) -> bool:
+        sql = "UPDATE due SET due_at = ?, token = NULL WHERE queue = ? AND item_id = ? AND token = ?"
+        args = (self._now(), *_claimed(claim))
+        return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
+
     async def park_due(self, claim: Claim, *, error: str) -> bool:
         item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
         sql = "UPDATE due SET parked = 1, token = NULL, data = ? WHERE queue = ? AND item_id = ? AND token = ?"

@@ -142,6 +142,10 @@ class Store(Protocol):
         claimers never get one item. Items leased by an instance whose heartbeat stopped are
         due now too: taken over at once, not at the end of their lease."""
 
+    async def release_due(self, claim: Claim) -> bool:
+        """Give a claimed item back untouched, due now: not an attempt, no error (its recipient
+        is busy in this instance, so the slot goes to someone else's message)."""
+
     async def heartbeat(self, holder: str, *, alive_seconds: float) -> None:
         """`holder` is alive for `alive_seconds` more (0: it stopped, its leases are free now)."""
 

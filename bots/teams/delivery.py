@@ -2,7 +2,7 @@
 
 Microsoft's "Rate limiting for bots" page (learn.microsoft.com/microsoftteams/platform/bots/
 how-to/rate-limit) gives, per bot per conversation: 7 sends per second, 8 per 2 s, 60 per 30 s
-and 1,800 per hour, and about 30–50 requests per second per app per tenant overall. It asks bots
+and 1,800 per hour, and a global limit of 50 requests per second per app per tenant. It asks bots
 to back off exponentially with jitter and to retry 429, 412, 502 and 504. botbuilder does not
 retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), so this module does, as
 the only layer that retries (the connector's HTTP has none, bots/teams/connector_http.py):
@@ -37,7 +37,7 @@ class SendFailed(Exception):
 @dataclass(frozen=True)
 class TeamsDelivery:
     store: Store
-    sends_per_second: int = 30
+    sends_per_second: int = 50
     conversation_windows: tuple[tuple[int, float], ...] = CONVERSATION_WINDOWS
     max_attempts: int = 5
     base_delay: float = 0.5

@@ -8,6 +8,7 @@ from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
 from handlers.policies import CasePolicy
 from handlers.school_hours import SchoolHours
+from state.due import Queue
 from state.models import GroupKey
 from state.records import CaseState, Urgency
 from tests.fakes.recording_messenger import RecordingMessenger
@@ -170,3 +171,12 @@ async def test_a_lead_card_that_cannot_be_delivered_goes_to_the_deputies_at_once
         "delivery_failed", "delivery_failed", "escalated_to_deputies"]  # the card and the words, then the deputies
     (escalated,) = [e.record for e in await school.store.read_audit() if e.record.action == "case.escalated_to_deputies"]
     assert escalated.detail["why"] == "undelivered"
+
+
+async def test_the_childs_reply_is_in_the_first_lane_and_a_normal_cards_is_routine(school: Deps) -> None:
+    """Replies to children and urgent cases never wait behind routine staff messages."""
+    normal = await report(school)
+    urgent = await report(school, "I am not safe at home tonight")
+    assert await school.store.get_due(Queue.OUTBOX_FIRST, f"{normal}|reply|1") is not None
+    assert await school.store.get_due(Queue.OUTBOX, f"{normal}|step1|teams:lead|card") is not None
+    assert await school.store.get_due(Queue.OUTBOX_FIRST, f"{urgent}|step1|teams:lead|card") is not None

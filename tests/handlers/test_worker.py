@@ -134,3 +134,28 @@ async def test_one_partition_is_worked_in_order_others_side_by_side(store: Store
     first_may_finish.set()
     assert await running == 3
     assert events.index("end a1") < events.index("start a2")
+
+
+async def test_a_held_up_recipient_keeps_one_slot_and_the_others_pass(store: Store) -> None:
+    """Two slots; one recipient's first message is held up (a rate limit) with two more queued
+    behind it: those are given back untouched instead of taking the second slot, so another
+    recipient's message goes at once; the first recipient's follow in order when it clears."""
+    release, order = asyncio.Event(), []
+
+    async def send(due: DueItem) -> None:
+        if due.partition == "lead" and not release.is_set():
+            await release.wait()
+        order.append(due.item_id)
+
+    for item_id, partition in (("lead-1", "lead"), ("lead-2", "lead"), ("lead-3", "lead"), ("child", "child")):
+        await store.schedule_due(DueItem(queue=Queue.OUTBOX, item_id=item_id, kind="send", due_at=START, partition=partition))
+    stop = asyncio.Event()
+    worker = DueWorker(store, Queue.OUTBOX, {"send": send}, concurrency=2)
+    running = asyncio.create_task(worker.run_until(stop, poll_seconds=0.05))
+    assert await eventually(lambda: order == ["child"], seconds=5), order
+    release.set()
+    assert await eventually(lambda: len(order) == 4, seconds=5), order
+    stop.set()
+    await running
+    assert order == ["child", "lead-1", "lead-2", "lead-3"]
+    assert await store.list_undelivered(Queue.OUTBOX) == []  # given back untouched: no attempt, no error
