@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,9 @@ from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
 from state.models import GroupKey, PersonRef, Role
 
 log = logging.getLogger(__name__)
+FIRST_LANE: ContextVar[bool] = ContextVar("esafety_first_lane", default=False)
+"""Whether the send in progress is a first-lane message (set by `deliver` for its own task): a
+channel whose rate budget is shared by all its sends lets these go first."""
 SEND = "message.send"
 RECEIPT_DAYS = 30
 KEEP_RECEIPT = "keep_receipt"
@@ -66,6 +70,7 @@ async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Mes
 async def deliver(item: DueItem, deps: Deps) -> None:
     """The outbox worker's handler for `message.send`."""
     message = codec.from_plain(Message, item.payload["message"])
+    FIRST_LANE.set(item.queue is Queue.OUTBOX_FIRST)
     try:
         if item.payload["to"] == "group":
             sent = await deps.messenger.send_to_group(GroupKey.parse(item.payload["recipient"]), message)

@@ -15,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
+from handlers.outbox import FIRST_LANE
 from state.store import Store
 
 log = logging.getLogger("esafety.teams")
@@ -34,6 +36,31 @@ class SendFailed(Exception):
     """Teams refused or kept failing; the caller keeps the message durably with this error."""
 
 
+class FirstLaneFirst:
+    """The app-wide budget (50 sends a second per tenant) goes to first-lane sends (children's
+    replies, urgent cases: handlers/outbox.py) before routine ones: while any first-lane send in
+    this instance waits for it, routine sends wait too."""
+
+    def __init__(self) -> None:
+        self._waiting = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        self._waiting += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._waiting -= 1
+            if not self._waiting:
+                self._idle.set()
+
+    async def none_waiting(self) -> None:
+        await self._idle.wait()
+
+
 @dataclass(frozen=True)
 class TeamsDelivery:
     store: Store
@@ -43,6 +70,7 @@ class TeamsDelivery:
     base_delay: float = 0.5
     max_delay: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    priority: FirstLaneFirst = field(default_factory=FirstLaneFirst)
 
     async def send(self, conversation_id: str, operation: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, self.max_attempts + 1):
@@ -65,14 +93,26 @@ class TeamsDelivery:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _reserve(self, conversation_id: str) -> None:
-        """Wait until both this conversation's windows and the app-wide rate have room. Both are
-        asked at once (one write together); a bucket that is full is asked again after its wait."""
-        buckets = ((f"teams:conv:{conversation_id}", self.conversation_windows), ("teams:app", ((self.sends_per_second, 1.0),)))
-        waits = await asyncio.gather(*(self.store.reserve_send_slot(bucket, windows) for bucket, windows in buckets))
-        for (bucket, windows), wait in zip(buckets, waits, strict=True):
-            while wait > 0:
-                await self.sleep(wait)
-                wait = await self.store.reserve_send_slot(bucket, windows)
+        """Wait until both this conversation's windows and the app-wide rate have room. A
+        first-lane send asks both at once (one write together); a routine send takes its
+        conversation's slot first, then the app's once no first-lane send waits for it. A bucket
+        that is full is asked again after its wait."""
+        conversation = (f"teams:conv:{conversation_id}", self.conversation_windows)
+        app = ("teams:app", ((self.sends_per_second, 1.0),))
+        if FIRST_LANE.get():
+            with self.priority.waiting():
+                waits = await asyncio.gather(*(self.store.reserve_send_slot(bucket, windows) for bucket, windows in (conversation, app)))
+                for (bucket, windows), wait in zip((conversation, app), waits, strict=True):
+                    await self._until_free(bucket, windows, wait)
+            return
+        await self._until_free(*conversation, await self.store.reserve_send_slot(*conversation))
+        await self.priority.none_waiting()
+        await self._until_free(*app, await self.store.reserve_send_slot(*app))
+
+    async def _until_free(self, bucket: str, windows: tuple[tuple[int, float], ...], wait: float) -> None:
+        while wait > 0:
+            await self.sleep(wait)
+            wait = await self.store.reserve_send_slot(bucket, windows)
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
