@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bots.waiting import eventually
 from handlers.duties import Deps
 from handlers.messenger import Button, Message, Sent
 from handlers.outbox import SEND, deliver, receipt, send_durably
 from handlers.worker import DueWorker, RetryPolicy
 from state.clock import ManualClock
-from state.due import DueItem, Queue
+from state.due import OUTBOX_LANES, DueItem, Queue
 from state.models import GroupKey, Person, PersonRef, Role
 from tests.fakes.recording_messenger import RecordingMessenger
 
@@ -132,3 +134,41 @@ def test_values_that_carry_a_report_never_print_it() -> None:
     report = Report(reporter=Person(channel="teams", user_id="s", name="Ann", role=Role.STUDENT), text="SECRET-WORDS", origin="e1")
     for value in (report, words, outbox_item(LEAD, words, key="k", due_at=datetime.now(UTC))):
         assert "SECRET-WORDS" not in repr(value)
+
+
+async def test_under_a_burst_childrens_replies_pass_a_held_up_leads_messages(deps: Deps, clock: ManualClock) -> None:
+    """Forty messages to a lead whose chat is held up (a rate limit), and ten children's
+    replies in the first lane: every child hears back while the lead's first message is still
+    held up; then the lead's arrive, in order."""
+    gate = asyncio.Event()
+
+    @dataclass
+    class HeldUp(RecordingMessenger):
+        async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
+            if person == LEAD:
+                await gate.wait()
+            return await super().send_to_person(person, message)
+
+    messenger = HeldUp()
+    deps = Deps(store=deps.store, messenger=messenger, clock=clock, catalog=deps.catalog)
+    for n in range(40):
+        await send_durably(deps, LEAD, Message(key="case.card_title", fields={"reference": f"C-2026-{n:06d}"}), key=f"lead-{n:02d}")
+    children = [PersonRef("teams", f"child-{n}") for n in range(10)]
+    for n, child in enumerate(children):
+        await send_durably(deps, child, Message(key="report.prompt"), key=f"reply-{n}", first=True)
+
+    async def handle(item: DueItem) -> None:
+        await deliver(item, deps)
+
+    stop = asyncio.Event()
+    workers = [asyncio.create_task(DueWorker(deps.store, lane, {SEND: handle}, concurrency=4).run_until(stop, poll_seconds=0.05))
+               for lane in OUTBOX_LANES]
+    try:
+        assert await eventually(lambda: {p for p, _ in messenger.to_people} == set(children), seconds=10)
+        assert LEAD not in {p for p, _ in messenger.to_people}
+        gate.set()
+        assert await eventually(lambda: sum(p == LEAD for p, _ in messenger.to_people) == 40, seconds=10)
+        assert [m.fields["reference"] for p, m in messenger.to_people if p == LEAD] == [f"C-2026-{n:06d}" for n in range(40)]
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
