@@ -53,11 +53,12 @@ async def one_round(env: dict[str, str], connector: FakeBotConnector, n: int) ->
     survivor = await serve(env, ports[1])
     try:
         connector.received.clear()
-        connector.slow_next(LEASE_SECONDS, times=1)
+        connector.slow_next(LEASE_SECONDS, conversation_id="a:personal-lead")  # the card hangs; the child's reply goes
         report = teams_activity("personal_message", connector.url, id=f"takeover-{n}", text=f"report round {n}: someone took my password")
         async with aiohttp.ClientSession() as http:
             await http.post(f"http://127.0.0.1:{ports[0]}/api/messages", json=report)
         assert await eventually(lambda: not connector.faults, seconds=10), "the first instance never started sending"
+        assert not [m for m in connector.sent_to("a:personal-lead") if m.get("attachments")], "the card was not held up"
         stuck.send_signal(signal.SIGKILL)
         await stuck.wait()
         killed = time.perf_counter()

@@ -40,15 +40,17 @@ async def test_a_live_instance_takes_over_a_killed_ones_delivery_within_seconds(
             url = f"http://127.0.0.1:{ports[0]}/api/messages"
             await http.post(url, json=teams_activity("install_personal", connector.url))
             await asyncio.sleep(1)  # the lead's personal chat is remembered
-            connector.slow_next(LEASE_SECONDS, times=1)  # the first send hangs: the first instance is stuck in it
+            connector.slow_next(LEASE_SECONDS, conversation_id="a:personal-lead")  # the lead's card hangs: the instance is stuck in it
             await http.post(url, json=teams_activity("personal_message", connector.url, text="report someone took my password"))
         assert await eventually(lambda: not connector.faults, seconds=10), "the first instance never started sending"
         second = await start(envs[1], ports[1])
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
 
         def card() -> list[object]:
             return [m for m in connector.sent_to("a:personal-lead") if m.get("attachments")]
+
+        assert not card()  # still held up in the first instance
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
 
         # waited for far less than the lease: only the heartbeat can have handed the card on
         assert await eventually(card, seconds=DEAD_AFTER_SECONDS + 30, step=0.1), "the live instance never took the card over"

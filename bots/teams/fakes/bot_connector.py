@@ -36,6 +36,7 @@ class Fault:
     status: int
     retry_after: str | None = None
     delay_seconds: float = 0.0
+    conversation_id: str = ""  # only a request to this conversation meets the fault ("": any)
 
 
 _EVERY_CONNECTOR: list[FakeBotConnector] = []
@@ -67,8 +68,8 @@ class FakeBotConnector:
     def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
         self.faults.extend(Fault(status, retry_after) for _ in range(times))
 
-    def slow_next(self, seconds: float, *, times: int = 1) -> None:
-        self.faults.extend(Fault(200, delay_seconds=seconds) for _ in range(times))
+    def slow_next(self, seconds: float, *, times: int = 1, conversation_id: str = "") -> None:
+        self.faults.extend(Fault(200, delay_seconds=seconds, conversation_id=conversation_id) for _ in range(times))
 
     async def settled(self, *, quiet_seconds: float = 0.3, at_most_seconds: float = 10.0) -> None:
         """Wait until nothing has arrived for `quiet_seconds`: the bot's background deliveries
@@ -121,9 +122,11 @@ class FakeBotConnector:
     # -- routes ----------------------------------------------------------------------------
     async def _fault(self, request: web.Request) -> web.Response | None:
         await request.read()  # take the whole request first, as a real server does before answering
-        if not self.faults:
+        meets = [f for f in self.faults if f.conversation_id in ("", request.match_info.get("cid", ""))]
+        if not meets:
             return None
-        fault = self.faults.pop(0)
+        fault = meets[0]
+        self.faults.remove(fault)
         if fault.delay_seconds:
             await asyncio.sleep(fault.delay_seconds)
             return None
