@@ -10,8 +10,8 @@ from state.models import Group, GroupKey, Member, PersonRef
 
 
 class ChannelOff(Unreachable):
-    """Nobody can be reached on a channel that is not configured: the message is parked and
-    the admin team told at once, rather than retried for hours while a lead hears nothing."""
+    """Nobody can be reached on a channel that is not configured: the admin team is told at
+    once, and the message waits (handlers/outbox.py) until the channel is on again."""
 
 
 class MessengerByChannel:

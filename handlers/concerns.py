@@ -130,7 +130,7 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
         readers = {str(p.ref) for p in step_one(case, people)} | {s.actor for s in case.steps if s.action == "delivered"}
         addition = Message(key="case.report_addition", fields={"reference": reference, "text": words})
         messages = [outbox_item(PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", due_at=now,
-                                case=reference) for reader in sorted(readers)]
+                                first=case.urgency is Urgency.URGENT, case=reference) for reader in sorted(readers)]
         messages.append(outbox_item(reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}",
                                     due_at=now, first=True))
         added = decision(deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,

@@ -35,12 +35,14 @@ RECEIPT_DAYS = 30
 KEEP_RECEIPT = "keep_receipt"
 """An outbox entry's payload flag: keep the receipt of the sent message, to update it later."""
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
-UNREACHABLE_BACKOFF_SECONDS = (300, 900, 3_600, 3 * 3_600, 6 * 3_600)
-"""When a recipient who cannot be reached is tried again: after 5 min, 15 min, 1 h, 3 h, then every 6 h."""
+UNREACHABLE_BACKOFF_SECONDS = ((900, 300), (3_600, 900), (4 * 3_600, 3_600), (12 * 3_600, 3 * 3_600))
+"""How long a message waits for a recipient who cannot be reached yet, by how long it has waited
+already: every 5 minutes in its first 15, every 15 in its first hour, hourly for 4 hours, every
+3 hours for 12, then every 6 hours. Waiting is never a failed attempt: it never parks."""
 
 
-def unreachable_backoff(attempts: int) -> float:
-    return UNREACHABLE_BACKOFF_SECONDS[min(attempts, len(UNREACHABLE_BACKOFF_SECONDS) - 1)]
+def unreachable_backoff(waited_seconds: float) -> float:
+    return next((every for within, every in UNREACHABLE_BACKOFF_SECONDS if waited_seconds < within), 6 * 3_600)
 
 
 def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, first: bool = False,
@@ -78,7 +80,7 @@ async def deliver(item: DueItem, deps: Deps) -> None:
             sent = await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
     except Unreachable as error:
         await _report_unreachable(deps, item, message)
-        raise RetryLater(f"unreachable: {error}", unreachable_backoff(item.attempts)) from error
+        raise RetryLater(f"unreachable: {error}", unreachable_backoff((deps.clock.now() - item.due_at).total_seconds())) from error
     if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
 

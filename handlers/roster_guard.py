@@ -6,7 +6,7 @@ go to the designated staff immediately; 000 §3: formal procedures). So an impor
 first, against the stored roster: `--dry-run` shows the plan by role and writes nothing, and an
 import that would leave a channel with no `dsl`, remove every deputy or head of a channel, or
 remove more than half of a channel's people is refused, saying what would be lost, unless
-forced. Graph and WeCom directory syncs reuse the same guard.
+forced. Any other way of replacing a roster (a directory sync) must go through this guard too.
 """
 
 from __future__ import annotations

@@ -153,7 +153,10 @@ class DueWorker:
             partition = claim.item.partition
             (busy if partition and partition in in_hand else kept).append(claim)
             in_hand.add(partition)
-        await asyncio.gather(*(self._store.release_due(claim) for claim in busy))
+        try:
+            await asyncio.gather(*(self._store.release_due(claim) for claim in busy))
+        except Exception as error:  # the Store may be briefly unreachable: those wait out their lease
+            log.warning("%s worker could not give back %d item(s): %s", self._queue, len(busy), type(error).__name__)
         return kept
 
     async def _claim(self, room: int) -> list[Claim]:
@@ -196,7 +199,7 @@ class DueWorker:
             await self._store.park_due(claim, error=str(error))
         except RetryLater as error:
             log.warning("%s item %s waits %.0f s: %s", self._queue, item.item_id, error.delay_seconds, error)
-            await self._store.retry_due(claim, delay_seconds=error.delay_seconds, error=str(error))
+            await self._store.retry_due(claim, delay_seconds=error.delay_seconds, error=str(error), attempt=False)
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"[:500]
             if item.attempts + 1 >= self._retry.max_attempts:

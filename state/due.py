@@ -42,7 +42,7 @@ class DueItem:
     partition: str = ""  # items of one partition (one sender's messages) are worked one at a time, in order
 
 
-FORGET_INSTANCES_AFTER_SECONDS = 86_400  # a stopped instance's heartbeat row is kept a day, then removed
+FORGET_INSTANCES_AFTER_SECONDS = 7_200  # a stopped instance is remembered past the longest lease (an hour), then forgotten
 
 
 def lease_token(holder: str) -> str:

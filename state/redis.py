@@ -135,13 +135,15 @@ class RedisStore:
             await client.aclose()
             problem = "refused the credentials in REDIS_URL" if isinstance(error, AuthenticationError) else "cannot be reached"
             raise StoreUnavailable(f"Redis at {where} {problem} ({type(error).__name__})") from None
-        persistence = await read_persistence(client)
-        if not allow_volatile:
-            try:
+        try:
+            persistence = await read_persistence(client)
+            if not allow_volatile:
                 refuse_if_volatile(persistence, where)
-            except VolatileRedis:
-                await client.aclose()
+        except (RedisError, OSError, VolatileRedis) as error:
+            await client.aclose()
+            if isinstance(error, VolatileRedis):
                 raise
+            raise StoreUnavailable(f"Redis at {where} did not say how it keeps data ({type(error).__name__})") from None
         safe = persistence.append_only and persistence.append_fsync in ("always", "everysec")
         (log.info if safe else log.warning)("Redis at %s: %s", where, persistence.risk())
         return store
@@ -375,12 +377,12 @@ class RedisStore:
     async def finish_due(self, claim: Claim) -> bool:
         return await self._settle("FINISH_DUE", claim)
 
-    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
-        item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
+    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str, attempt: bool = True) -> bool:
+        item = replace(claim.item, attempts=claim.item.attempts + attempt, last_error=error)
         return await self._settle("RETRY_DUE", claim, codec.dumps(item), self._now() + delay_seconds)
 
     async def release_due(self, claim: Claim) -> bool:
-        return await self._settle("RETRY_DUE", claim, codec.dumps(claim.item), self._now())
+        return await self._settle("RETRY_DUE", claim, codec.dumps(claim.item), claim.item.due_at.timestamp())
 
     async def park_due(self, claim: Claim, *, error: str) -> bool:
         item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)

@@ -53,13 +53,17 @@ class Persistence:
 
 
 async def read_persistence(client: Any) -> Persistence:
-    """Ask Redis itself: CONFIG GET, or INFO persistence where CONFIG is refused."""
+    """Ask Redis itself: CONFIG GET, or INFO persistence where CONFIG is refused (and where
+    both are, the settings are unknown: accepted, with that risk said)."""
     try:
         config = await client.config_get("appendonly")
         config |= await client.config_get("appendfsync")
         config |= await client.config_get("save")
     except ResponseError:
-        info = await client.info("persistence")
+        try:
+            info = await client.info("persistence")
+        except ResponseError:  # INFO refused too: nothing can be known, and the risk is said so
+            return Persistence(append_only=False, append_fsync=UNKNOWN, snapshots=UNKNOWN)
         return Persistence(append_only=str(info.get("aof_enabled", 0)) == "1", append_fsync=UNKNOWN, snapshots=UNKNOWN)
     return Persistence(append_only=_text(config.get("appendonly")) == "yes", append_fsync=_text(config.get("appendfsync")),
                        snapshots=_text(config.get("save")))

@@ -223,7 +223,10 @@ class SqliteStore:
         now = self._now()
 
         def work(c: sqlite3.Connection) -> list[Claim]:
-            rows = c.execute(CLAIMABLE, (queue.value, now, now, holder, limit)).fetchall()
+            rows = c.execute(DUE_NOW, (queue.value, now, limit)).fetchall()
+            dead = [row[0] for row in c.execute(DEAD_HOLDERS, (now, holder))]
+            if dead and len(rows) < limit:  # rare: only while a stopped instance's leases may be held
+                rows += c.execute(TAKEN_OVER, (queue.value, now, json.dumps(dead), limit - len(rows))).fetchall()
             claims = []
             for item_id, data in rows:
                 token = lease_token(holder)
@@ -250,15 +253,15 @@ class SqliteStore:
         sql = "DELETE FROM due WHERE queue = ? AND item_id = ? AND token = ?"
         return await self._db.write(lambda c: c.execute(sql, _claimed(claim)).rowcount == 1)
 
-    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
-        item = replace(claim.item, attempts=claim.item.attempts + 1, last_error=error)
+    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str, attempt: bool = True) -> bool:
+        item = replace(claim.item, attempts=claim.item.attempts + attempt, last_error=error)
         sql = "UPDATE due SET due_at = ?, token = NULL, data = ? WHERE queue = ? AND item_id = ? AND token = ?"
         args = (self._now() + delay_seconds, codec.dumps(item), *_claimed(claim))
         return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
 
     async def release_due(self, claim: Claim) -> bool:
         sql = "UPDATE due SET due_at = ?, token = NULL WHERE queue = ? AND item_id = ? AND token = ?"
-        args = (self._now(), *_claimed(claim))
+        args = (claim.item.due_at.timestamp(), *_claimed(claim))
         return await self._db.write(lambda c: c.execute(sql, args).rowcount == 1)
 
     async def park_due(self, claim: Claim, *, error: str) -> bool:
@@ -423,11 +426,12 @@ def _remember(c: sqlite3.Connection, key: str, now: float, ttl_seconds: float) -
     return c.execute(REMEMBER_KEY, (key, now + ttl_seconds, now)).rowcount == 1
 
 
-CLAIMABLE = ("SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND (due_at <= ? OR (token IS NOT NULL "
-             "AND instr(token, '/') > 0 AND substr(token, 1, instr(token, '/') - 1) IN "
-             "(SELECT holder FROM instances WHERE alive_until <= ? AND holder != ?))) ORDER BY due_at, item_id LIMIT ?")
-"""Due now, or leased by another instance whose heartbeat stopped (queue, now, now, claimer, limit). The claimer's
-own leases are never taken over: it is running."""
+DUE_NOW = "SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND due_at <= ? ORDER BY due_at, item_id LIMIT ?"
+DEAD_HOLDERS = "SELECT holder FROM instances WHERE alive_until <= ? AND holder != ?"
+"""Instances whose heartbeat stopped (now, claimer): never the claimer itself, which is running."""
+TAKEN_OVER = ("SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND due_at > ? AND instr(token, '/') > 0 "
+              "AND substr(token, 1, instr(token, '/') - 1) IN (SELECT value FROM json_each(?)) ORDER BY due_at, item_id LIMIT ?")
+"""Items still leased by those instances (queue, now, JSON list of holders, limit)."""
 UNDELIVERED = ("SELECT item_id, data, parked, due_at FROM due WHERE queue = ? AND (token IS NULL OR due_at <= ?) "
                "AND (parked = 1 OR json_extract(data, '$.last_error') != '') ORDER BY item_id")
 """Items that failed at least once and are not in hand (a lease that ran out is not in hand)."""

@@ -143,16 +143,18 @@ class Store(Protocol):
         due now too: taken over at once, not at the end of their lease."""
 
     async def release_due(self, claim: Claim) -> bool:
-        """Give a claimed item back untouched, due now: not an attempt, no error (its recipient
-        is busy in this instance, so the slot goes to someone else's message)."""
+        """Give a claimed item back untouched, due when it was (its own due time, so a
+        recipient's messages keep their order): not an attempt, no error. Its recipient is busy
+        in this instance, so the slot goes to someone else's message."""
 
     async def heartbeat(self, holder: str, *, alive_seconds: float) -> None:
         """`holder` is alive for `alive_seconds` more (0: it stopped, its leases are free now)."""
 
     async def finish_due(self, claim: Claim) -> bool: ...
 
-    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str) -> bool:
-        """Give the item back with one more attempt counted and the error recorded."""
+    async def retry_due(self, claim: Claim, *, delay_seconds: float, error: str, attempt: bool = True) -> bool:
+        """Give the item back with the error recorded and, unless `attempt` is False (waiting for
+        a recipient is not a failed attempt), one more attempt counted."""
 
     async def park_due(self, claim: Claim, *, error: str) -> bool:
         """Stop retrying but keep the item and its error where a person can see it."""

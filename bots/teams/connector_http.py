@@ -80,7 +80,7 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[type-arg]
             self._session = aiohttp.ClientSession(timeout=SEND_TIMEOUT, trust_env=_proxy_configured())
         try:
             async with self._session.request(http.method, http.url, headers=http.headers, data=http.data) as raw:
-                response = AioHttpClientResponse(http, raw)
+                response = _Answer(http, raw)
                 await response.load_body()
         except aiohttp.ClientError as error:
             raise ClientRequestError(f"{type(error).__name__}: {error}") from error
@@ -89,6 +89,14 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[type-arg]
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class _Answer(AioHttpClientResponse):
+    """msrest's aiohttp response, except that an empty body is an empty body: msrest's own
+    raises for it, which turned a bodiless 429 or 201 into an unexplained error."""
+
+    def body(self) -> bytes:
+        return self._body or b""
 
 
 def _proxy_configured() -> bool:

@@ -93,19 +93,17 @@ class TeamsDelivery:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _reserve(self, conversation_id: str) -> None:
-        """Wait until both this conversation's windows and the app-wide rate have room. A
-        first-lane send asks both at once (one write together); a routine send takes its
-        conversation's slot first, then the app's once no first-lane send waits for it. A bucket
-        that is full is asked again after its wait."""
+        """Wait until this conversation's windows, then the app-wide rate, have room; a routine
+        send takes the app's slot only once no first-lane send waits for it (a first-lane send
+        held by its own conversation's limit holds nobody else up). A bucket that is full is
+        asked again after its wait."""
         conversation = (f"teams:conv:{conversation_id}", self.conversation_windows)
         app = ("teams:app", ((self.sends_per_second, 1.0),))
-        if FIRST_LANE.get():
-            with self.priority.waiting():
-                waits = await asyncio.gather(*(self.store.reserve_send_slot(bucket, windows) for bucket, windows in (conversation, app)))
-                for (bucket, windows), wait in zip((conversation, app), waits, strict=True):
-                    await self._until_free(bucket, windows, wait)
-            return
         await self._until_free(*conversation, await self.store.reserve_send_slot(*conversation))
+        if FIRST_LANE.get():
+            with self.priority.waiting():  # only while it waits for the app-wide budget
+                await self._until_free(*app, await self.store.reserve_send_slot(*app))
+            return
         await self.priority.none_waiting()
         await self._until_free(*app, await self.store.reserve_send_slot(*app))
 

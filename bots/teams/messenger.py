@@ -85,8 +85,9 @@ class TeamsMessenger:
         return found
 
     async def _post(self, address: dict[str, Any], activity: Activity) -> Sent:
-        """Send into the conversation `address` (a stored reference): as a reply to the activity
-        it was taken from when it has one, as the SDK's own turn would."""
+        """Send into the conversation `address` (a stored reference, kept without an activity
+        id: bots/teams/translate.py), as a new post; a reference stored with one is still
+        answered as a reply to it."""
         reference = ConversationReference().deserialize(address)
         outgoing = TurnContext.apply_conversation_reference(activity, reference)
 

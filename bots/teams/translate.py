@@ -57,9 +57,12 @@ def member_of(account: ChannelAccount | TeamsChannelAccount) -> Member:
 def address_of(activity: Activity) -> dict[str, Any]:
     """The conversation reference, as JSON, so proactive sends work after a restart. The tenant
     is taken from `channelData.tenant.id`: Teams sends `conversation.tenantId`, which botbuilder's
-    ConversationAccount (key `tenantID`) does not read."""
+    ConversationAccount (key `tenantID`) does not read. The activity's own id is left out: a
+    later message is a new post in the conversation, not a reply to that activity, and the
+    address stays the same from one message to the next (so it is written only when it changes)."""
     reference = TurnContext.get_conversation_reference(activity)
     reference.conversation.tenant_id = reference.conversation.tenant_id or tenant_of(activity)
+    reference.activity_id = None
     return dict(reference.serialize())
 
 

@@ -310,6 +310,18 @@ class TestDueWork:
         assert await store.finish_due(held) is False
         assert await store.finish_due(taken) is True
 
+    async def test_a_released_item_keeps_its_place(self, store: Store, store_factory: StoreFactory) -> None:
+        """Given back untouched (its recipient busy), an item keeps its own due time: a
+        recipient's messages are claimed again in their order, with no attempt counted."""
+        for item_id in ("b", "c"):
+            await store.schedule_due(due(item_id))
+        store_factory.clock.advance(5)
+        claims = {c.item.item_id: c for c in await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60)}
+        await store.release_due(claims["c"])
+        await store.release_due(claims["b"])
+        again = await store.claim_due(Queue.TIMERS, limit=5, lease_seconds=60)
+        assert [(c.item.item_id, c.item.attempts) for c in again] == [("b", 0), ("c", 0)]
+
     async def test_a_graceful_stop_frees_its_leases(self, store: Store) -> None:
         await store.heartbeat("a", alive_seconds=15)
         await store.schedule_due(due("x"))

@@ -61,3 +61,27 @@ async def test_one_session_serves_every_client_and_reopens_after_close(connector
     await second.conversations.send_to_conversation("a:two", Activity(type="message", text="2"))
     await sender.close()
     assert [received.conversation_id for received in connector.all_sent()] == ["a:one", "a:two"]
+
+
+async def test_an_empty_answer_is_read_as_empty_not_as_an_error() -> None:
+    """A 429 without a body must stay a 429 (retried with Retry-After), not become a ValueError."""
+    from aiohttp import web
+
+    async def limited(request: web.Request) -> web.Response:
+        return web.Response(status=429, headers={"Retry-After": "2"})
+
+    app = web.Application()
+    app.router.add_post("/v3/conversations/{cid}/activities", limited)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port := free_port())
+    await site.start()
+    sender = AiohttpSender()
+    try:
+        with pytest.raises(ErrorResponseException) as raised:
+            await client_for(f"http://127.0.0.1:{port}", sender).conversations.send_to_conversation(
+                "a:chat", Activity(type="message", text="x"))
+        assert raised.value.response.status == 429
+    finally:
+        await sender.close()
+        await runner.cleanup()
