@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -38,24 +38,31 @@ class SendFailed(Exception):
 
 class FirstLaneFirst:
     """The app-wide budget (50 sends a second per tenant) goes to first-lane sends (children's
-    replies, urgent cases: handlers/outbox.py) before routine ones: while any first-lane send in
-    this instance waits for it, routine sends wait too."""
+    replies, urgent cases: handlers/outbox.py) before routine ones: while a first-lane send in
+    this instance is taking the budget or sending, and for QUIET_SECONDS after the last one (the
+    next is usually on its way), routine sends wait."""
+
+    QUIET_SECONDS = 0.25
 
     def __init__(self) -> None:
-        self._waiting = 0
+        self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._quiet: asyncio.TimerHandle | None = None
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
-        self._waiting += 1
+        self._active += 1
         self._idle.clear()
+        if self._quiet is not None:
+            self._quiet.cancel()
+            self._quiet = None
         try:
             yield
         finally:
-            self._waiting -= 1
-            if not self._waiting:
-                self._idle.set()
+            self._active -= 1
+            if not self._active:
+                self._quiet = asyncio.get_running_loop().call_later(self.QUIET_SECONDS, self._idle.set)
 
     async def none_waiting(self) -> None:
         await self._idle.wait()
@@ -73,10 +80,17 @@ class TeamsDelivery:
     priority: FirstLaneFirst = field(default_factory=FirstLaneFirst)
 
     async def send(self, conversation_id: str, operation: Callable[[], Awaitable[T]]) -> T:
+        """Within this conversation's windows, then the app-wide rate (first-lane sends first),
+        retrying what Teams asks to be retried."""
+        first = FIRST_LANE.get()
         for attempt in range(1, self.max_attempts + 1):
-            await self._reserve(conversation_id)
+            await self._reserve(f"teams:conv:{conversation_id}", self.conversation_windows)
+            if not first:
+                await self.priority.none_waiting()
             try:
-                return await operation()
+                with self.priority.waiting() if first else nullcontext():
+                    await self._reserve("teams:app", ((self.sends_per_second, 1.0),))
+                    return await operation()
             except ErrorResponseException as error:
                 status = error.response.status if error.response is not None else 0  # aiohttp's answer
                 if status not in RETRYABLE_STATUS or attempt == self.max_attempts:
@@ -92,22 +106,10 @@ class TeamsDelivery:
             await self.sleep(min(delay, self.max_delay))
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    async def _reserve(self, conversation_id: str) -> None:
-        """Wait until this conversation's windows, then the app-wide rate, have room; a routine
-        send takes the app's slot only once no first-lane send waits for it (a first-lane send
-        held by its own conversation's limit holds nobody else up). A bucket that is full is
-        asked again after its wait."""
-        conversation = (f"teams:conv:{conversation_id}", self.conversation_windows)
-        app = ("teams:app", ((self.sends_per_second, 1.0),))
-        await self._until_free(*conversation, await self.store.reserve_send_slot(*conversation))
-        if FIRST_LANE.get():
-            with self.priority.waiting():  # only while it waits for the app-wide budget
-                await self._until_free(*app, await self.store.reserve_send_slot(*app))
-            return
-        await self.priority.none_waiting()
-        await self._until_free(*app, await self.store.reserve_send_slot(*app))
-
-    async def _until_free(self, bucket: str, windows: tuple[tuple[int, float], ...], wait: float) -> None:
+    async def _reserve(self, bucket: str, windows: tuple[tuple[int, float], ...]) -> None:
+        """Take a slot in `bucket` (shared by every instance on one Redis); a full bucket is
+        asked again after the wait it names."""
+        wait = await self.store.reserve_send_slot(bucket, windows)
         while wait > 0:
             await self.sleep(wait)
             wait = await self.store.reserve_send_slot(bucket, windows)
