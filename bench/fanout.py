@@ -2,8 +2,8 @@
 at Monday 09:00), through the real scheduler, outbox and Teams Messenger with its rate limiter ON,
 against the fake Bot Connector. The clock is injected: the limiter's waits advance a fast clock
 instead of sleeping, so a run that would take minutes of Teams time finishes quickly, and the
-spread is measured on that clock. Teams allows about 30 sends a second per app (the per-chat
-limits do not bind: one message per chat), so the floor for N chats is N/30 s; the figure is the
+spread is measured on that clock. Teams allows 50 sends a second per app and tenant (the per-chat
+limits do not bind: one message per chat), so the floor for N chats is N/50 s; the figure is the
 measured spread as a ratio to that floor. Scheduler CPU per due timer is the process time the
 timer worker spends claiming a reminder, choosing its topic and queueing its post, per timer."""
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from bots.app import bootstrap
 from bots.config import load_settings
 from bots.teams.channel import TeamsOptions
+from bots.teams.delivery import APP_SENDS_PER_SECOND
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.reminders import set_schedule
@@ -30,7 +31,6 @@ from state.models import Group, GroupKey
 
 SIZES = (1_000, 10_000)
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # a Sunday; the reminders are due Monday 09:00 London
-APP_SENDS_PER_SECOND = 30
 
 
 async def fan_out(groups: int) -> tuple[float, float, float]:

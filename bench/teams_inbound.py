@@ -7,7 +7,7 @@
    per second over ours (1.00x = as cheap as bare). The p99 comes from an open loop at a fixed
    offered rate (Python, latency counted from when each request was due).
 2. **End to end**: a student's direct message in, the refusal delivered at the fake Bot
-   Connector, with everything running (Teams' rate limits lifted: they would cap it at 30/s).
+   Connector, with everything running (Teams' rate limits lifted: they would cap it at 50/s).
 
 Servers run in their own process; the open loop, the end-to-end senders and the fake
 connector run here.

@@ -30,6 +30,7 @@ log = logging.getLogger("esafety.teams")
 T = TypeVar("T")
 CONVERSATION_WINDOWS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
 RETRYABLE_STATUS = frozenset({429, 412, 502, 504})
+APP_SENDS_PER_SECOND = 50  # Microsoft's global limit per app per tenant
 
 
 class SendFailed(Exception):
@@ -71,7 +72,7 @@ class FirstLaneFirst:
 @dataclass(frozen=True)
 class TeamsDelivery:
     store: Store
-    sends_per_second: int = 50
+    sends_per_second: int = APP_SENDS_PER_SECOND
     conversation_windows: tuple[tuple[int, float], ...] = CONVERSATION_WINDOWS
     max_attempts: int = 5
     base_delay: float = 0.5
