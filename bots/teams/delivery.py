@@ -16,7 +16,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -41,9 +41,11 @@ class FirstLaneFirst:
     """The app-wide budget (50 sends a second per tenant) goes to first-lane sends (children's
     replies, urgent cases: handlers/outbox.py) before routine ones: while a first-lane send in
     this instance is taking the budget or sending, and for QUIET_SECONDS after the last one (the
-    next is usually on its way), routine sends wait."""
+    next is usually on its way), routine sends wait, each for ROUTINE_WAIT_SECONDS at most: a
+    steady stream of replies to children must not hold a lead's card back indefinitely."""
 
     QUIET_SECONDS = 0.25
+    ROUTINE_WAIT_SECONDS = 2.0
 
     def __init__(self) -> None:
         self._active = 0
@@ -66,7 +68,8 @@ class FirstLaneFirst:
                 self._quiet = asyncio.get_running_loop().call_later(self.QUIET_SECONDS, self._idle.set)
 
     async def none_waiting(self) -> None:
-        await self._idle.wait()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), self.ROUTINE_WAIT_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,19 @@ async def test_routine_sends_wait_while_a_first_lane_send_waits_for_the_budget(s
         assert not await eventually(lambda: "routine" in sent, seconds=0.3), "a routine send took the budget first"
     await routine
     assert sent == ["child-reply", "routine"]
+
+
+async def test_a_steady_first_lane_never_holds_a_routine_send_back_for_long(store: Store, clock: ManualClock) -> None:
+    """Replies to children that never pause must not starve a lead's card: a routine send waits
+    ROUTINE_WAIT_SECONDS at most, then goes."""
+    delivery = TeamsDelivery(store, sleep=clock.sleep)
+    delivery.priority.ROUTINE_WAIT_SECONDS = 0.2
+    sent: list[str] = []
+
+    async def card() -> None:
+        sent.append("lead-card")
+
+    with delivery.priority.waiting():  # the first lane is busy for the whole test
+        FIRST_LANE.set(False)
+        await asyncio.wait_for(delivery.send("a:lead", card), timeout=5)
+    assert sent == ["lead-card"]
