@@ -12,7 +12,7 @@ they become reachable (handlers/redelivery.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
@@ -22,9 +22,10 @@ from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
 from handlers.worker import RetryLater
 from state import codec
-from state.due import DueItem, Queue
+from state.due import OUTBOX_LANES, DueItem, Queue, Undelivered
 from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
 from state.models import GroupKey, PersonRef, Role
+from state.store import Store
 
 log = logging.getLogger(__name__)
 FIRST_LANE: ContextVar[bool] = ContextVar("esafety_first_lane", default=False)
@@ -83,6 +84,17 @@ async def deliver(item: DueItem, deps: Deps) -> None:
         raise RetryLater(f"unreachable: {error}", unreachable_backoff((deps.clock.now() - item.due_at).total_seconds())) from error
     if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
+
+
+async def undelivered_in_every_lane(store: Store) -> list[Undelivered]:
+    """What failed at least once and is not done, in every lane."""
+    return [waiting for lane in OUTBOX_LANES for waiting in await store.list_undelivered(lane)]
+
+
+async def redrive(store: Store, *, item_ids: Collection[str] = (), partitions: Collection[str] = ()) -> int:
+    """Make the named undelivered messages, or every one waiting for `partitions` (recipients),
+    due now, in whichever lane each is."""
+    return sum([await store.redrive_due(lane, item_ids=item_ids, partitions=partitions) for lane in OUTBOX_LANES])
 
 
 async def after_sending(item: DueItem, what: str, bookkeeping: Awaitable[object]) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.audit import record_decision
+from handlers.outbox import redrive, undelivered_in_every_lane
 from state.clock import Clock
-from state.due import OUTBOX_LANES, Undelivered
+from state.due import Undelivered
 from state.models import Group, GroupKey, Person
 from state.store import Store
 
@@ -43,24 +44,20 @@ def short_id(item_id: str) -> str:
 async def undelivered(store: Store) -> list[Waiting]:
     people = {str(person.ref): person for person in await store.list_people()}
     groups = {str(group.key): group for group in await store.list_groups()}
-    return [_described(u, people, groups) for u in await _every_lane(store)]
+    return [_described(u, people, groups) for u in await undelivered_in_every_lane(store)]
 
 
 async def retry(store: Store, clock: Clock, short_ids: list[str], *, actor: str) -> int:
     """Send again now the messages with these short ids (every one, if none is given)."""
-    waiting = {short_id(u.item.item_id): u.item for u in await _every_lane(store)}
+    waiting = {short_id(u.item.item_id): u.item.item_id for u in await undelivered_in_every_lane(store)}
     unknown = [wanted for wanted in short_ids if wanted not in waiting]
     if unknown:
         raise NotWaiting(f"no undelivered message with id {', '.join(unknown)} (see `esafety-bot outbox list`)")
     chosen = [waiting[wanted] for wanted in short_ids] if short_ids else list(waiting.values())
-    count = sum([await store.redrive_due(lane, item_ids=[item.item_id for item in chosen if item.queue is lane]) for lane in OUTBOX_LANES])
+    count = await redrive(store, item_ids=chosen)
     await record_decision(store, clock, action="outbox.retried", actor=actor, clause=CLAUSE, outcome=f"{count} message(s)",
-                          detail={"ids": ",".join(short_id(item.item_id) for item in chosen)[:500]})
+                          detail={"ids": ",".join(short_id(item_id) for item_id in chosen)[:500]})
     return count
-
-
-async def _every_lane(store: Store) -> list[Undelivered]:
-    return [waiting for lane in OUTBOX_LANES for waiting in await store.list_undelivered(lane)]
 
 
 def _described(waiting: Undelivered, people: dict[str, Person], groups: dict[str, Group]) -> Waiting:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from handlers.duties import Deps
 from handlers.events import MembersChanged, PersonReachable
+from handlers.outbox import redrive
 from state.due import OUTBOX_LANES
 from state.models import Member, PersonRef
 
@@ -26,7 +27,7 @@ async def redeliver_to(deps: Deps, people: Iterable[PersonRef]) -> int:
     recipients = {str(person) for person in people}
     if not recipients:
         return 0
-    count = sum([await deps.store.redrive_due(lane, partitions=recipients) for lane in OUTBOX_LANES])
+    count = await redrive(deps.store, partitions=recipients)
     if count:
         log.info("%d waiting message(s) sent again now that their recipient can be reached", count)
         deps.doorbell.ring(*OUTBOX_LANES)
