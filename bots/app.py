@@ -8,16 +8,19 @@ need, each with its own Store and clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 
 from bots.background import run_in_background
 from bots.config import Settings
-from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
+from bots.http import MAX_BODY_BYTES, channel_off, count_refusals, healthz, log_requests, readiness
+from bots.metrics import metrics
 from bots.router import MessengerByChannel
 from bots.store import store_for
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
+from handlers.auditor import Auditor
 from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
@@ -99,9 +102,11 @@ def background_workers(bot: Bot, holder: str) -> list[DueWorker]:
 def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     """The HTTP face of the bot, with its background workers unless told otherwise. Bodies over
     256 KiB are refused with 413 by aiohttp itself."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests])
+    margin = bot.settings.auditor_margin_seconds
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests, count_refusals(bot.deps.tallies)])
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readiness(bot.store, bot.messenger.channels))
+    app.router.add_get("/readyz", readiness(bot.store, bot.messenger.channels, bot.clock, margin))
+    app.router.add_get("/metrics", metrics(bot.store, bot.messenger.channels, bot.clock, margin))
     report = bot.channel_report()
     if bot.teams is not None:
         app.router.add_post("/api/messages", bot.teams.endpoint.handle)
@@ -119,11 +124,14 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     app.on_startup.append(arm_timers)
     if workers:
         holder = instance_id()
-        run_in_background(app, background_workers(bot, holder), Heartbeat(bot.store, holder))
+        auditor = Auditor(bot.deps, margin)
+        run_in_background(app, background_workers(bot, holder), Heartbeat(bot.store, holder),
+                          [auditor.run_until, partial(bot.deps.tallies.run_until, bot.store)])
 
     async def close_clients_and_store(_: web.Application) -> None:
         if bot.teams is not None:
             await bot.teams.close()
+        await bot.deps.tallies.flush(bot.store)  # the last counts, after the workers stopped
         await bot.store.close()
 
     app.on_cleanup.append(close_clients_and_store)

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from bots import commands
 from bots.backup import backup_database
 from bots.config import ConfigError, Settings, load_settings
+from bots.doctor import examine, report
 from bots.store import store_for
 from bots.teams.package import PackageError, build_package
 from bots.wecom import commands as wecom_commands
@@ -37,8 +39,10 @@ EXIT_FAILED, EXIT_USAGE = 1, 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esafety-bot", description="School e-safety assistant for Teams and WeCom class groups.")
+    parser.add_argument("--version", action="version", version=f"esafety-bot {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the bot server (PORT, default 3978)")
+    sub.add_parser("doctor", help="check the settings, Store, credentials, roster and outbox; exit 1 if anything is wrong")
     demo = sub.add_parser("demo", help="show every duty end to end against local fakes")
     demo.add_argument("--keep", type=Path, help="keep the demo's database and exports in this folder")
     roster = sub.add_parser("roster", help="the school roster").add_subparsers(dest="action", required=True)
@@ -117,8 +121,20 @@ def _webhook_url(text: str) -> str:
     raise argparse.ArgumentTypeError(f"a robot webhook is an http(s) URL (or 'none'), got {text!r}")
 
 
+def installed_version() -> str:
+    """The version pip installed (pyproject.toml's), as `--version` and `doctor` print it."""
+    try:
+        return version("esafety-bot")
+    except PackageNotFoundError:
+        return "unknown (not installed: run make install)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # doctor reports a bad setting itself, among everything else
+        logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+        print(f"esafety-bot {installed_version()} doctor")
+        return report(asyncio.run(examine(os.environ, SystemClock())), sys.stdout)
     try:
         settings = load_settings(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +38,7 @@ class TeamsSettings:
     APP_PASSWORD: str = field(default="", repr=False)
     APP_TYPE: str = "MultiTenant"
     APP_TENANTID: str = ""
+    secret_expires: date | None = None  # ESAFETY_TEAMS_SECRET_EXPIRES: `doctor` warns 30 days ahead
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +67,7 @@ class Settings:
     log_level: str = "INFO"
     teams_service_hosts: tuple[str, ...] = ()
     work_lease_seconds: int = 300
+    auditor_margin_seconds: int = 120
     cases: CasePolicy = field(default_factory=CasePolicy)
     supervision: SupervisionPolicy = field(default_factory=SupervisionPolicy)
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
@@ -101,6 +103,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ),
         reminders=_reminders(env),
         work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 300, low=1, high=3_600),
+        auditor_margin_seconds=_integer(env, "ESAFETY_AUDITOR_MARGIN_SECONDS", 120, low=10, high=86_400),
         teams=_teams(env),
         wecom=_wecom(env),
     )
@@ -117,6 +120,16 @@ def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high:
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _date(env: Mapping[str, str], name: str) -> date | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -234,6 +247,7 @@ def _teams(env: Mapping[str, str]) -> TeamsSettings:
         APP_PASSWORD=env.get("MicrosoftAppPassword", ""),
         APP_TYPE=app_type,
         APP_TENANTID=env.get("MicrosoftAppTenantId", "").strip(),
+        secret_expires=_date(env, "ESAFETY_TEAMS_SECRET_EXPIRES"),
     )
     if teams.APP_PASSWORD and not teams.APP_ID:
         raise ConfigError("MicrosoftAppPassword is set but MicrosoftAppId is not")

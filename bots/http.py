@@ -13,8 +13,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
+from handlers.auditor import describe, late_work
 from handlers.reception import reception_gap
+from handlers.tallies import WEBHOOK_REFUSED, Tallies
+from state.clock import Clock
 from state.store import Store, StoreUnavailable
 
 log = logging.getLogger("esafety.http")
@@ -49,23 +53,57 @@ async def log_requests(request: web.Request, handler: Handler) -> web.StreamResp
         log.info("%s %s %d %.1fms", request.method, request.path, status, elapsed_ms)
 
 
+WEBHOOKS = {"/api/messages": "teams", "/wecom/callback": "wecom"}
+REFUSAL_REASONS = {400: "malformed", 401: "unauthenticated", 403: "forbidden", 405: "method", 413: "too_large",
+                   415: "content_type"}
+"""A refused webhook delivery's /metrics reason, by status: a bad body, a missing or bad token, a
+bad signature or a serviceUrl not allowed, a body over 256 KiB, a body that is not JSON."""
+
+
+def count_refusals(tallies: Tallies) -> Middleware:
+    """Counts each webhook delivery answered 4xx (esafety_webhook_refused_total), including
+    aiohttp's own 413: a spike is an attack or a wrong secret, which IT should see."""
+
+    @web.middleware
+    async def counting(request: web.Request, handler: Handler) -> web.StreamResponse:
+        channel = WEBHOOKS.get(request.path)
+        if channel is None:
+            return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            _count(tallies, channel, error.status)
+            raise
+        _count(tallies, channel, response.status)
+        return response
+
+    return counting
+
+
+def _count(tallies: Tallies, channel: str, status: int) -> None:
+    if 400 <= status < 500:
+        tallies.count(WEBHOOK_REFUSED, channel=channel, reason=REFUSAL_REASONS.get(status, str(status)))
+
+
 async def healthz(request: web.Request) -> web.Response:
     """The process is up (liveness)."""
     return web.json_response({"status": "ok"})
 
 
-def readiness(store: Store, channels: frozenset[str]) -> Handler:
+def readiness(store: Store, channels: frozenset[str], clock: Clock, margin_seconds: float) -> Handler:
     """/readyz. 503 only when this instance cannot accept work: the Store does not answer, or
     not within READY_WITHIN_SECONDS (a paused Redis must not hang the probe). 200 `degraded`
-    with the reasons when it accepts work but a report would reach nobody (handlers/
-    reception.py): a load balancer then keeps sending children's messages to a bot that
-    answers them honestly, while staff see why."""
+    with the reasons when it accepts work but the chain is broken: a report would reach nobody
+    (handlers/reception.py), or due work is overdue (handlers/auditor.py: a worker stopped). A
+    load balancer then keeps sending children's messages to a bot that answers them honestly,
+    while staff see why."""
 
     async def readyz(request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(READY_WITHIN_SECONDS):
                 await store.ping()
                 people = await store.list_people()
+                late = await late_work(store, clock.now(), margin_seconds)
         except TimeoutError:
             log.warning("readiness check failed: the Store did not answer within %.0f s", READY_WITHIN_SECONDS)
             return web.json_response({"status": "unavailable", "store": f"no answer within {READY_WITHIN_SECONDS:.0f} s"}, status=503)
@@ -73,8 +111,9 @@ def readiness(store: Store, channels: frozenset[str]) -> Handler:
             log.warning("readiness check failed: %s", type(error).__name__)
             return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
         gap = reception_gap(people, channels)
-        if gap is not None:
-            return web.json_response({"status": "degraded", "reasons": [gap]})
+        reasons = [reason for reason in (gap, describe(late, clock.now(), margin_seconds) if late else None) if reason]
+        if reasons:
+            return web.json_response({"status": "degraded", "reasons": reasons})
         return web.json_response({"status": "ready"})
 
     return readyz

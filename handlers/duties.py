@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from handlers.events import Event
 from handlers.messenger import Messenger
 from handlers.policies import CasePolicy, ReminderPolicy, SupervisionPolicy
+from handlers.tallies import Tallies
 from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
@@ -33,6 +34,7 @@ class Deps:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     doorbell: Doorbell = field(default_factory=Doorbell)
     channels: frozenset[str] = frozenset(CHANNELS)  # the channels that are on: who can be reached at all
+    tallies: Tallies = field(default_factory=Tallies)  # failed deliveries, counted for /metrics
 
     def school_time(self, at: datetime) -> datetime:
         """`at` on the school's clock: what a reference's year and any time told to people use."""

@@ -20,6 +20,7 @@ from typing import Any
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
+from handlers.tallies import DELIVERIES_FAILED
 from handlers.worker import RetryLater
 from state import codec
 from state.due import OUTBOX_LANES, DueItem, Queue, Undelivered
@@ -74,16 +75,32 @@ async def deliver(item: DueItem, deps: Deps) -> None:
     """The outbox worker's handler for `message.send`."""
     message = codec.from_plain(Message, item.payload["message"])
     FIRST_LANE.set(item.queue is Queue.OUTBOX_FIRST)
+    recipient = GroupKey.parse(item.payload["recipient"]) if item.payload["to"] == "group" else PersonRef.parse(item.payload["recipient"])
     try:
-        if item.payload["to"] == "group":
-            sent = await deps.messenger.send_to_group(GroupKey.parse(item.payload["recipient"]), message)
+        if isinstance(recipient, GroupKey):
+            sent = await deps.messenger.send_to_group(recipient, message)
         else:
-            sent = await deps.messenger.send_to_person(PersonRef.parse(item.payload["recipient"]), message)
-    except Unreachable as error:
+            sent = await deps.messenger.send_to_person(recipient, message)
+    except Exception as error:
+        deps.tallies.count(DELIVERIES_FAILED, channel=recipient.channel, reason=failure_reason(error))
+        if not isinstance(error, Unreachable):
+            raise
         await _report_unreachable(deps, item, message)
         raise RetryLater(f"unreachable: {error}", unreachable_backoff((deps.clock.now() - item.due_at).total_seconds())) from error
     if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
+
+
+def failure_reason(error: BaseException) -> str:
+    """A failed send's reason as a /metrics label: one of a few fixed words (unreachable, timeout,
+    network, channel_error), never the error's own text."""
+    if isinstance(error, Unreachable):
+        return "unreachable"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    if isinstance(error, OSError | ConnectionError):
+        return "network"
+    return "channel_error"  # the channel answered with an error, or kept failing
 
 
 async def undelivered_in_every_lane(store: Store) -> list[Undelivered]:

@@ -67,3 +67,14 @@ class Undelivered:
     item: DueItem
     parked: bool
     next_attempt: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """The late work of one queue: how many items nobody has in hand whose time (or whose lease)
+    ran out before a cutoff, and the oldest of them with that time. A live worker takes an item
+    within seconds of its time; late work means a worker stopped (handlers/auditor.py)."""
+
+    count: int = 0
+    oldest: DueItem | None = None
+    since: datetime | None = None

@@ -26,14 +26,14 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError, Wat
 from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Queue, Undelivered, lease_token
+from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Overdue, Queue, Undelivered, lease_token
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
-from state.redis_durability import VolatileRedis, read_persistence, refuse_if_volatile
+from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
-from state.store import RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store import Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
 T = TypeVar("T")
 log = logging.getLogger("esafety.store")
@@ -66,6 +66,7 @@ class RedisKeys:
     audit_seq: str = field(init=False)  # counter: the last audit seq handed out
     audit_log: str = field(init=False)  # list of AuditRecord; seq n at index n-1
     instances: str = field(init=False)  # hash holder -> alive until (heartbeats)
+    tallies: str = field(init=False)  # hash name -> running total (the /metrics counters)
 
     def __post_init__(self) -> None:
         for fixed in fields(self)[1:]:
@@ -106,9 +107,10 @@ class RedisKeys:
 
 
 class RedisStore:
-    def __init__(self, client: aioredis.Redis, clock: Clock, prefix: str = "esafety:") -> None:
+    def __init__(self, client: aioredis.Redis, clock: Clock, prefix: str = "esafety:", where: str = "?") -> None:
         self._redis = client
         self._clock = clock
+        self._where = where  # host:port, for messages: never the password
         self._keys = RedisKeys(prefix)
         self._scripts = {
             name: client.register_script(getattr(redis_scripts, name))
@@ -128,7 +130,7 @@ class RedisStore:
             client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30)
         except (ValueError, TypeError):
             raise StoreUnavailable(f"REDIS_URL for {where} is malformed (want redis://host:port/db, rediss:// or unix://)") from None
-        store = cls(client, clock or SystemClock(), prefix)
+        store = cls(client, clock or SystemClock(), prefix, where)
         try:
             await client.ping()
         except (RedisError, OSError) as error:
@@ -144,8 +146,7 @@ class RedisStore:
             if isinstance(error, VolatileRedis):
                 raise
             raise StoreUnavailable(f"Redis at {where} did not say how it keeps data ({type(error).__name__})") from None
-        safe = persistence.append_only and persistence.append_fsync in ("always", "everysec")
-        (log.info if safe else log.warning)("Redis at %s: %s", where, persistence.risk())
+        (log.info if persistence.safe else log.warning)("Redis at %s: %s", where, persistence.risk())
         return store
 
     def _now(self) -> float:
@@ -154,6 +155,12 @@ class RedisStore:
     async def ping(self) -> None:
         try:
             await self._redis.ping()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(f"Redis unavailable: {type(error).__name__}") from None
+
+    async def durability(self) -> Durability:
+        try:
+            return durability_of(await read_persistence(self._redis), self._where)
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis unavailable: {type(error).__name__}") from None
 
@@ -437,6 +444,24 @@ class RedisStore:
                   if u.item.item_id in wanted or u.item.partition in recipients]
         return int(await self._run("REDRIVE_DUE", self._keys.due(queue), [self._now(), *chosen])) if chosen else 0
 
+    async def due_depth(self, queue: Queue) -> int:
+        return int(await self._redis.hlen(self._keys.due(queue).items))
+
+    async def overdue(self, queue: Queue, *, due_before: datetime) -> Overdue:
+        """A claim moves an item's score to its lease's end: an item in hand is late only once its lease ran out."""
+        keys, cutoff = self._keys.due(queue), f"({due_before.timestamp()!r}"
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zcount(keys.by_time, "-inf", cutoff)
+            pipe.zrangebyscore(keys.by_time, "-inf", cutoff, start=0, num=1, withscores=True)
+            count, oldest = await pipe.execute()
+        if not oldest:
+            return Overdue()
+        (item_id, since), = oldest
+        data = await self._redis.hget(keys.items, item_id)
+        if data is None:  # finished between the two reads
+            return Overdue()
+        return Overdue(int(count), codec.loads(DueItem, data), datetime.fromtimestamp(since, UTC))
+
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """One Lua step: a crash can never remember the delivery without queueing it."""
@@ -472,6 +497,16 @@ class RedisStore:
         for count, per in windows:
             args += [count, per]
         return float(await self._run("RESERVE_SEND_SLOT", [self._keys.send_slots(bucket)], args))
+
+    # -- tallies ---------------------------------------------------------------------------
+    async def add_tallies(self, counts: Mapping[str, int]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name, amount in counts.items():
+                pipe.hincrby(self._keys.tallies, name, amount)
+            await pipe.execute()
+
+    async def read_tallies(self) -> dict[str, int]:
+        return {_text(name): int(value) for name, value in (await self._redis.hgetall(self._keys.tallies)).items()}
 
     # -- audit ---------------------------------------------------------------------------
     async def commit(self, effects: Effects, *, once: str | None = None) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.exceptions import ResponseError
 
-from state.store import StoreUnavailable
+from state.store import Durability, StoreUnavailable
 
 UNKNOWN = "unknown"
 
@@ -35,6 +35,15 @@ class Persistence:
     @property
     def keeps_nothing(self) -> bool:
         return not self.append_only and not self.snapshots.strip()
+
+    @property
+    def safe(self) -> bool | None:
+        """Whether a crash loses nothing written (None: the settings cannot be read)."""
+        if self.append_only and self.append_fsync in ("always", "everysec"):
+            return True
+        if self.snapshots == UNKNOWN:  # CONFIG refused: at most whether an append-only file is on is known
+            return None
+        return False
 
     def risk(self) -> str:
         """What a crash or a power cut can lose with these settings."""
@@ -71,8 +80,16 @@ async def read_persistence(client: Any) -> Persistence:
 
 def refuse_if_volatile(persistence: Persistence, where: str) -> None:
     if persistence.keeps_nothing:
-        raise VolatileRedis(
-            f"Redis at {where} keeps nothing on disk (appendonly no, save ''): every case would be lost on its restart. "
+        raise VolatileRedis(_keeps_nothing(where))
+
+
+def durability_of(persistence: Persistence, where: str) -> Durability:
+    """What `doctor` says of these settings."""
+    return Durability(persistence.safe, _keeps_nothing(where) if persistence.keeps_nothing else f"Redis at {where}: {persistence.risk()}")
+
+
+def _keeps_nothing(where: str) -> str:
+    return (f"Redis at {where} keeps nothing on disk (appendonly no, save ''): every case would be lost on its restart. "
             f"Set `appendonly yes` (with `appendfsync everysec` or `always`) in its configuration, "
             f"or ESAFETY_ALLOW_VOLATILE_REDIS=1 for a throwaway test")
 

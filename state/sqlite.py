@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 from state import codec
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
-from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Queue, Undelivered, lease_token
+from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Overdue, Queue, Undelivered, lease_token
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -26,7 +26,7 @@ from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
-from state.store import RosterChange, UnknownCase, format_case_reference
+from state.store import Durability, RosterChange, UnknownCase, format_case_reference
 
 Row = tuple[Any, ...]
 
@@ -46,6 +46,17 @@ class SqliteStore:
 
     async def ping(self) -> None:
         await self._db.read(lambda c: c.execute("SELECT 1").fetchone())
+
+    async def durability(self) -> Durability:
+        def work(c: sqlite3.Connection) -> tuple[str, int]:
+            return str(c.execute("PRAGMA journal_mode").fetchone()[0]), int(c.execute("PRAGMA synchronous").fetchone()[0])
+
+        journal, synchronous = await self._db.read(work)
+        level = SYNCHRONOUS.get(synchronous, str(synchronous))
+        if journal.lower() == "wal" and synchronous >= 2:
+            return Durability(True, f"SQLite, journal mode {journal}, synchronous {level}: a crash or a power cut loses nothing committed")
+        return Durability(False, f"SQLite, journal mode {journal}, synchronous {level}: a power cut can lose or corrupt recent writes "
+                                 f"(the file system may not support WAL: keep the database on a local disk)")
 
     async def close(self) -> None:
         await self._db.close()
@@ -300,6 +311,22 @@ class SqliteStore:
 
         return await self._db.write(work)
 
+    async def due_depth(self, queue: Queue) -> int:
+        row = await self._db.read(lambda c: c.execute("SELECT COUNT(*) FROM due WHERE queue = ?", (queue.value,)).fetchone())
+        return int(row[0])
+
+    async def overdue(self, queue: Queue, *, due_before: datetime) -> Overdue:
+        args = (queue.value, due_before.timestamp())
+
+        def work(c: sqlite3.Connection) -> Overdue:
+            (count,) = c.execute(OVERDUE_COUNT, args).fetchone()
+            oldest = c.execute(OVERDUE_OLDEST, args).fetchone()
+            if oldest is None:
+                return Overdue()
+            return Overdue(int(count), codec.loads(DueItem, oldest[0]), datetime.fromtimestamp(oldest[1], UTC))
+
+        return await self._db.read(work)
+
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Batched with the deliveries arriving at the same time (state/sqlite_inbound.py)."""
@@ -342,6 +369,15 @@ class SqliteStore:
             return wait
 
         return await self._db.write(work)
+
+    # -- tallies ---------------------------------------------------------------------------
+    async def add_tallies(self, counts: Mapping[str, int]) -> None:
+        rows = list(counts.items())
+        await self._db.write(lambda c: c.executemany(ADD_TALLY, rows))
+
+    async def read_tallies(self) -> dict[str, int]:
+        rows = await self._db.read(lambda c: c.execute("SELECT name, value FROM tallies").fetchall())
+        return {name: int(value) for name, value in rows}
 
     # -- audit ---------------------------------------------------------------------------
     async def commit(self, effects: Effects, *, once: str | None = None) -> bool:
@@ -432,6 +468,12 @@ DEAD_HOLDERS = "SELECT holder FROM instances WHERE alive_until <= ? AND holder !
 TAKEN_OVER = ("SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND due_at > ? AND instr(token, '/') > 0 "
               "AND substr(token, 1, instr(token, '/') - 1) IN (SELECT value FROM json_each(?)) ORDER BY due_at, item_id LIMIT ?")
 """Items still leased by those instances (queue, now, JSON list of holders, limit)."""
+SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+OVERDUE_COUNT = "SELECT COUNT(*) FROM due WHERE queue = ? AND parked = 0 AND due_at < ?"
+OVERDUE_OLDEST = "SELECT data, due_at FROM due WHERE queue = ? AND parked = 0 AND due_at < ? ORDER BY due_at, item_id LIMIT 1"
+"""Late work (queue, cutoff): a claim moves `due_at` to its lease's end, so an item in hand is late
+only once its lease ran out."""
+ADD_TALLY = "INSERT INTO tallies (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"
 UNDELIVERED = ("SELECT item_id, data, parked, due_at FROM due WHERE queue = ? AND (token IS NULL OR due_at <= ?) "
                "AND (parked = 1 OR json_extract(data, '$.last_error') != '') ORDER BY item_id")
 """Items that failed at least once and are not in hand (a lease that ran out is not in hand)."""

@@ -9,12 +9,13 @@ Times that decide expiry come from the store's injected clock, so tests never sl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from state.case_changes import CaseChange
-from state.due import Claim, DueItem, Queue, Undelivered
+from state.due import Claim, DueItem, Overdue, Queue, Undelivered
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
@@ -37,6 +38,15 @@ class RosterChange:
     removed: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Durability:
+    """What the database keeps through a crash or a power cut, as `doctor` reports it: `safe`
+    is None when the database will not say (a managed Redis that refuses CONFIG and INFO)."""
+
+    safe: bool | None
+    detail: str
+
+
 def format_case_reference(year: int, number: int) -> str:
     """`C-YYYY-NNNNNN`: what a child is told and what a lead types to acknowledge."""
     return f"C-{year:04d}-{number:06d}"
@@ -48,6 +58,9 @@ class Store(Protocol):
         """Raise StoreUnavailable unless the database answers (used by /readyz)."""
 
     async def close(self) -> None: ...
+
+    async def durability(self) -> Durability:
+        """Whether a committed write survives a crash and a power cut, in words (`doctor`)."""
 
     # -- roster: who is who (roles decide every duty) -----------------------------------
     async def replace_roster(self, channels: Collection[str], people: Sequence[Person]) -> RosterChange:
@@ -173,6 +186,13 @@ class Store(Protocol):
         """Make the named undelivered items, or every undelivered item of `partitions` (a
         recipient), due now and no longer parked; items in hand are left alone. Returns how many."""
 
+    async def due_depth(self, queue: Queue) -> int:
+        """How many items `queue` holds: waiting, in hand or parked."""
+
+    async def overdue(self, queue: Queue, *, due_before: datetime) -> Overdue:
+        """The items of `queue` that are not parked, not in hand, and were due (or whose lease ran
+        out) before `due_before`: work that live workers would have taken already."""
+
     # -- replay protection and the inbound inbox -------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Remember `key` and queue `item` atomically; False (nothing queued) for a replay."""
@@ -186,6 +206,13 @@ class Store(Protocol):
         """Set only if absent: one refresher at a time across instances."""
 
     async def cache_delete(self, key: str) -> None: ...
+
+    # -- tallies: counts of what happened, shared by every instance (the /metrics counters) -----
+    async def add_tallies(self, counts: Mapping[str, int]) -> None:
+        """Add each count to its named running total, atomically."""
+
+    async def read_tallies(self) -> dict[str, int]:
+        """Every running total by name."""
 
     # -- outbound rate limits, shared across instances ----------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:

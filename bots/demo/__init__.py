@@ -15,7 +15,7 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, foundation, reminders, supervision, teams, wecom
+from bots.demo import concerns, foundation, health, reminders, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -63,6 +63,9 @@ async def run_demo(*, keep: Path | None = None) -> int:
         finally:
             stop.set()
             await server
+        try:
+            await health.play(settings, clock, connector, wecom_api, transcript)
+        finally:
             await connector.stop()
             await wecom_api.stop()
         await foundation.play_after_restart(Scene(bot=None, clock=clock, http=None, folder=folder, transcript=transcript), settings)

@@ -102,7 +102,7 @@ class TeamsMessenger:
 
     async def _open_personal_chat(self, person: PersonRef, activity: Activity) -> Sent:
         """Create a 1:1 with someone seen in a group roster, remember it, and send there."""
-        found = await self._member_route(person)
+        found = await member_route(self._store, person)
         if found is None:
             raise Unreachable(f"{person} has no personal chat with the bot and is in no known group roster")
         member_id, group_reference = found
@@ -123,11 +123,21 @@ class TeamsMessenger:
         stored = await self._store.get_person_address(person) or {}
         return Sent(channel="teams", message_id=sent.get("id", ""), address=stored.get("reference", {}))
 
-    async def _member_route(self, person: PersonRef) -> tuple[str, dict[str, Any]] | None:
-        for group in await self._store.list_groups():
-            if group.key.channel != person.channel or not group.address.get("serviceUrl"):
-                continue
-            for member in await self._store.group_members(group.key):
-                if member.user_id == person.user_id and member.platform_id:
-                    return member.platform_id, group.address
-        return None
+
+
+async def member_route(store: Store, person: PersonRef) -> tuple[str, dict[str, Any]] | None:
+    """Their Teams member id and a group's reference to open a 1:1 with, from a group roster that lists them."""
+    for group in await store.list_groups():
+        if group.key.channel != person.channel or not group.address.get("serviceUrl"):
+            continue
+        for member in await store.group_members(group.key):
+            if member.user_id == person.user_id and member.platform_id:
+                return member.platform_id, group.address
+    return None
+
+
+async def reachable_privately(store: Store, person: PersonRef) -> bool:
+    """Whether a message to `person` can go now: a personal chat of theirs is stored, or one can be
+    opened from a group roster (`doctor` names the staff for whom neither holds)."""
+    address = await store.get_person_address(person) or {}
+    return bool(address.get("reference")) or await member_route(store, person) is not None

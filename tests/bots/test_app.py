@@ -15,8 +15,11 @@ from bots.app import bootstrap, build_app
 from bots.config import load_settings
 from bots.server import run_bot
 from bots.sockets import free_port
+from handlers.concerns import Report, receive_report
+from state.clock import ManualClock
 from state.models import Person, Role
 from state.redis_server import RedisServer
+from tests.conftest import START
 
 
 @pytest.fixture
@@ -52,6 +55,26 @@ async def test_readiness_is_degraded_while_no_lead_can_receive(tmp_path: Path, r
     if status == "degraded":
         assert body["reasons"] == ["no safeguarding lead (role dsl) is on the roster of teams: reports are stored, "
                                    "but nobody receives them (roster import a dsl)"]
+
+
+@pytest.mark.fixed_clock
+async def test_readiness_is_degraded_while_due_work_is_overdue(tmp_path: Path) -> None:
+    """A worker that stopped shows on /readyz: still 200, `degraded`, with the auditor's finding."""
+    clock = ManualClock(START)
+    bot = await bootstrap(load_settings({"ESAFETY_DB": str(tmp_path / "bot.db"), "ESAFETY_ALLOW_ANONYMOUS": "1"}), clock=clock)
+    await bot.store.replace_roster({"teams"}, (LEAD, HEAD))
+    child = Person(channel="teams", user_id="child-1", name="Amira Pupil", role=Role.STUDENT)
+    await receive_report(bot.deps, Report(reporter=child, text="someone keeps messaging me", origin="event-1"))
+    async with TestClient(TestServer(build_app(bot, workers=False))) as test_client:
+        clock.advance(120)
+        assert (await (await test_client.get("/readyz")).json())["status"] == "ready"
+        clock.advance(61)
+        ready = await test_client.get("/readyz")
+        body = await ready.json()
+    assert (ready.status, body["status"]) == (200, "degraded")
+    assert body["reasons"] == ["3 item(s) of due work overdue by more than 120 s (outbox_first: 1, outbox: 2); the oldest, "
+                               "a message.send in outbox_first, has waited 3 min: a worker may have stopped"]
+    assert "messaging" not in str(body)
 
 
 async def test_off_channels_answer_503_with_a_reason(client: TestClient[object, object]) -> None:

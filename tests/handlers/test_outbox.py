@@ -6,10 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
+
 from bots.waiting import eventually
 from handlers.duties import Deps
-from handlers.messenger import Button, Message, Sent
-from handlers.outbox import SEND, deliver, receipt, send_durably
+from handlers.messenger import Button, Message, Sent, Unreachable
+from handlers.outbox import SEND, deliver, failure_reason, receipt, send_durably
 from handlers.worker import DueWorker, RetryPolicy
 from state.clock import ManualClock
 from state.due import OUTBOX_LANES, DueItem, Queue
@@ -173,3 +175,11 @@ async def test_under_a_burst_childrens_replies_pass_a_held_up_leads_messages(dep
     finally:
         stop.set()
         await asyncio.gather(*workers)
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (Unreachable("never installed"), "unreachable"), (TimeoutError(), "timeout"), (ConnectionResetError(), "network"),
+    (OSError("no route to host"), "network"), (RuntimeError("403 Forbidden"), "channel_error")])
+def test_a_failed_sends_reason_is_one_of_a_few_fixed_words(error: Exception, reason: str) -> None:
+    """/metrics labels stay few and never carry an error's own text."""
+    assert failure_reason(error) == reason

@@ -36,6 +36,22 @@ async def test_serve_refuses_it_unless_allowed(tmp_path: Path, volatile_redis: R
     await bot.store.close()
 
 
+async def test_doctor_hears_whether_a_store_keeps_its_writes(volatile_redis: RedisServer, redis_server: RedisServer) -> None:
+    """The Store says, in words, whether a crash loses anything: a volatile Redis (allowed to
+    start) does; the test suite's append-only Redis does not."""
+    volatile = await RedisStore.from_url(volatile_redis.url, allow_volatile=True)
+    durable = await RedisStore.from_url(redis_server.url)
+    try:
+        kept, lost = await durable.durability(), await volatile.durability()
+    finally:
+        await volatile.close()
+        await durable.close()
+    assert (kept.safe, kept.detail) == (True, f"Redis at 127.0.0.1:{redis_server.port}: append-only file, fsync always: "
+                                              f"a crash or a power cut loses nothing")
+    assert lost.safe is False
+    assert lost.detail.startswith(f"Redis at 127.0.0.1:{volatile_redis.port} keeps nothing on disk")
+
+
 async def test_the_settings_are_read_from_redis_itself(redis_server: RedisServer) -> None:
     client = aioredis.Redis.from_url(redis_server.url)
     try:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from state.case_changes import add_step, add_text, advance
-from state.due import DueItem, Queue
+from state.due import DueItem, Overdue, Queue
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
 from state.records import AuditRecord, Case, CaseState, CaseStep, Lesson, Schedule, SchoolDays, Urgency
@@ -371,6 +371,45 @@ class TestDueWork:
         assert await store.redrive_due(Queue.OUTBOX, item_ids=["other"]) == 1
         assert [c.item.item_id for c in await store.claim_due(Queue.OUTBOX, limit=10, lease_seconds=30)] == ["other"]
 
+    async def test_depth_counts_waiting_held_and_parked_items(self, store: Store) -> None:
+        """An outbox's depth is everything it holds, whatever each item's state."""
+        assert await store.due_depth(Queue.OUTBOX) == 0
+        for item_id in ("a", "b", "c"):
+            await store.schedule_due(due(item_id, queue=Queue.OUTBOX))
+        await store.schedule_due(due("timer"))
+        held, parked, _ = await store.claim_due(Queue.OUTBOX, limit=3, lease_seconds=30)
+        await store.park_due(parked, error="403")
+        assert await store.due_depth(Queue.OUTBOX) == 3
+        await store.finish_due(held)
+        assert (await store.due_depth(Queue.OUTBOX), await store.due_depth(Queue.TIMERS)) == (2, 1)
+
+    async def test_overdue_is_late_work_nobody_holds(self, store: Store, store_factory: StoreFactory) -> None:
+        """Late work: due before the cutoff and not in hand. An item in hand is late only once its
+        lease ran out; a parked item or one waiting for its next attempt is not late."""
+        clock = store_factory.clock
+        for item_id, after in (("old", 0), ("older", -60), ("future", 600), ("held", -120), ("parked", -120), ("waiting", -120)):
+            await store.schedule_due(due(item_id, after, queue=Queue.OUTBOX))
+        assert await store.overdue(Queue.OUTBOX, due_before=START - timedelta(seconds=200)) == Overdue()
+        claims = {c.item.item_id: c for c in await store.claim_due(Queue.OUTBOX, limit=3, lease_seconds=300)}
+        assert set(claims) == {"held", "parked", "waiting"}
+        await store.park_due(claims["parked"], error="403")
+        await store.retry_due(claims["waiting"], delay_seconds=60, error="timeout")
+        late = await store.overdue(Queue.OUTBOX, due_before=clock.now())
+        assert (late.count, late.oldest and late.oldest.item_id, late.since) == (1, "older", START - timedelta(seconds=60))
+        clock.advance(400)  # the lease of "held" ran out 100 s ago; "waiting" is due again since 340 s
+        late = await store.overdue(Queue.OUTBOX, due_before=clock.now() - timedelta(seconds=90))
+        assert (late.count, late.oldest and late.oldest.item_id) == (4, "older")
+        assert await store.overdue(Queue.TIMERS, due_before=clock.now()) == Overdue()
+
+    async def test_tallies_add_up_across_instances(self, store_factory: StoreFactory) -> None:
+        """Each instance adds its counts; every instance reads the same totals."""
+        first, second = await store_factory.open(), await store_factory.open()
+        assert await first.read_tallies() == {}
+        await first.add_tallies({"refused|teams": 2, "failed|wecom": 1})
+        await second.add_tallies({"refused|teams": 3})
+        await second.add_tallies({})
+        assert await first.read_tallies() == await second.read_tallies() == {"refused|teams": 5, "failed|wecom": 1}
+
     async def test_cancel_and_replace(self, store: Store) -> None:
         """A timer can be moved (replace) or cancelled (escalation after acknowledgement)."""
         await store.schedule_due(due("x", 60))
@@ -426,6 +465,13 @@ class TestReplayAndCaches:
         assert await store.reserve_send_slot("conv", windows) == 0
         assert await store.reserve_send_slot("conv", windows) == pytest.approx(9.0)
         assert await store.reserve_send_slot("other", windows) == 0
+
+
+async def test_each_backend_says_it_keeps_what_it_committed(store: Store) -> None:
+    """As the suite runs them (SQLite in WAL with full sync, Redis with fsync always), nothing is lost in a crash."""
+    durability = await store.durability()
+    assert durability.safe is True
+    assert "loses nothing" in durability.detail
 
 
 class TestAuditAndRestart:

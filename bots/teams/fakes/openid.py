@@ -1,4 +1,5 @@
-"""A local Bot Framework token authority: OpenID metadata, its JWKS, and signed tokens.
+"""A local Bot Framework token authority: OpenID metadata, its JWKS, signed tokens, and the
+identity platform's client-credentials token endpoint (`doctor` checks an app's secret there).
 
 botbuilder fetches the metadata with a *blocking* `requests.get` inside the event loop
 (CHANNEL_NOTES.md T2), so this server runs in its own thread, never on the test's loop.
@@ -11,6 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -25,6 +27,7 @@ def new_key() -> rsa.RSAPrivateKey:
 class FakeTokenAuthority:
     def __init__(self, key_id: str = "local-key-1") -> None:
         self.key_id = key_id
+        self.app_secrets: dict[str, str] = {}  # app id → client secret, for the token endpoint
         self.key = new_key()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -62,8 +65,27 @@ class FakeTokenAuthority:
                 else:
                     self.send_error(404)
                     return
+                self._answer(200, body)
+
+            def do_POST(self) -> None:
+                """The identity platform's client-credentials grant (`/{tenant}/oauth2/v2.0/token`):
+                a token for an app whose secret is in `authority.app_secrets`, else invalid_client."""
+                if not self.path.endswith("/oauth2/v2.0/token"):
+                    self.send_error(404)
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
+                app_id = form.get("client_id", "")
+                if form.get("grant_type") != "client_credentials" or authority.app_secrets.get(app_id) != form.get("client_secret"):
+                    self._answer(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret "
+                                       "provided. Ensure the secret being sent in the request is the client secret value."})
+                    return
+                self._answer(200, {"token_type": "Bearer", "expires_in": 3599,
+                                   "access_token": authority.token(app_id=BOT_FRAMEWORK_ISSUER, service_url="", appid=app_id)})
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -1,0 +1,82 @@
+"""The auditor: late due work is found on the injected clock and the admins are told, once an hour."""
+
+from __future__ import annotations
+
+from handlers.auditor import Auditor, describe, late_work
+from handlers.concerns import Report, receive_report
+from handlers.duties import Deps
+from handlers.messenger import Message
+from state.due import Queue
+from state.models import PersonRef, Role
+from tests.fakes.recording_messenger import RecordingMessenger
+from tests.handlers.conftest import SCHOOL, drain, keys_to, ref
+
+MARGIN = 120
+TOLD = (ref("a1"), ref("head"))
+
+
+async def report(deps: Deps) -> str:
+    reference = await receive_report(deps, Report(reporter=SCHOOL[0], text="someone keeps messaging me", origin="event-1"))
+    assert reference is not None
+    return reference
+
+
+async def test_an_escalation_step_a_stopped_worker_never_took_is_found_and_admins_are_told(
+        school: Deps, messenger: RecordingMessenger) -> None:
+    """The lead's card went out, then the timers' worker stopped: the deputy's escalation step
+    falls due and nobody takes it. Within the margin all is well; past it the auditor finds the
+    step and tells the head and the admin team, without a word of the report."""
+    auditor = Auditor(school, MARGIN)
+    await report(school)
+    await drain(school)  # the card reaches the lead; the escalation step waits in the timers
+    school.clock.advance(school.cases.ack_timeout_seconds + MARGIN)  # type: ignore[attr-defined]
+    assert await auditor.check() == []
+    assert [p for p, _ in messenger.to_people if p in TOLD] == []
+    school.clock.advance(1)  # type: ignore[attr-defined]
+    (late,) = await auditor.check()
+    assert (late.queue, late.overdue.count) == (Queue.TIMERS, 1)
+    assert late.overdue.oldest is not None
+    assert late.overdue.oldest.kind == "case.escalate"
+    alerts = [(p, m) for p, m in messenger.to_people if p in TOLD]
+    assert alerts == [(who, Message(key="admin.work_overdue", fields={"count": 1, "margin": "2", "minutes": 2, "where": "timers 1"}))
+                      for who in TOLD]
+    assert "messaging" not in str(alerts)
+    (audited,) = [e.record for e in await school.store.read_audit() if e.record.action == "auditor.overdue"]
+    assert (audited.outcome, audited.detail) == ("told 2", {"timers": "1"})
+
+
+async def test_the_same_late_work_is_alerted_once_an_hour(school: Deps, messenger: RecordingMessenger) -> None:
+    """Checked every 30 seconds, the same late item is alerted once, then again each hour it
+    stays late; once a worker takes it, the auditor finds nothing."""
+    auditor = Auditor(school, MARGIN)
+    await report(school)  # nothing drained: the child's reply and the lead's card are late
+    school.clock.advance(MARGIN + 1)  # type: ignore[attr-defined]
+    assert {late.queue for late in await auditor.check()} == {Queue.OUTBOX_FIRST, Queue.OUTBOX}
+    for _ in range(10):
+        school.clock.advance(30)  # type: ignore[attr-defined]
+        await auditor.check()
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"]
+    school.clock.advance(3_600)  # type: ignore[attr-defined]
+    await auditor.check()
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"] * 2
+    await drain(school)
+    assert await auditor.check() == []
+
+
+async def test_with_no_admin_reachable_the_leads_are_told(school: Deps, messenger: RecordingMessenger) -> None:
+    """Rather than nobody: when neither the head nor an admin can be reached, the leads hear it."""
+    messenger.unreachable |= {person.ref for person in SCHOOL if person.role in (Role.ADMIN, Role.HEAD)}
+    await report(school)
+    school.clock.advance(MARGIN + 1)  # type: ignore[attr-defined]
+    await Auditor(school, MARGIN).check()
+    assert keys_to(messenger, ref("lead")) == ["admin.work_overdue"]
+    assert keys_to(messenger, PersonRef("teams", "deputy")) == []
+
+
+async def test_the_description_names_queues_and_ages_only(school: Deps) -> None:
+    await report(school)
+    school.clock.advance(600)  # type: ignore[attr-defined]
+    late = await late_work(school.store, school.clock.now(), MARGIN)
+    assert describe(late, school.clock.now(), MARGIN) == (
+        "3 item(s) of due work overdue by more than 120 s (outbox_first: 1, outbox: 2); the oldest, a message.send in outbox_first, "
+        "has waited 10 min: a worker may have stopped")
