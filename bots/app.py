@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bots.background import run_in_background
 from bots.config import Settings
-from bots.http import MAX_BODY_BYTES, channel_off, count_refusals, healthz, log_requests, readiness
+from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.metrics import metrics
 from bots.router import MessengerByChannel
 from bots.store import store_for
@@ -103,7 +103,7 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     """The HTTP face of the bot, with its background workers unless told otherwise. Bodies over
     256 KiB are refused with 413 by aiohttp itself."""
     margin = bot.settings.auditor_margin_seconds
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests, count_refusals(bot.deps.tallies)])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[log_requests(bot.deps.tallies)])
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness(bot.store, bot.messenger.channels, bot.clock, margin))
     app.router.add_get("/metrics", metrics(bot.store, bot.messenger.channels, bot.clock, margin))

@@ -37,22 +37,6 @@ class Refused(Exception):
         self.reason = reason
 
 
-@web.middleware
-async def log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as error:
-        status = error.status
-        raise
-    finally:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        log.info("%s %s %d %.1fms", request.method, request.path, status, elapsed_ms)
-
-
 WEBHOOKS = {"/api/messages": "teams", "/wecom/callback": "wecom"}
 REFUSAL_REASONS = {400: "malformed", 401: "unauthenticated", 403: "forbidden", 405: "method", 413: "too_large",
                    415: "content_type"}
@@ -60,29 +44,29 @@ REFUSAL_REASONS = {400: "malformed", 401: "unauthenticated", 403: "forbidden", 4
 bad signature or a serviceUrl not allowed, a body over 256 KiB, a body that is not JSON."""
 
 
-def count_refusals(tallies: Tallies) -> Middleware:
-    """Counts each webhook delivery answered 4xx (esafety_webhook_refused_total), including
-    aiohttp's own 413: a spike is an attack or a wrong secret, which IT should see."""
+def log_requests(tallies: Tallies) -> Middleware:
+    """One log line per request, and each webhook delivery answered 4xx counted (esafety_webhook_
+    refused_total, aiohttp's own 413 included): a spike is an attack or a wrong secret, which IT
+    should see. One middleware for both, so the webhook's own path pays for one, not two."""
 
     @web.middleware
-    async def counting(request: web.Request, handler: Handler) -> web.StreamResponse:
-        channel = WEBHOOKS.get(request.path)
-        if channel is None:
-            return await handler(request)
+    async def logging_and_counting(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
         try:
             response = await handler(request)
+            status = response.status
+            return response
         except web.HTTPException as error:
-            _count(tallies, channel, error.status)
+            status = error.status
             raise
-        _count(tallies, channel, response.status)
-        return response
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            log.info("%s %s %d %.1fms", request.method, request.path, status, elapsed_ms)
+            if 400 <= status < 500 and (channel := WEBHOOKS.get(request.path)):
+                tallies.count(WEBHOOK_REFUSED, channel=channel, reason=REFUSAL_REASONS.get(status, str(status)))
 
-    return counting
-
-
-def _count(tallies: Tallies, channel: str, status: int) -> None:
-    if 400 <= status < 500:
-        tallies.count(WEBHOOK_REFUSED, channel=channel, reason=REFUSAL_REASONS.get(status, str(status)))
+    return logging_and_counting
 
 
 async def healthz(request: web.Request) -> web.Response:

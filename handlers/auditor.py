@@ -35,6 +35,8 @@ go, escalation steps and reminders waiting to happen."""
 CHECK_EVERY_SECONDS = 30.0
 REALERT_SECONDS = 3_600
 """The same late item is alerted once an hour while it stays late: never silence, never a flood."""
+RETELL_SECONDS = 300
+"""When nobody could be told (every channel down), the next try is 5 minutes later."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ class Auditor:
             return  # told within the hour (by this instance or another)
         summary = describe(late, now, self.margin_seconds)
         told = await self._tell_admins(late, now)
-        log.error("LATE WORK: %s; %d admin message(s) sent", summary, told)
+        if not told:  # nobody heard it: try again soon, not in an hour
+            await self.deps.store.cache_set(episode, "nobody told", RETELL_SECONDS)
+        log.error("LATE WORK: %s; %d message(s) sent%s", summary, told, "" if told else ": NOBODY COULD BE TOLD")
         await record_decision(self.deps.store, self.deps.clock, key=f"{episode}:{now.timestamp()}", action="auditor.overdue",
                               actor="system", subject="due work", clause=CLAUSE, outcome=f"told {told}",
                               detail={each.queue.value: str(each.overdue.count) for each in late})

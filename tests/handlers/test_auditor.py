@@ -80,3 +80,19 @@ async def test_the_description_names_queues_and_ages_only(school: Deps) -> None:
     assert describe(late, school.clock.now(), MARGIN) == (
         "3 item(s) of due work overdue by more than 120 s (outbox_first: 1, outbox: 2); the oldest, a message.send in outbox_first, "
         "has waited 10 min: a worker may have stopped")
+
+
+async def test_when_nobody_can_be_told_it_tries_again_in_five_minutes(school: Deps, messenger: RecordingMessenger) -> None:
+    """Every channel down: nobody hears it, so the next try is minutes away, not an hour."""
+    messenger.unreachable |= {person.ref for person in SCHOOL}
+    auditor = Auditor(school, MARGIN)
+    await report(school)
+    school.clock.advance(MARGIN + 1)  # type: ignore[attr-defined]
+    await auditor.check()
+    messenger.unreachable.clear()
+    school.clock.advance(240)  # type: ignore[attr-defined]
+    await auditor.check()
+    assert keys_to(messenger, ref("a1")) == []
+    school.clock.advance(60)  # type: ignore[attr-defined]
+    await auditor.check()
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"]
