@@ -134,7 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":  # doctor reports a bad setting itself, among everything else
         logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
         print(f"esafety-bot {installed_version()} doctor")
-        return report(asyncio.run(examine(os.environ, SystemClock())), sys.stdout)
+        try:
+            return report(asyncio.run(examine(os.environ, SystemClock())), sys.stdout)
+        except Exception as error:  # never a traceback: what stopped it, and a failing exit
+            print(f"esafety-bot: doctor could not finish ({type(error).__name__}): run it again; if it persists, check the server's log",
+                  file=sys.stderr)
+            return EXIT_FAILED
     try:
         settings = load_settings(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

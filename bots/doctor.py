@@ -59,8 +59,8 @@ async def examine(env: Mapping[str, str], clock: Clock, *, teams_login_url: str 
         return [*findings, problem("store", str(error))]
     try:
         return findings + await _store_findings(store, settings, channels, clock)
-    except StoreUnavailable as error:
-        return [*findings, problem("store", f"stopped answering during the checks: {error}")]
+    except Exception as error:  # a Store that stops answering (a Redis error included): said, never a traceback
+        return [*findings, problem("store", f"stopped answering during the checks ({type(error).__name__})")]
     finally:
         await store.close()
 

@@ -19,7 +19,7 @@ from handlers.auditor import describe, late_work
 from handlers.reception import reception_gap
 from handlers.tallies import WEBHOOK_REFUSED, Tallies
 from state.clock import Clock
-from state.store import Store, StoreUnavailable
+from state.store import Store
 
 log = logging.getLogger("esafety.http")
 MAX_BODY_BYTES = 256 * 1024
@@ -91,7 +91,7 @@ def readiness(store: Store, channels: frozenset[str], clock: Clock, margin_secon
         except TimeoutError:
             log.warning("readiness check failed: the Store did not answer within %.0f s", READY_WITHIN_SECONDS)
             return web.json_response({"status": "unavailable", "store": f"no answer within {READY_WITHIN_SECONDS:.0f} s"}, status=503)
-        except (StoreUnavailable, OSError, ConnectionError) as error:
+        except Exception as error:  # any failure to read the Store (a Redis error included) is "unavailable", never a 500
             log.warning("readiness check failed: %s", type(error).__name__)
             return web.json_response({"status": "unavailable", "store": "unreachable"}, status=503)
         gap = reception_gap(people, channels)

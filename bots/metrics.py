@@ -20,7 +20,7 @@ from bots.http import READY_WITHIN_SECONDS, Handler
 from handlers.health import ChainHealth, read_health
 from handlers.tallies import DELIVERIES_FAILED, WEBHOOK_REFUSED, read_tally_name
 from state.clock import Clock
-from state.store import Store, StoreUnavailable
+from state.store import Store
 
 log = logging.getLogger("esafety.metrics")
 COUNTED = {DELIVERIES_FAILED: ("channel", "reason"), WEBHOOK_REFUSED: ("channel", "reason")}
@@ -89,7 +89,7 @@ def metrics(store: Store, channels: frozenset[str], clock: Clock, margin_seconds
         try:
             async with asyncio.timeout(READY_WITHIN_SECONDS * 5):
                 health = await read_health(store, channels, clock.now(), margin_seconds)
-        except (TimeoutError, StoreUnavailable, OSError, ConnectionError) as error:
+        except Exception as error:  # a Store that cannot be read (a timeout, a Redis error) is a 503, never a 500
             log.warning("metrics not read: %s", type(error).__name__)
             return web.Response(status=503, text="the Store did not answer\n")
         response = web.Response(body=render(health))

@@ -5,8 +5,9 @@ escalation step in the timers, a lead's card in the outbox. A worker that silent
 crashed task, a stuck loop, a process that still answers HTTP) would leave that work waiting
 while nobody noticed, until a child's report went unanswered (004 strategy 9: concerns reach
 the designated staff at once; 000 §3: a formal procedure, not a hope). So every instance checks,
-every CHECK_EVERY_SECONDS, that nothing is overdue by more than the margin. When something is,
-the head and the admin team are told directly through every channel they are on (not through the
+every CHECK_EVERY_SECONDS, that nothing is overdue by more than the margin (work waiting its turn
+behind a message being sent to the same recipient is not late). When something is, the head and
+the admin team are told directly through every channel they are on (not through the
 outbox, which may be the part that stopped), the decision is audited, /readyz says `degraded`
 and /metrics counts it. Only queues, kinds and times are named: never a report's words.
 """
@@ -33,10 +34,14 @@ AUDITED_QUEUES = (Queue.INBOX, Queue.OUTBOX_FIRST, Queue.TIMERS, Queue.OUTBOX)
 """Every queue of due work: children's messages waiting to be read, replies and cards waiting to
 go, escalation steps and reminders waiting to happen."""
 CHECK_EVERY_SECONDS = 30.0
+ALERTED = "auditor:late-work-alerted"
+"""The shared key (a cache entry) that says late work has been alerted: one alert for all instances."""
 REALERT_SECONDS = 3_600
-"""The same late item is alerted once an hour while it stays late: never silence, never a flood."""
+"""While work stays late (the same item or others), it is alerted again each hour: never silence, never a flood."""
 RETELL_SECONDS = 300
-"""When nobody could be told (every channel down), the next try is 5 minutes later."""
+"""When nobody could be told (every channel down, or the check failed mid-way), the next try is 5 minutes later."""
+SEND_SECONDS = 10.0
+"""Each alert gets this long to go out: a channel that hangs must not hold the check (or shutdown) up."""
 
 
 @dataclass(frozen=True)
@@ -70,44 +75,51 @@ def describe(late: list[LateWork], now: datetime, margin_seconds: float) -> str:
 
 
 class Auditor:
-    """Checks for late work and tells the admins; one per instance (they share the alert's key)."""
+    """Checks for late work and tells the admins; one per instance (they share the ALERTED key)."""
 
     def __init__(self, deps: Deps, margin_seconds: float) -> None:
         self.deps = deps
         self.margin_seconds = margin_seconds
 
     async def check(self) -> list[LateWork]:
-        """One check: the late work found (empty when all is on time), alerted once an hour."""
+        """One check: the late work found (empty when all is on time), alerted once an hour while
+        work stays late; once nothing is late, the next late work is alerted at once."""
         now = self.deps.clock.now()
         late = await late_work(self.deps.store, now, self.margin_seconds)
         if late:
             await self._alert(late, now)
+        else:
+            await self.deps.store.cache_delete(ALERTED)
         return late
 
     async def run_until(self, stop: asyncio.Event) -> None:
-        """Check every CHECK_EVERY_SECONDS until `stop`; a check that fails is logged, never fatal."""
+        """Check every CHECK_EVERY_SECONDS until `stop`; a check that fails is logged, never fatal,
+        and one still running when `stop` comes is cancelled (shutdown never waits for it)."""
         while not stop.is_set():
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), CHECK_EVERY_SECONDS)
             if stop.is_set():
                 return
-            try:
-                await self.check()
-            except Exception as error:
-                log.warning("the auditor could not check for late work: %s", type(error).__name__)
+            checking, stopping = asyncio.create_task(self.check()), asyncio.create_task(stop.wait())
+            await asyncio.wait({checking, stopping}, timeout=CHECK_EVERY_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for task in (checking, stopping):
+                task.cancel()
+            await asyncio.gather(checking, stopping, return_exceptions=True)
+            if checking.done() and not checking.cancelled() and checking.exception() is not None:
+                log.warning("the auditor could not check for late work: %s", type(checking.exception()).__name__)
 
     async def _alert(self, late: list[LateWork], now: datetime) -> None:
-        oldest = oldest_of(late)
-        item, since = oldest.overdue.oldest, oldest.overdue.since
-        episode = f"auditor:{oldest.queue.value}:{item.item_id if item else ''}:{since.timestamp() if since else 0}"
-        if not await self.deps.store.cache_add(episode, "alerted", REALERT_SECONDS):
-            return  # told within the hour (by this instance or another)
-        summary = describe(late, now, self.margin_seconds)
+        """Claimed for RETELL_SECONDS before anyone is told, so instances do not all tell at once
+        and a telling that fails (or is cancelled) is tried again in minutes; held for an hour
+        once someone has been told."""
+        if not await self.deps.store.cache_add(ALERTED, "telling", RETELL_SECONDS):
+            return  # told (or being told) already
         told = await self._tell_admins(late, now)
-        if not told:  # nobody heard it: try again soon, not in an hour
-            await self.deps.store.cache_set(episode, "nobody told", RETELL_SECONDS)
-        log.error("LATE WORK: %s; %d message(s) sent%s", summary, told, "" if told else ": NOBODY COULD BE TOLD")
-        await record_decision(self.deps.store, self.deps.clock, key=f"{episode}:{now.timestamp()}", action="auditor.overdue",
+        if told:
+            await self.deps.store.cache_set(ALERTED, "told", REALERT_SECONDS)
+        log.error("LATE WORK: %s; %d message(s) sent%s", describe(late, now, self.margin_seconds), told,
+                  "" if told else ": NOBODY COULD BE TOLD, trying again in 5 minutes")
+        await record_decision(self.deps.store, self.deps.clock, key=f"{ALERTED}:{now.timestamp()}", action="auditor.overdue",
                               actor="system", subject="due work", clause=CLAUSE, outcome=f"told {told}",
                               detail={each.queue.value: str(each.overdue.count) for each in late})
 
@@ -131,7 +143,8 @@ class Auditor:
         told = 0
         for person in people:
             try:
-                await self.deps.messenger.send_to_person(person.ref, message)
+                async with asyncio.timeout(SEND_SECONDS):
+                    await self.deps.messenger.send_to_person(person.ref, message)
                 told += 1
             except Exception as error:
                 log.warning("late-work alert to %s not sent: %s", person.ref, type(error).__name__)

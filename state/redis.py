@@ -448,19 +448,27 @@ class RedisStore:
         return int(await self._redis.hlen(self._keys.due(queue).items))
 
     async def overdue(self, queue: Queue, *, due_before: datetime) -> Overdue:
-        """A claim moves an item's score to its lease's end: an item in hand is late only once its lease ran out."""
-        keys, cutoff = self._keys.due(queue), f"({due_before.timestamp()!r}"
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zcount(keys.by_time, "-inf", cutoff)
-            pipe.zrangebyscore(keys.by_time, "-inf", cutoff, start=0, num=1, withscores=True)
-            count, oldest = await pipe.execute()
-        if not oldest:
+        """A claim moves an item's score to its lease's end: an item in hand is late only once its
+        lease ran out; one whose partition (recipient) has an item in hand waits its turn."""
+        keys, now = self._keys.due(queue), self._now()
+        late = cast(list[tuple[bytes, float]],
+                    await self._redis.zrangebyscore(keys.by_time, "-inf", f"({due_before.timestamp()!r}", withscores=True))
+        if not late:
             return Overdue()
-        (item_id, since), = oldest
-        data = await self._redis.hget(keys.items, item_id)
-        if data is None:  # finished between the two reads
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hkeys(keys.leases)
+            pipe.zrangebyscore(keys.by_time, f"({now!r}", "+inf")
+            leased, later = await pipe.execute()
+        held = set(_texts(leased)) & set(_texts(later))
+        ids = [_text(item_id) for item_id, _ in late]
+        rows = await self._redis.hmget(keys.items, [*ids, *held]) if held else await self._redis.hmget(keys.items, ids)
+        busy = {codec.loads(DueItem, row).partition for row in rows[len(ids):] if row is not None} - {""}
+        waiting = [(codec.loads(DueItem, row), since) for row, (_, since) in zip(rows[:len(ids)], late, strict=True) if row is not None]
+        waiting = [(item, since) for item, since in waiting if item.partition not in busy]
+        if not waiting:
             return Overdue()
-        return Overdue(int(count), codec.loads(DueItem, data), datetime.fromtimestamp(since, UTC))
+        item, since = waiting[0]
+        return Overdue(len(waiting), item, datetime.fromtimestamp(since, UTC))
 
     # -- replay protection and inbox --------------------------------------------------------
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:

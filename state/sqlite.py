@@ -206,9 +206,10 @@ class SqliteStore:
         return codec.loads(Case, data) if data else None
 
     async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]:
-        rows = await self._db.read(lambda c: c.execute("SELECT data FROM cases ORDER BY received_at, reference").fetchall())
-        cases = [codec.loads(Case, row[0]) for row in rows]
-        return [case for case in cases if states is None or case.state in states]
+        wanted = [state.value for state in (CaseState if states is None else states)]
+        sql = f"SELECT data FROM cases WHERE state IN ({', '.join('?' * len(wanted))}) ORDER BY received_at, reference"
+        rows = await self._db.read(lambda c: c.execute(sql, wanted).fetchall())
+        return [codec.loads(Case, row[0]) for row in rows]
 
     async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
         key, now = reference.strip().upper(), self._now()
@@ -316,7 +317,7 @@ class SqliteStore:
         return int(row[0])
 
     async def overdue(self, queue: Queue, *, due_before: datetime) -> Overdue:
-        args = (queue.value, due_before.timestamp())
+        args = (queue.value, due_before.timestamp(), self._now())
 
         def work(c: sqlite3.Connection) -> Overdue:
             (count,) = c.execute(OVERDUE_COUNT, args).fetchone()
@@ -469,10 +470,15 @@ TAKEN_OVER = ("SELECT item_id, data FROM due WHERE queue = ? AND parked = 0 AND 
               "AND substr(token, 1, instr(token, '/') - 1) IN (SELECT value FROM json_each(?)) ORDER BY due_at, item_id LIMIT ?")
 """Items still leased by those instances (queue, now, JSON list of holders, limit)."""
 SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
-OVERDUE_COUNT = "SELECT COUNT(*) FROM due WHERE queue = ? AND parked = 0 AND due_at < ?"
-OVERDUE_OLDEST = "SELECT data, due_at FROM due WHERE queue = ? AND parked = 0 AND due_at < ? ORDER BY due_at, item_id LIMIT 1"
-"""Late work (queue, cutoff): a claim moves `due_at` to its lease's end, so an item in hand is late
-only once its lease ran out."""
+LATE = ("FROM due AS late WHERE late.queue = ?1 AND late.parked = 0 AND late.due_at < ?2 AND NOT EXISTS ("
+        "SELECT 1 FROM due AS held WHERE held.queue = late.queue AND held.token IS NOT NULL AND held.due_at > ?3 "
+        "AND json_extract(held.data, '$.partition') != '' "
+        "AND json_extract(held.data, '$.partition') = json_extract(late.data, '$.partition'))")
+"""Late work (queue, cutoff, now): a claim moves `due_at` to its lease's end, so an item in hand is
+late only once its lease ran out; an item whose partition (recipient) has one in hand waits its
+turn, and is not late."""
+OVERDUE_COUNT = "SELECT COUNT(*) " + LATE
+OVERDUE_OLDEST = "SELECT late.data, late.due_at " + LATE + " ORDER BY late.due_at, late.item_id LIMIT 1"
 ADD_TALLY = "INSERT INTO tallies (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"
 UNDELIVERED = ("SELECT item_id, data, parked, due_at FROM due WHERE queue = ? AND (token IS NULL OR due_at <= ?) "
                "AND (parked = 1 OR json_extract(data, '$.last_error') != '') ORDER BY item_id")

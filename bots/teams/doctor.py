@@ -51,7 +51,7 @@ async def fetch_token(teams: TeamsSettings, login_url: str = MICROSOFT_LOGIN) ->
     form = {"grant_type": "client_credentials", "client_id": teams.APP_ID, "client_secret": teams.APP_PASSWORD,
             "scope": BOT_FRAMEWORK_SCOPE}
     try:
-        async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT) as session, session.post(url, data=form) as answer:
+        async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT, trust_env=True) as session, session.post(url, data=form) as answer:
             status = answer.status
             body = await answer.json(content_type=None) if answer.content_length != 0 else {}
     except (aiohttp.ClientError, TimeoutError, ValueError) as error:

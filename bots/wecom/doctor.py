@@ -3,7 +3,8 @@
 A wrong corp id or app secret still lets callbacks arrive (they are checked with the callback
 token and AES key), but nothing can be sent: every alert to a lead stops (004 strategy 9). So
 doctor calls `gettoken` as the bot will, at WECOM_API_BASE_URL. A call that cannot reach WeCom is
-"not checked", never a failure. The secret travels only in the request; nothing printed holds it.
+"not checked", never a failure, as is WeCom saying it is busy. The secret travels only in the
+request; nothing printed holds it. The school's proxy is used when HTTPS_PROXY is set.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bots.findings import Finding, not_checked, ok, problem
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 CORP_ID = re.compile(r"w[wx][0-9A-Za-z]{4,32}")
 CHECK = "wecom credentials"
+BUSY = (-1, 45009)  # system busy, frequency limit: WeCom's own state, not the credentials
 
 
 async def wecom_findings(wecom: WecomSettings) -> list[Finding]:
@@ -31,13 +33,15 @@ async def wecom_findings(wecom: WecomSettings) -> list[Finding]:
 async def fetch_token(wecom: WecomSettings) -> Finding:
     url = URL(wecom.api_base_url) / "gettoken"
     try:
-        async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT) as session, \
+        async with aiohttp.ClientSession(timeout=FETCH_TIMEOUT, trust_env=True) as session, \
                 session.get(url, params={"corpid": wecom.corp_id, "corpsecret": wecom.secret}) as answer:
-            body = await answer.json(content_type=None)
+            status = answer.status
+            body = await answer.json(content_type=None) if status < 500 else None
     except (aiohttp.ClientError, TimeoutError, ValueError) as error:
         return not_checked(CHECK, f"{url.host} could not be reached from here ({type(error).__name__}): the token fetch was not tried")
-    if not isinstance(body, dict):
-        return not_checked(CHECK, "WeCom's answer was not a JSON object: try again later")
+    if status >= 500 or not isinstance(body, dict) or body.get("errcode") in BUSY:
+        return not_checked(CHECK, f"WeCom is busy (HTTP {status}, errcode {body.get('errcode') if isinstance(body, dict) else '?'}): "
+                                  f"try again later")
     if body.get("errcode", 0) == 0 and body.get("access_token"):
         return ok(CHECK, f"WeCom issued an access token to corp {wecom.corp_id}")
     return problem(CHECK, f"WeCom refused the app's credentials (errcode {body.get('errcode')}: {body.get('errmsg', '')}): check "

@@ -139,6 +139,21 @@ async def test_a_cloud_out_of_reach_is_not_checked_not_failed(tmp_path: Path, we
     assert report(findings, io.StringIO()) == 0
 
 
+@pytest.mark.parametrize("fault", ["errcode 45009", "HTTP 502"])
+async def test_wecom_being_busy_is_not_checked_not_failed(tmp_path: Path, microsoft: FakeTokenAuthority, wecom: FakeWecomApi,
+                                                          fault: str) -> None:
+    """WeCom's own state (a frequency limit, a bad gateway) says nothing about the credentials."""
+    await school(tmp_path)
+    if fault == "HTTP 502":
+        wecom.fail_http_next(502)
+    else:
+        wecom.fail_next(45009, path="gettoken")
+    findings = await examine(settings(tmp_path, wecom), ManualClock(START), teams_login_url=microsoft.url)
+    (wecom_check,) = [finding for finding in findings if finding.check == "wecom credentials"]
+    assert wecom_check.verdict is Verdict.NOT_CHECKED
+    assert wecom_check.detail.startswith("WeCom is busy")
+
+
 async def test_undelivered_and_late_work_are_problems(tmp_path: Path, microsoft: FakeTokenAuthority, wecom: FakeWecomApi) -> None:
     """A message that failed, and work nobody took for ten minutes (the server is not running)."""
     await school(tmp_path)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.auditor import Auditor, describe, late_work
+from dataclasses import replace
+
+import pytest
+
+from handlers.auditor import RETELL_SECONDS, Auditor, describe, late_work
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
 from handlers.messenger import Message
-from state.due import Queue
-from state.models import PersonRef, Role
+from state.due import DueItem, Queue
+from state.models import Person, PersonRef, Role
+from state.store import Store, StoreUnavailable
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import SCHOOL, drain, keys_to, ref
 
@@ -61,6 +66,55 @@ async def test_the_same_late_work_is_alerted_once_an_hour(school: Deps, messenge
     assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"] * 2
     await drain(school)
     assert await auditor.check() == []
+
+
+async def test_a_backlog_draining_slowly_is_one_alert_not_one_per_check(school: Deps, messenger: RecordingMessenger) -> None:
+    """The oldest late item changes as a slow worker takes them one by one: still one alert an
+    hour. Once nothing is late, new late work is alerted at once."""
+    auditor = Auditor(school, MARGIN)
+    for n in range(10):
+        await school.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id=f"reminder-{n}", kind="reminder", due_at=school.clock.now()))
+        school.clock.advance(1)  # type: ignore[attr-defined]
+    school.clock.advance(MARGIN)  # type: ignore[attr-defined]
+    for _ in range(6):
+        await auditor.check()
+        (claim,) = await school.store.claim_due(Queue.TIMERS, limit=1, lease_seconds=30)
+        await school.store.finish_due(claim)
+        school.clock.advance(30)  # type: ignore[attr-defined]
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"]
+    for claim in await school.store.claim_due(Queue.TIMERS, limit=10, lease_seconds=30):
+        await school.store.finish_due(claim)
+    assert await auditor.check() == []
+    await school.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id="late-again", kind="reminder", due_at=school.clock.now()))
+    school.clock.advance(MARGIN + 1)  # type: ignore[attr-defined]
+    await auditor.check()
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"] * 2
+
+
+async def test_a_telling_that_fails_midway_is_tried_again_in_five_minutes(school: Deps, messenger: RecordingMessenger) -> None:
+    """The roster cannot be read while telling: nobody heard it, so it is not held for an hour."""
+    auditor = Auditor(school, MARGIN)
+    await report(school)
+    school.clock.advance(MARGIN + 1)  # type: ignore[attr-defined]
+    broken = Auditor(replace(school, store=RosterUnreadable(school.store)), MARGIN)  # type: ignore[arg-type]
+    with pytest.raises(StoreUnavailable):
+        await broken.check()
+    school.clock.advance(RETELL_SECONDS)  # type: ignore[attr-defined]
+    await auditor.check()
+    assert keys_to(messenger, ref("a1")) == ["admin.work_overdue"]
+
+
+class RosterUnreadable:
+    """The Store, except that the roster cannot be read."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def list_people(self, channel: str | None = None) -> list[Person]:
+        raise StoreUnavailable("the roster cannot be read")
 
 
 async def test_with_no_admin_reachable_the_leads_are_told(school: Deps, messenger: RecordingMessenger) -> None:

@@ -401,6 +401,23 @@ class TestDueWork:
         assert (late.count, late.oldest and late.oldest.item_id) == (4, "older")
         assert await store.overdue(Queue.TIMERS, due_before=clock.now()) == Overdue()
 
+    async def test_work_waiting_behind_its_recipients_message_in_hand_is_not_late(self, store: Store, store_factory: StoreFactory) -> None:
+        """A message given back because its recipient's previous one is being sent keeps its old
+        due time, but it is waiting its turn, not late; once the recipient is free, it is late."""
+        clock = store_factory.clock
+        for item_id in ("first", "second"):
+            await store.schedule_due(replace(due(item_id, queue=Queue.OUTBOX), partition="teams:lead"))
+        await store.schedule_due(replace(due("other", queue=Queue.OUTBOX), partition="teams:head"))
+        claims = {c.item.item_id: c for c in await store.claim_due(Queue.OUTBOX, limit=3, lease_seconds=600)}
+        await store.release_due(claims["second"])
+        await store.release_due(claims["other"])
+        clock.advance(300)
+        late = await store.overdue(Queue.OUTBOX, due_before=clock.now() - timedelta(seconds=120))
+        assert (late.count, late.oldest and late.oldest.item_id) == (1, "other")
+        await store.finish_due(claims["first"])
+        late = await store.overdue(Queue.OUTBOX, due_before=clock.now() - timedelta(seconds=120))
+        assert (late.count, late.oldest and late.oldest.item_id) == (2, "other")
+
     async def test_tallies_add_up_across_instances(self, store_factory: StoreFactory) -> None:
         """Each instance adds its counts; every instance reads the same totals."""
         first, second = await store_factory.open(), await store_factory.open()
