@@ -33,7 +33,7 @@ from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Sche
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
-from state.store import Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
 T = TypeVar("T")
 log = logging.getLogger("esafety.store")
@@ -116,7 +116,7 @@ class RedisStore:
             name: client.register_script(getattr(redis_scripts, name))
             for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "REDRIVE_DUE", "SAVE_CASE",
                          "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "COMMIT_EFFECTS", "START_LESSON", "SAVE_LESSON",
-                         "REPLACE_FIELD", "REPLACE_CASE")
+                         "REPLACE_FIELD", "REPLACE_CASE", "RELEASE_LOCK")
         }
 
     @classmethod
@@ -496,6 +496,13 @@ class RedisStore:
 
     async def cache_delete(self, key: str) -> None:
         await self._redis.delete(self._keys.cache(key))
+
+    async def take_lock(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        return await self.cache_add(LOCK_PREFIX + name, owner, ttl_seconds)
+
+    async def release_lock(self, name: str, owner: str) -> bool:
+        """Lua: compare and delete in one step, so a hold taken over meanwhile is never deleted."""
+        return bool(await self._run("RELEASE_LOCK", [self._keys.cache(LOCK_PREFIX + name)], [owner, self._now()]))
 
     # -- send slots ----------------------------------------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:

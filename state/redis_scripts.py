@@ -196,6 +196,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 """
 
+# A lock released only by its owner. KEYS: the lock's cache hash. ARGV: owner, now. Returns 1 if it was released.
+RELEASE_LOCK = """
+local value, expires_at = unpack(redis.call('HMGET', KEYS[1], 'value', 'expires_at'))
+if value ~= ARGV[1] or not expires_at or tonumber(expires_at) <= tonumber(ARGV[2]) then return 0 end
+return redis.call('DEL', KEYS[1])
+"""
+
 # Sliding-window send slots, exactly as state/send_slots.seconds_until_free. KEYS: bucket zset (member -> send time).
 # ARGV: now, unique member, horizon (largest window), gc_ms, then count, per for each window. Returns the wait as a string.
 RESERVE_SEND_SLOT = """

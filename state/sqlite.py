@@ -26,7 +26,7 @@ from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
-from state.store import Durability, RosterChange, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
 
 Row = tuple[Any, ...]
 
@@ -355,6 +355,13 @@ class SqliteStore:
 
     async def cache_delete(self, key: str) -> None:
         await self._db.write(lambda c: c.execute("DELETE FROM cache WHERE key = ?", (key,)))
+
+    async def take_lock(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        return await self.cache_add(LOCK_PREFIX + name, owner, ttl_seconds)
+
+    async def release_lock(self, name: str, owner: str) -> bool:
+        sql = "DELETE FROM cache WHERE key = ? AND value = ? AND expires_at > ?"
+        return await self._db.write(lambda c: c.execute(sql, (LOCK_PREFIX + name, owner, self._now())).rowcount == 1)
 
     # -- send slots ----------------------------------------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:

@@ -20,6 +20,9 @@ from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 
+LOCK_PREFIX = "lock:"
+"""Locks live beside the cache's entries under this prefix, so no cache key can be taken for one."""
+
 
 class StoreUnavailable(RuntimeError):
     """The database cannot be reached or read: a start-up error, never a silent no-op."""
@@ -206,6 +209,14 @@ class Store(Protocol):
         """Set only if absent: one refresher at a time across instances."""
 
     async def cache_delete(self, key: str) -> None: ...
+
+    async def take_lock(self, name: str, owner: str, ttl_seconds: float) -> bool:
+        """Hold lock `name` for `owner` (a value unique to this attempt) for at most `ttl_seconds`;
+        False while someone else holds it. One refresher of a shared token at a time."""
+
+    async def release_lock(self, name: str, owner: str) -> bool:
+        """Release `name` only if `owner` still holds it: a hold that ran out and was taken by
+        another instance is theirs, never deleted by the first. False if it was not ours."""
 
     # -- tallies: counts of what happened, shared by every instance (the /metrics counters) -----
     async def add_tallies(self, counts: Mapping[str, int]) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -152,7 +153,8 @@ class WecomApi:
             cached = await self._store.cache_get(self._token_key)
             if cached:
                 return cached
-            if await self._store.cache_add(self._token_key + ":lock", "1", TOKEN_LOCK_SECONDS):
+            owner = uuid.uuid4().hex
+            if await self._store.take_lock(self._token_key, owner, TOKEN_LOCK_SECONDS):
                 try:
                     result = await self._in_thread(lambda client: client.fetch_access_token())
                     token = str(result["access_token"])
@@ -160,7 +162,7 @@ class WecomApi:
                     await self._store.cache_set(self._token_key, token, max(60, lifetime - TOKEN_MARGIN_SECONDS))
                     return token
                 finally:
-                    await self._store.cache_delete(self._token_key + ":lock")
+                    await self._store.release_lock(self._token_key, owner)  # never another instance's, taken after ours ran out
             await asyncio.sleep(0.05)
         raise WecomError(None, "timed out waiting for another instance to fetch the access token")
 

@@ -491,6 +491,21 @@ async def test_each_backend_says_it_keeps_what_it_committed(store: Store) -> Non
     assert "loses nothing" in durability.detail
 
 
+async def test_a_lock_is_released_only_by_its_owner(store_factory: StoreFactory) -> None:
+    """A hold that ran out and was taken by another instance is theirs: the first owner's late
+    release deletes nothing, and nobody else can take it until they release it."""
+    first, second = await store_factory.open(), await store_factory.open()
+    assert await first.take_lock("wecom-token", "owner-a", 10) is True
+    assert await second.take_lock("wecom-token", "owner-b", 10) is False
+    store_factory.clock.advance(11)
+    assert await second.take_lock("wecom-token", "owner-b", 10) is True
+    assert await first.release_lock("wecom-token", "owner-a") is False
+    assert await first.take_lock("wecom-token", "owner-c", 10) is False
+    assert await second.release_lock("wecom-token", "owner-b") is True
+    assert await first.take_lock("wecom-token", "owner-c", 10) is True
+    assert await first.cache_get("wecom-token") is None  # a lock is not a cache entry of the same name
+
+
 class TestAuditAndRestart:
     async def test_audit_has_one_total_order_across_instances(self, store_factory: StoreFactory) -> None:
         """Appends from two instances interleave into one gapless sequence."""
