@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from handlers.audit import decision, record_decision
-from handlers.case_delivery import escalation_timer_ids
+from handlers.case_keys import CaseKeys, is_card
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item, receipt, send_durably
@@ -45,11 +45,12 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
     def effects(moved: Case) -> Effects:
         acknowledged = decision(deps.clock, action="case.acknowledged", actor=str(actor.ref), actor_role=actor.role.value,
                                 subject=str(moved.reporter), group=str(moved.group or ""), clause=CLAUSE, outcome=reference)
-        replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}), key=f"{reference}|ack-done",
-                               due_at=now),
+        keys = CaseKeys(reference)
+        replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}),
+                               key=keys.acknowledged_to_acknowledger(), due_at=now),
                    outbox_item(moved.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
-                               key=f"{reference}|reporter-acknowledged", due_at=now, first=True))
-        return Effects(messages=replies, disarmed=escalation_timer_ids(reference), audit=(acknowledged,))
+                               key=keys.acknowledged_to_reporter(), due_at=now, first=True))
+        return Effects(messages=replies, disarmed=keys.escalation_timers(), audit=(acknowledged,))
 
     moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, {CaseState.NEW, CaseState.DELIVERED}, step), effects)
     if moved is None:
@@ -71,7 +72,7 @@ async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:
     done = Message(key="case.card_title", fields={"reference": case.reference},
                    lines=(("case.acknowledged_by", {"by": actor.name or str(actor.ref), "at": _local(deps, case)}),))
     card_keys = {step.detail.get("item", "") for step in case.steps if step.action == "delivered"}
-    for key in sorted(k for k in card_keys if k.endswith("|card")):
+    for key in sorted(filter(is_card, card_keys)):
         sent = await receipt(deps, key)
         if sent is None:
             continue

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.audit import decision
+from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep, is_card
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
@@ -50,66 +51,54 @@ def card(case: Case, group_name: str, reporter: Person | None, deps: Deps, *,
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": case.reference}),))
 
 
-def step_one(case: Case, people: Sequence[Person]) -> list[Person]:
-    roles = {Role.DSL} | ({Role.DEPUTY_DSL} if case.urgency is Urgency.URGENT else set()) | ({Role.HEAD} if case.about_adult else set())
-    return [person for person in people if person.role in roles]
-
-
-def card_key(case: Case, step: int, person: Person) -> str:
-    return f"{case.reference}|step{step}|{person.ref}|card"
-
-
-def delivery_work(case: Case, recipients: Sequence[Person], step: int, card_message: Message, due_at: datetime) -> list[DueItem]:
+def delivery_work(case: Case, recipients: Sequence[Person], step: EscalationStep, card_message: Message,
+                  due_at: datetime) -> list[DueItem]:
     """Outbox entries for a step: the card, then the report's words as their own message (card
     fields are short), one pair per recipient, keyed so a retried step sends nothing twice. The
     card keeps its receipt: it is updated in place when the case is acknowledged."""
     words = Message(key="case.report_text", fields={"text": case.text})
     return [
-        outbox_item(person.ref, message, key=card_key(case, step, person).removesuffix("card") + part, due_at=due_at,
-                    first=case.urgency is Urgency.URGENT, case=case.reference, step=step,
-                    **({KEEP_RECEIPT: True} if part == "card" else {}))
+        outbox_item(person.ref, message, key=CaseKeys(case.reference).delivery(step, person.ref, part), due_at=due_at,
+                    first=case.urgency is Urgency.URGENT, case=case.reference, step=step.value,
+                    **({KEEP_RECEIPT: True} if part == CARD else {}))
         for person in recipients
-        for part, message in (("card", card_message), ("text", words))
+        for part, message in ((CARD, card_message), (WORDS, words))
     ]
 
 
-def escalation_timer(case: Case, step: int, due_at: datetime, *, reason: str = TIMED_OUT) -> DueItem:
+def escalation_timer(case: Case, step: EscalationStep, due_at: datetime, *, reason: str = TIMED_OUT) -> DueItem:
     """The timer of escalation `step`; `reason` is what the next recipients are told: nobody
     acknowledged in time, or the card could not be delivered (UNDELIVERED)."""
-    return DueItem(queue=Queue.TIMERS, item_id=f"{case.reference}|escalate|{step}", kind=ESCALATE, due_at=due_at,
-                   payload={"case": case.reference, "step": step, "reason": reason})
-
-
-def escalation_timer_ids(reference: str) -> tuple[str, ...]:
-    """Every escalation timer a case can have: disarmed when it is acknowledged or closed."""
-    return tuple(f"{reference}|escalate|{step}" for step in (2, 3))
+    return DueItem(queue=Queue.TIMERS, item_id=CaseKeys(case.reference).escalation_timer(step), kind=ESCALATE, due_at=due_at,
+                   payload={"case": case.reference, "step": step.value, "reason": reason})
 
 
 async def escalate(item: DueItem, deps: Deps) -> None:
     """The timer fired: if nobody has acknowledged, take the next step. The step is recorded
     in the case with all it sends and the next timer, in one write and once: a retried timer
     finds the step taken and sends nothing again."""
-    step, people, now = int(item.payload["step"]), await deps.store.list_people(), deps.clock.now()
+    step, people, now = EscalationStep(int(item.payload["step"])), await deps.store.list_people(), deps.clock.now()
     case = await deps.store.get_case(item.payload["case"])
     if case is None or case.state in FINISHED:
         return
     group, undelivered = await _group_name(deps, case), item.payload.get("reason") == UNDELIVERED
     minutes = int((now - case.received_at).total_seconds() // 60)
-    if step == 2:
-        action, told = "escalated_to_deputies", [p for p in people if p.role is Role.DEPUTY_DSL]
+    action, told, keys = step.taken, step.recipients(case, people), CaseKeys(case.reference)
+    if step is EscalationStep.DEPUTIES:
         why: tuple[str, dict[str, Any]] = ("case.escalated_deputy_undelivered", {"reference": case.reference}) if undelivered else \
             ("case.escalated_deputy", {"reference": case.reference, "minutes": deps.cases.ack_timeout_seconds // 60})
-        messages = delivery_work(case, told, 2, card(case, group, await _reporter(deps, case), deps, escalated=why), now)
-        timers: tuple[DueItem, ...] = (escalation_timer(case, 3, now + timedelta(seconds=deps.cases.second_escalation_seconds)),)
+        messages = delivery_work(case, told, step, card(case, group, await _reporter(deps, case), deps, escalated=why), now)
+        timers: tuple[DueItem, ...] = (escalation_timer(case, EscalationStep.HEAD,
+                                                        now + timedelta(seconds=deps.cases.second_escalation_seconds)),)
     else:
-        action, told, timers = "escalated_to_head", [p for p in people if p.role in (Role.HEAD, Role.ADMIN)], ()
+        timers = ()
         urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
         alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
                         fields={"reference": case.reference, "urgency": urgency, "group": group or "-", "minutes": minutes})
-        messages = [outbox_item(p.ref, alert, key=f"{case.reference}|step3|{p.ref}", due_at=now, first=True) for p in told]
+        messages = [outbox_item(p.ref, alert, key=keys.head_alert(p.ref), due_at=now, first=True) for p in told]
         reminder = Message(key="case.reminder_lead", fields={"reference": case.reference, "minutes": minutes})
         leads = [p for p in people if p.role is Role.DSL]
-        messages += [outbox_item(p.ref, reminder, key=f"{case.reference}|reminder|{p.ref}", due_at=now) for p in leads]
+        messages += [outbox_item(p.ref, reminder, key=keys.lead_reminder(p.ref), due_at=now) for p in leads]
     recorded = CaseStep(at=now, action=action, actor="system", detail={"recipients": ",".join(str(p.ref) for p in told)})
     audit = decision(deps.clock, action=f"case.{action}", actor="system", subject=str(case.reporter), group=str(case.group or ""),
                      clause=CLAUSE, outcome=case.reference,
@@ -139,7 +128,7 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
     except (PermanentFailure, RetryLater) as error:
         if "case" in item.payload:
             await record_failed_delivery(deps, item, str(error))
-            if item.item_id.endswith("|card"):
+            if is_card(item.item_id):
                 await escalate_at_once(deps, item)
         raise
     if "case" in item.payload:
@@ -153,11 +142,11 @@ async def escalate_at_once(deps: Deps, item: DueItem) -> None:
     case = await deps.store.get_case(item.payload["case"])
     if case is None or case.state in FINISHED:
         return
-    following = 3 if int(item.payload.get("step", 1)) >= 2 or case.urgency is Urgency.URGENT else 2
-    taken = "escalated_to_deputies" if following == 2 else "escalated_to_head"
-    if any(step.action == taken for step in case.steps):
+    after_deputies = int(item.payload.get("step", 1)) >= EscalationStep.DEPUTIES or case.urgency is Urgency.URGENT
+    following = EscalationStep.HEAD if after_deputies else EscalationStep.DEPUTIES
+    if any(step.action == following.taken for step in case.steps):
         return
-    log.warning("case %s: a card could not be delivered; escalation step %d now", case.reference, following)
+    log.warning("case %s: a card could not be delivered; escalation step %d now", case.reference, following.value)
     await deps.store.schedule_due(escalation_timer(case, following, deps.clock.now(), reason=UNDELIVERED), replace=True)
 
 

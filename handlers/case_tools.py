@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.audit import decision, record_decision
-from handlers.case_delivery import escalation_timer_ids
+from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
@@ -63,7 +63,7 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
     if not outcome:
         return Message(key="case.close_usage")
     step = CaseStep(at=deps.clock.now(), action="closed", actor=str(person.ref), detail={"outcome": outcome})
-    closing = Effects(disarmed=escalation_timer_ids(case.reference),
+    closing = Effects(disarmed=CaseKeys(case.reference).escalation_timers(),
                       audit=(decision(deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
                                       subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference),))
     closed = await deps.store.change_case(case.reference, advance(CaseState.CLOSED, set(OPEN), step), lambda _: closing)

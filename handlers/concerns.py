@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from handlers import policies
 from handlers.audit import decision
-from handlers.case_delivery import card, delivery_work, escalation_timer, step_one
+from handlers.case_delivery import card, delivery_work, escalation_timer
+from handlers.case_keys import CaseKeys, EscalationStep
 from handlers.duties import Deps
 from handlers.events import storable_text
 from handlers.messenger import Message
@@ -59,8 +60,9 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
                     about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
         group = await deps.store.get_group(report.group) if report.group else None
         people = await deps.store.list_people()
-        recipients = step_one(case, people)
-        deliveries = delivery_work(case, recipients, 1, card(case, group.name if group else "", report.reporter, deps), now)
+        recipients = EscalationStep.LEADS.recipients(case, people)
+        first_card = card(case, group.name if group else "", report.reporter, deps)
+        deliveries = delivery_work(case, recipients, EscalationStep.LEADS, first_card, now)
         received = decision(deps.clock, action="report.received", actor=str(report.reporter.ref), actor_role=report.reporter.role.value,
                             subject=str(report.reporter.ref), group=str(report.group or ""), clause=CLAUSE, outcome=reference,
                             detail={"urgency": case.urgency.value, "about_adult": str(report.about_adult).lower(),
@@ -85,8 +87,8 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
 def _first_escalation(deps: Deps, case: Case) -> DueItem:
     """Urgent cases already went to the deputies, so their next step is the head and admins."""
     if case.urgency is Urgency.URGENT:
-        return escalation_timer(case, 3, case.received_at + timedelta(seconds=deps.cases.urgent_ack_timeout_seconds))
-    return escalation_timer(case, 2, case.received_at + timedelta(seconds=deps.cases.ack_timeout_seconds))
+        return escalation_timer(case, EscalationStep.HEAD, case.received_at + timedelta(seconds=deps.cases.urgent_ack_timeout_seconds))
+    return escalation_timer(case, EscalationStep.DEPUTIES, case.received_at + timedelta(seconds=deps.cases.ack_timeout_seconds))
 
 
 def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) -> list[DueItem]:
@@ -96,7 +98,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     contacts = policies.emergency_contacts(deps.catalog, deps.cases, locale)
     if not lead_reachable:
         return [outbox_item(report.reporter.ref, Message(key="report.no_lead", fields={"reference": case.reference, "contacts": contacts}),
-                            key=f"{case.reference}|reply|1", due_at=case.received_at, first=True)]
+                            key=CaseKeys(case.reference).reply(1), due_at=case.received_at, first=True)]
     if case.about_adult:
         first = Message(key="report.adult_received", fields={"reference": case.reference})
     elif case.urgency is Urgency.URGENT:
@@ -108,7 +110,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     if not deps.cases.school_hours.is_open(local):
         opens = deps.cases.school_hours.next_open(local)
         replies.append(Message(key="report.out_of_hours", fields={"next_time": opens.strftime("%a %d %b %H:%M"), "contacts": contacts}))
-    return [outbox_item(report.reporter.ref, message, key=f"{case.reference}|reply|{n}", due_at=case.received_at, first=True)
+    return [outbox_item(report.reporter.ref, message, key=CaseKeys(case.reference).reply(n), due_at=case.received_at, first=True)
             for n, message in enumerate(replies, 1)]
 
 
@@ -127,9 +129,10 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
         return add_text(words, step)(case)
 
     def effects(case: Case) -> Effects:
-        readers = {str(p.ref) for p in step_one(case, people)} | {s.actor for s in case.steps if s.action == "delivered"}
+        readers = {str(p.ref) for p in EscalationStep.LEADS.recipients(case, people)} | \
+                  {s.actor for s in case.steps if s.action == "delivered"}
         addition = Message(key="case.report_addition", fields={"reference": reference, "text": words})
-        messages = [outbox_item(PersonRef.parse(reader), addition, key=f"{reference}|addition|{event_id}|{reader}", due_at=now,
+        messages = [outbox_item(PersonRef.parse(reader), addition, key=CaseKeys(reference).addition(event_id, reader), due_at=now,
                                 first=case.urgency is Urgency.URGENT, case=reference) for reader in sorted(readers)]
         messages.append(outbox_item(reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}",
                                     due_at=now, first=True))

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Collection, Sequence
 
 from handlers.audit import decision
+from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
@@ -45,7 +46,7 @@ def nobody_to_receive(case: Case, people: Sequence[Person], deps: Deps) -> tuple
     their roster entries, so every channel they are on), and the decision audited."""
     alert = Message(key="case.no_lead", fields={"reference": case.reference})
     told = [person for person in people if person.role in TOLD_INSTEAD]
-    alerts = [outbox_item(person.ref, alert, key=f"{case.reference}|no-lead|{person.ref}", due_at=case.received_at, first=True)
+    alerts = [outbox_item(person.ref, alert, key=CaseKeys(case.reference).no_lead_alert(person.ref), due_at=case.received_at, first=True)
               for person in told]
     log.error("case %s: no safeguarding lead can receive it; the head and admins (%d) are told", case.reference, len(told))
     audit = decision(deps.clock, action="case.no_lead", actor="system", subject=str(case.reporter), group=str(case.group or ""),

@@ -1,0 +1,40 @@
+"""The chain's steps and a case's ids: one builder, and every step a timer takes is disarmed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.case_keys import CaseKeys, EscalationStep, is_card
+from state.models import PersonRef, Role
+from state.records import Case, Urgency
+from tests.conftest import START
+from tests.handlers.conftest import SCHOOL
+
+CASE = Case(reference="C-2026-000007", reporter=SCHOOL[0].ref, reporter_role=Role.STUDENT, received_at=START, text="words")
+
+
+def roles(step: EscalationStep, case: Case = CASE) -> list[Role]:
+    return sorted(person.role for person in step.recipients(case, SCHOOL))
+
+
+def test_each_step_reaches_its_people() -> None:
+    assert roles(EscalationStep.LEADS) == [Role.DSL]
+    assert roles(EscalationStep.LEADS, replace(CASE, urgency=Urgency.URGENT, about_adult=True)) == [Role.DEPUTY_DSL, Role.DSL, Role.HEAD]
+    assert roles(EscalationStep.DEPUTIES) == [Role.DEPUTY_DSL]
+    assert roles(EscalationStep.HEAD) == [Role.ADMIN, Role.HEAD]
+
+
+def test_every_step_a_timer_takes_is_disarmed_together() -> None:
+    """Acknowledging or closing disarms each escalation timer: a step added to the enum is too."""
+    keys = CaseKeys(CASE.reference)
+    assert keys.escalation_timers() == ("C-2026-000007|escalate|2", "C-2026-000007|escalate|3")
+
+
+def test_ids_keep_the_form_stored_items_already_have() -> None:
+    """Items queued by an earlier version are found again: the ids' form does not change."""
+    keys, lead = CaseKeys(CASE.reference), PersonRef("teams", "lead")
+    assert keys.escalation_timer(EscalationStep.DEPUTIES) == "C-2026-000007|escalate|2"
+    assert keys.delivery(EscalationStep.LEADS, lead, "card") == "C-2026-000007|step1|teams:lead|card"
+    assert keys.head_alert(lead) == "C-2026-000007|step3|teams:lead"
+    assert is_card(keys.delivery(EscalationStep.DEPUTIES, lead, "card"))
+    assert not is_card(keys.delivery(EscalationStep.DEPUTIES, lead, "text"))
