@@ -49,12 +49,24 @@ def dumps(value: Any) -> str:
 
 
 def _plain_one(value: Any) -> Any:
-    """`to_plain` one level deep: the encoder calls this again for what it returns."""
+    """`to_plain` one level deep: the encoder calls this again for what it returns. Called for
+    every non-JSON part of every stored value (the webhook's inbox write included): a time and a
+    dataclass are handled first, with their field names looked up once per class."""
+    if type(value) is datetime:
+        return to_plain(value)
+    names = _field_names(cast(Hashable, type(value)))
+    if names:
+        return {name: getattr(value, name) for name in names}
     if isinstance(value, (*_REFS, datetime, date, Enum)):
         return to_plain(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     raise TypeError(f"{type(value).__name__} cannot be stored")
+
+
+@cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    """A dataclass's field names, in order; () for anything else, and for the references stored
+    as text (`teams:…`)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) and cls not in _REFS else ()
 
 
 def loads(cls: type[T], text: str | bytes) -> T:
