@@ -24,7 +24,7 @@ from state.models import Group, PersonRef, Role, Supervision
 from state.records import AuditRecord, CaseState
 from state.store import Store
 
-SEND = "digest.send"
+DIGEST = "digest.send"
 WEEK = timedelta(days=7)
 DAYS = frozenset({"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"})
 
@@ -135,4 +135,4 @@ async def _audit(store: Store) -> list[AuditRecord]:
 
 
 def _item(due: datetime, cron: str) -> DueItem:
-    return DueItem(queue=Queue.TIMERS, item_id=f"digest|{due.isoformat()}", kind=SEND, due_at=due, payload={"cron": cron})
+    return DueItem(queue=Queue.TIMERS, item_id=f"digest|{due.isoformat()}", kind=DIGEST, due_at=due, payload={"cron": cron})

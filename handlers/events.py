@@ -64,11 +64,10 @@ class MembersChanged(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class DirectMessage(Event):
-    """A one-to-one message to the bot. `address` lets the channel answer there later."""
+    """A one-to-one message to the bot (the channel keeps its own way back to the sender)."""
 
     sender: PersonRef
     text: str = field(repr=False)
-    address: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,8 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from handlers.card_actions import on_card_action
 from handlers.case_delivery import ESCALATE, deliver_and_record, escalate
-from handlers.digest import SEND as DIGEST
-from handlers.digest import send_digest
+from handlers.digest import DIGEST, send_digest
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
 from handlers.duties import Deps
@@ -25,8 +24,7 @@ from handlers.redelivery import on_members_seen, on_reachable
 from handlers.reminders import FIRE as REMINDER
 from handlers.reminders import ensure_schedule
 from handlers.reminders import fire as fire_reminder
-from handlers.supervision import ESCALATE as UNSUPERVISED_ESCALATE
-from handlers.supervision import RECHECK, escalate_unsupervised
+from handlers.supervision import RECHECK, UNSUPERVISED_ESCALATE, escalate_unsupervised
 from handlers.worker import ItemHandler
 from state.due import OUTBOX_LANES, DueItem, Queue
 

@@ -30,7 +30,7 @@ CHECK_ATTEMPTS = 3
 
 class ConcurrentChange(RuntimeError):
     """The group changed under every attempt; the caller's retry (a timer, an inbox item) tries later."""
-ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
+UNSUPERVISED_ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
 
 
 async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
@@ -81,7 +81,7 @@ def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Pers
             alert = Message(key="supervision.alert_one_to_one", fields={"group": group.name, "staff": result.staff[0].name})
         else:
             alert = Message(key="supervision.alert_unsupervised", fields={"group": group.name, "missing": missing, "since": since})
-        escalation = DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=ESCALATE,
+        escalation = DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=UNSUPERVISED_ESCALATE,
                              due_at=now + timedelta(seconds=deps.supervision.escalate_seconds),
                              payload={"group": str(group.key), "since": since})
         effects = Effects(messages=tuple(outbox_item(lead.ref, alert, key=f"{group.key}|unsupervised|{since}|{lead.ref}", due_at=now)

@@ -28,8 +28,6 @@ from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
 from state.store import LOCK_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
 
-Row = tuple[Any, ...]
-
 
 class SqliteStore:
     def __init__(self, database: SqliteDatabase, clock: Clock) -> None:

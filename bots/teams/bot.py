@@ -59,7 +59,7 @@ class TeamsSafetyBot(TeamsActivityHandler):  # type: ignore[misc]
         if isinstance(activity.value, dict) and activity.value.get("verb"):  # Action.Submit
             await self._dispatcher.dispatch(translate.card_action(activity, str(activity.value["verb"]), _data(activity.value)))
         elif address is not None:
-            await self._dispatcher.dispatch(translate.direct_message(activity, address))
+            await self._dispatcher.dispatch(translate.direct_message(activity))
         else:
             await self._dispatcher.dispatch(translate.group_message(activity))
 

@@ -95,10 +95,8 @@ def members_changed(activity: Activity, added: list[Member], removed: list[Membe
     return MembersChanged(**_common(activity), group=group_of(activity), added=tuple(added), removed=tuple(removed), complete=complete)
 
 
-def direct_message(activity: Activity, address: dict[str, Any] | None = None) -> DirectMessage:
-    """`address` when the caller has already built it (it is msrest work: build it once)."""
-    return DirectMessage(**_common(activity), sender=person_of(activity.from_property), text=(activity.text or "").strip(),
-                         address=address if address is not None else address_of(activity))
+def direct_message(activity: Activity) -> DirectMessage:
+    return DirectMessage(**_common(activity), sender=person_of(activity.from_property), text=(activity.text or "").strip())
 
 
 def group_message(activity: Activity) -> GroupMessage:

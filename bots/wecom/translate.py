@@ -37,8 +37,7 @@ def direct_message(message: Any, event_id: str) -> DirectMessage:
     """A message someone sent the app in its 1:1 session. Only text carries words; a picture or
     voice note becomes an empty message, which is answered with how to report in words."""
     text = message.content if message.type == "text" else ""
-    return DirectMessage(**_common(message, event_id), sender=person(message.source), text=(text or "").strip(),
-                         address={"userid": message.source})
+    return DirectMessage(**_common(message, event_id), sender=person(message.source), text=(text or "").strip())
 
 
 def reachable(message: Any, userid: str, event_id: str) -> PersonReachable:
