@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from handlers.audit import decision, record_decision
+from handlers.audit import decision
 from handlers.case_keys import CaseKeys, is_card
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item, receipt, send_durably
 from state.case_changes import advance
 from state.effects import Effects
-from state.models import SAFEGUARDING_ROLES, Person
+from state.models import Person
 from state.records import Case, CaseState, CaseStep
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,6 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
     The acknowledgement, the disarmed escalation, its audit row and the two replies are one
     write; the same event retried finds its own acknowledgement and only refreshes the cards."""
     reference = reference.strip().upper()
-    if actor.role not in SAFEGUARDING_ROLES:
-        await record_decision(deps.store, deps.clock, key=f"{event_id}|ack_refused", action="case.ack_refused", actor=str(actor.ref),
-                              actor_role=actor.role.value, clause=CLAUSE, outcome="refused")
-        await _tell(deps, actor, Message(key="case.ack_refused"), f"reply:{event_id}")
-        return
     now = deps.clock.now()
     step = CaseStep(at=now, action="acknowledged", actor=str(actor.ref), detail={"event": event_id})
     case = await deps.store.get_case(reference)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.audit import decision, record_decision
+from handlers.audit import decision
 from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from state.case_changes import advance
 from state.effects import Effects
-from state.models import SAFEGUARDING_ROLES, Person, Role
+from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep
 
 CLAUSE = "004 strategy 13"
@@ -27,11 +27,6 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
     """Answer one command; the reply is keyed by the message that asked, so a redelivered
     message never answers twice."""
     key = f"reply:{event_id}"
-    if person.role not in SAFEGUARDING_ROLES:
-        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="case.command_refused", actor=str(person.ref),
-                              actor_role=person.role.value, clause=CLAUSE, outcome=verb)
-        await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=key)
-        return
     if verb == "cases":
         message = await _open_cases(deps)
     else:

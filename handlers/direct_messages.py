@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import logging
 
-from handlers.acknowledge import acknowledge
 from handlers.audit import decision
-from handlers.case_tools import case_command
+from handlers.chat_verbs import Place, Use, use_verb
 from handlers.concerns import PENDING, WINDOW, Report, add_to_report, receive_report
 from handlers.duties import Deps
 from handlers.events import DirectMessage
-from handlers.lesson_commands import lesson_command, register_typed
 from handlers.messenger import Button, Message
 from handlers.outbox import outbox_item, send_durably
 from handlers.roster import identify_reporter
-from handlers.schedule_commands import schedule_command
-from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
 from state.effects import Effects
 from state.models import STAFF_ROLES, GroupKey, Person, Role
@@ -31,12 +27,14 @@ from state.models import STAFF_ROLES, GroupKey, Person, Role
 log = logging.getLogger(__name__)
 REFUSAL_CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
 REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
+CHILD_OR_GUEST = (Role.STUDENT, Role.UNKNOWN)
 
 
 async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
-    """Order matters for a child: an open report window comes first (its words are the report,
-    whatever word they start with), then `report`; staff-only words are commands only for staff,
-    so "Close friend of mine is being hurt…" from a student is never taken as `close`."""
+    """Order matters for a child, and comes before any verb: an open report window first (its
+    words are the report, whatever word they start with), then `report`, then danger words, then
+    a worry from a student or a guest — so "Close friend of mine is being hurt…" from a student is
+    never taken as `close`. Then the verbs, each with its one role check (handlers/chat_verbs.py)."""
     person = await identify_reporter(deps.store, event.sender.channel, event.sender.user_id)
     command = parse_command(event.text)
     window = await _window(deps, person)
@@ -45,21 +43,14 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     elif command is not None and command.verb in ("report", "report_adult"):
         await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale,
                            origin=event.event_id)
-    elif command is not None and command.verb == "ack" and person.role in STAFF_ROLES:
-        await acknowledge(deps, person, command.args, event_id=event.event_id)
-    elif command is not None and command.verb in VERBS and person.role in STAFF_ROLES:
-        await staff_command(deps, person, command.verb, command.args, in_group=None, event_id=event.event_id)
-    elif command is not None and command.verb == "schedule" and person.role in STAFF_ROLES:
-        await schedule_command(deps, person, command.args, in_group=None, event_id=event.event_id)
-    elif command is not None and command.verb == "lesson":
-        await lesson_command(deps, person, command.args, in_group=None, event_id=event.event_id)
-    elif command is not None and command.verb == "register" and person.role in STAFF_ROLES:
-        await register_typed(deps, person, command.args, event_id=event.event_id)
-    elif command is not None and command.verb in ("cases", "case", "close") and person.role in STAFF_ROLES:
-        await case_command(deps, person, command.verb, command.args, event_id=event.event_id)
     elif signals_danger(event.text):
         await receive_report(deps, Report(reporter=person, text=event.text, origin=event.event_id, locale=event.locale))
-    elif person.role in (Role.STUDENT, Role.UNKNOWN):
+    elif person.role in CHILD_OR_GUEST and sounds_worried(event.text):
+        await _refuse(deps, person, event)  # offers the report path
+    elif command is not None and await use_verb(deps, person, Use(verb=command.verb, args=command.args, event_id=event.event_id),
+                                                Place.PRIVATE):
+        return
+    elif person.role in CHILD_OR_GUEST:
         await _refuse(deps, person, event)
     else:
         key = "help.parent" if person.role is Role.PARENT else "help.staff" if person.role in STAFF_ROLES else "help.unknown_command"

@@ -9,32 +9,27 @@ from __future__ import annotations
 
 import logging
 
+from handlers.chat_verbs import Place, Use, use_verb
 from handlers.direct_messages import start_report
 from handlers.duties import Deps
 from handlers.events import GroupMessage
-from handlers.lesson_commands import lesson_command
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.roster import identify, identify_reporter
-from handlers.schedule_commands import schedule_command
-from handlers.staff_commands import VERBS, staff_command
 from handlers.vocabulary import parse_command
 
 log = logging.getLogger(__name__)
 
 
 async def on_group_message(event: GroupMessage, deps: Deps) -> None:
+    """`report` first (a child's worry never waits behind a verb), then the verbs a group may use."""
     command = parse_command(event.text)
-    if command is not None and command.verb in VERBS:
-        person = await identify(deps.store, event.sender.channel, event.sender.user_id)
-        await staff_command(deps, person, command.verb, "", in_group=event.group, event_id=event.event_id)
+    if command is None:
         return
-    if command is not None and command.verb in ("schedule", "lesson"):
+    if command.verb not in ("report", "report_adult"):
         person = await identify(deps.store, event.sender.channel, event.sender.user_id)
-        run = schedule_command if command.verb == "schedule" else lesson_command
-        await run(deps, person, command.args, in_group=event.group, event_id=event.event_id)
-        return
-    if command is None or command.verb not in ("report", "report_adult"):
+        use = Use(verb=command.verb, args=command.args, in_group=event.group, event_id=event.event_id)
+        await use_verb(deps, person, use, Place.GROUP)
         return
     person = await identify_reporter(deps.store, event.sender.channel, event.sender.user_id)
     notice = "report.text_not_repeated" if command.args else "report.moved_private"

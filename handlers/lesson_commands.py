@@ -21,6 +21,14 @@ from state.records import Lesson
 START_WORDS, END_WORDS, CONFIRM_WORDS = frozenset({"start", "开始"}), frozenset({"end", "结束"}), frozenset({"confirm", "确认"})
 
 
+def lesson_action(args: str, in_group: GroupKey | None) -> str:
+    """`start`, `end`, or "" for what a `lesson` command asks (in a 1:1 the group comes first)."""
+    words = args.split()
+    rest = words if in_group is not None else words[1:]
+    action = rest[0].casefold() if rest else ""
+    return "start" if action in START_WORDS else "end" if action in END_WORDS else ""
+
+
 async def lesson_command(deps: Deps, person: Person, args: str, *, in_group: GroupKey | None, event_id: str) -> None:
     words = args.split()
     try:

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import shlex
 
-from handlers.audit import record_decision
 from handlers.cron import ScheduleError, check
 from handlers.duties import Deps
 from handlers.groups import GroupNotFound, resolve_group
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from handlers.reminders import CLAUSE, set_schedule
-from state.models import STAFF_ROLES, Group, GroupKey, Person
+from handlers.reminders import set_schedule
+from state.models import Group, GroupKey, Person
 
 
 async def schedule_command(deps: Deps, person: Person, args: str, *, in_group: GroupKey | None, event_id: str) -> None:
     where = in_group or person.ref
-    if person.role not in STAFF_ROLES:
-        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="staff_command.refused", actor=str(person.ref),
-                              actor_role=person.role.value, group=str(in_group or ""), clause=CLAUSE, outcome="schedule")
-        await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=f"reply:{event_id}")
-        return
     try:
         group, words = await _target(deps, args, in_group)
         locale = group.locale if in_group is not None else person.locale or deps.school_locale  # the state word's language

@@ -1,6 +1,6 @@
 """`status` and `recheck` for staff, in the group (Teams @mention) or in a 1:1 naming the group
-(`status GROUP`), since a WeCom app cannot read group messages. Role-checked every time; anyone
-else is refused politely, in private, and audited. In a group the answer says only supervised or
+(`status GROUP`), since a WeCom app cannot read group messages. Staff only: handlers/chat_verbs.py
+refuses anyone else, in private, audited. In a group the answer says only supervised or
 not and which role is missing; names (guests, consent gaps) go to staff in the 1:1 only (000 §5;
 004 objectives 12–13)."""
 
@@ -12,17 +12,10 @@ from handlers.groups import GroupNotFound, resolve_group
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from handlers.supervision import CLAUSE, check_group
-from state.models import STAFF_ROLES, GroupKey, Person
-
-VERBS = ("status", "recheck")
+from state.models import GroupKey, Person
 
 
 async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, *, in_group: GroupKey | None, event_id: str) -> None:
-    if person.role not in STAFF_ROLES:
-        await record_decision(deps.store, deps.clock, key=f"{event_id}|refused", action="staff_command.refused", actor=str(person.ref),
-                              actor_role=person.role.value, group=str(in_group or ""), clause=CLAUSE, outcome=verb)  # never what they typed
-        await send_durably(deps, person.ref, Message(key="supervision.staff_only"), key=f"reply:{event_id}")
-        return
     try:
         key = in_group or (await resolve_group(deps.store, group_name)).key
     except GroupNotFound:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from handlers.acknowledge import acknowledge
+from handlers.chat_verbs import Place, Use, use_verb
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
 from state.due import Queue
@@ -25,7 +26,7 @@ async def new_case(deps: Deps) -> str:
 async def test_only_safeguarding_roles_may_acknowledge(school: Deps, messenger: RecordingMessenger) -> None:
     """A teacher pressing Acknowledge is refused and audited; the case stays open."""
     reference = await new_case(school)
-    await acknowledge(school, TEACHER, reference, event_id="e1")
+    await use_verb(school, TEACHER, Use(verb="ack", data={"case": reference}, event_id="e1"), Place.CARD)
     await drain(school)
     assert keys_to(messenger, TEACHER.ref) == ["case.ack_refused"]
     case = await school.store.get_case(reference)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.case_tools import case_command
+from handlers.chat_verbs import Place, Use, use_verb
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
 from state.records import CaseState
@@ -40,7 +41,7 @@ async def test_head_sees_no_words_unless_about_an_adult(school: Deps, messenger:
 
 async def test_others_are_refused_and_audited(school: Deps, messenger: RecordingMessenger) -> None:
     """A teacher asking for `cases` is refused, and that is audited."""
-    await case_command(school, TEACHER, "cases", "", event_id="e1")
+    await use_verb(school, TEACHER, Use(verb="cases", event_id="e1"), Place.PRIVATE)
     await drain(school)
     assert [m.key for p, m in messenger.to_people if p == TEACHER.ref] == ["supervision.staff_only"]
     assert (await school.store.read_audit())[-1].record.action == "case.command_refused"

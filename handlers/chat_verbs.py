@@ -1,0 +1,142 @@
+"""Chat verbs: one table of who may use each verb and where, and one refusal.
+
+Staff run the bot from chat: `status`, `recheck`, `schedule`, `lesson`, `register`, `cases`,
+`case`, `close`, `ack` (typed in a 1:1, @mentioning the bot in a group, or pressed on a card).
+Each is allowed to some roles only (000 §5: supervision is for staff; 004 strategy 9 and 13: a
+concern is read and acted on by the safeguarding staff only). Whoever else uses one is refused in
+private, the same way everywhere, and the refusal is audited: who, which verb, never the words.
+
+What comes before this table is the child-safety ordering, explicit in each entry point
+(handlers/direct_messages.py): an open report window, then `report`, then danger words, then a
+worry from a student or a guest. So a child's "close friend of mine is being hurt" is never taken
+for `close`. Adding a verb means adding one row here and its handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Flag, auto
+from typing import Any
+
+from handlers.acknowledge import acknowledge
+from handlers.audit import record_decision
+from handlers.case_tools import case_command
+from handlers.duties import Deps
+from handlers.lesson_commands import lesson_action, lesson_command, register_submitted, register_typed
+from handlers.messenger import Message
+from handlers.outbox import send_durably
+from handlers.schedule_commands import schedule_command
+from handlers.staff_commands import staff_command
+from handlers.supervision import CLAUSE as SUPERVISION_CLAUSE
+from state.models import SAFEGUARDING_ROLES, STAFF_ROLES, GroupKey, Person, Role
+
+CASE_CLAUSE = "004 strategy 9; 004 strategy 13"
+LESSON_CLAUSE = "000 §5.5; 000 §5.6; 004 strategy 19"
+
+
+class Place(Flag):
+    PRIVATE = auto()  # a 1:1 with the bot
+    GROUP = auto()  # a class group, the bot @mentioned
+    CARD = auto()  # a button on one of the bot's cards
+
+
+@dataclass(frozen=True, kw_only=True)
+class Use:
+    """One use of a verb: the words after it (or a card's data), where, and the event it came in."""
+
+    verb: str
+    event_id: str
+    args: str = field(default="", repr=False)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)
+    in_group: GroupKey | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a person not allowed a verb is told, and the audit row's action."""
+
+    reply_key: str
+    action: str
+    clause: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verb:
+    roles: frozenset[Role]
+    places: Place
+    run: Callable[[Deps, Person, Use], Awaitable[None]]
+    refusal: Callable[[Use], Refusal]
+
+
+STAFF_ONLY = Refusal("supervision.staff_only", "staff_command.refused", SUPERVISION_CLAUSE)
+CASES_ONLY = Refusal("supervision.staff_only", "case.command_refused", CASE_CLAUSE)
+
+
+def _always(refusal: Refusal) -> Callable[[Use], Refusal]:
+    return lambda _: refusal
+
+
+def _lesson_refusal(use: Use) -> Refusal:
+    """Named by what was tried: `lesson.start_refused`, `lesson.end_refused`, `lesson.register_refused`."""
+    tried = "register" if use.verb == "register" else lesson_action(use.args, use.in_group) or "start"
+    return Refusal("lesson.students_cannot_start", f"lesson.{tried}_refused", LESSON_CLAUSE)
+
+
+async def _status(deps: Deps, person: Person, use: Use) -> None:
+    await staff_command(deps, person, use.verb, "" if use.in_group else use.args, in_group=use.in_group, event_id=use.event_id)
+
+
+async def _schedule(deps: Deps, person: Person, use: Use) -> None:
+    await schedule_command(deps, person, use.args, in_group=use.in_group, event_id=use.event_id)
+
+
+async def _lesson(deps: Deps, person: Person, use: Use) -> None:
+    await lesson_command(deps, person, use.args, in_group=use.in_group, event_id=use.event_id)
+
+
+async def _register(deps: Deps, person: Person, use: Use) -> None:
+    if use.data:
+        await register_submitted(deps, person, use.data, event_id=use.event_id)
+    else:
+        await register_typed(deps, person, use.args, event_id=use.event_id)
+
+
+async def _case(deps: Deps, person: Person, use: Use) -> None:
+    await case_command(deps, person, use.verb, use.args, event_id=use.event_id)
+
+
+async def _ack(deps: Deps, person: Person, use: Use) -> None:
+    await acknowledge(deps, person, str(use.data.get("case", "")) if use.data else use.args, event_id=use.event_id)
+
+
+ANYWHERE_TYPED = Place.PRIVATE | Place.GROUP
+VERBS: dict[str, Verb] = {
+    "status": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_status, refusal=_always(STAFF_ONLY)),
+    "recheck": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_status, refusal=_always(STAFF_ONLY)),
+    "schedule": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_schedule, refusal=_always(STAFF_ONLY)),
+    "lesson": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_lesson, refusal=_lesson_refusal),
+    "register": Verb(roles=STAFF_ROLES, places=Place.PRIVATE | Place.CARD, run=_register, refusal=_lesson_refusal),
+    "cases": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
+    "case": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
+    "close": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
+    "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack,
+                refusal=_always(Refusal("case.ack_refused", "case.ack_refused", CASE_CLAUSE))),
+}
+"""verb → who may use it, where, what runs it, and how a refusal is told and audited."""
+
+
+async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
+    """Run `use` when its verb may be used at `place`, or refuse it: True either way; False when
+    it is no verb there (the caller answers it as plain words)."""
+    verb = VERBS.get(use.verb)
+    if verb is None or place not in verb.places:
+        return False
+    if person.role in verb.roles:
+        await verb.run(deps, person, use)
+        return True
+    refusal = verb.refusal(use)
+    await record_decision(deps.store, deps.clock, key=f"{use.event_id}|refused", action=refusal.action, actor=str(person.ref),
+                          actor_role=person.role.value, group=str(use.in_group or ""), clause=refusal.clause, outcome=use.verb)
+    await send_durably(deps, person.ref, Message(key=refusal.reply_key), key=f"reply:{use.event_id}")
+    return True
