@@ -31,7 +31,6 @@ from state.records import AuditRecord, Case, CaseStep, Urgency
 
 log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
-WINDOW = "report-window:"
 PENDING = "pending"
 
 
@@ -80,7 +79,7 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
         log.error("a report could not be stored (%s): the reporter is asked to try again", type(error).__name__)
         await deps.messenger.send_to_person(report.reporter.ref, Message(key="report.store_failed"))
         return None
-    await deps.store.cache_set(WINDOW + str(report.reporter.ref), reference, deps.cases.report_window_seconds or 1)
+    await deps.store.open_report_window(report.reporter.ref, reference, deps.cases.report_window_seconds or 1)
     return reference
 
 
@@ -141,4 +140,4 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
         return Effects(messages=tuple(messages), audit=(added,))
 
     await deps.store.change_case(reference, change, effects)
-    await deps.store.cache_set(WINDOW + str(reporter.ref), reference, deps.cases.report_window_seconds or 1)
+    await deps.store.open_report_window(reporter.ref, reference, deps.cases.report_window_seconds or 1)

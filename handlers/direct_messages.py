@@ -14,7 +14,7 @@ import logging
 
 from handlers.audit import decision
 from handlers.chat_verbs import Place, Use, use_verb
-from handlers.concerns import PENDING, WINDOW, Report, add_to_report, receive_report
+from handlers.concerns import PENDING, Report, add_to_report, receive_report
 from handlers.duties import Deps
 from handlers.events import DirectMessage
 from handlers.messenger import Button, Message
@@ -59,7 +59,7 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
 
 async def _window(deps: Deps, person: Person) -> str | None:
     try:
-        return await deps.store.cache_get(WINDOW + str(person.ref))
+        return await deps.store.report_window(person.ref)
     except Exception:  # the Store is down: treat as no window; the report path answers 'try again'
         return None
 
@@ -72,7 +72,7 @@ async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bo
         return
     marker = PENDING + (":adult" if about_adult else "")
     try:
-        await deps.store.cache_set(WINDOW + str(person.ref), marker, max(deps.cases.report_window_seconds, 300))
+        await deps.store.open_report_window(person.ref, marker, max(deps.cases.report_window_seconds, 300))
         await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{origin}", first=True)
     except Exception as error:  # the Store is down: the child is told at once, never left unanswered
         log.error("a report could not be opened (%s): the reporter is asked to try again", type(error).__name__)

@@ -24,7 +24,6 @@ from handlers.tallies import DELIVERIES_FAILED
 from handlers.worker import RetryLater
 from state import codec
 from state.due import OUTBOX_LANES, DueItem, Queue, Undelivered
-from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
 from state.models import GroupKey, PersonRef, Role
 from state.store import Store
 
@@ -62,7 +61,7 @@ def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, 
 async def queue_once(deps: Deps, item: DueItem) -> bool:
     """Queue an outbox entry unless its key was queued in the last RECEIPT_DAYS — even if it has
     been delivered (and removed) since: remembering the key and queuing are one atomic step."""
-    return await deps.store.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
+    return await deps.store.queue_message_once(item)
 
 
 async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, first: bool = False,

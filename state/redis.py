@@ -27,13 +27,13 @@ from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Overdue, Queue, Undelivered, lease_token
-from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
+from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
-from state.store import LOCK_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, REPORT_WINDOW_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 
 T = TypeVar("T")
 log = logging.getLogger("esafety.store")
@@ -477,6 +477,15 @@ class RedisStore:
         keys = [self._keys.seen(key), *self._keys.due(item.queue)]
         args = [now, now + ttl_seconds, gc_ms(ttl_seconds), item.item_id, item.due_at.timestamp(), codec.dumps(item)]
         return bool(await self._run("ACCEPT_INBOUND", keys, args))
+
+    async def queue_message_once(self, item: DueItem) -> bool:
+        return await self.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
+
+    async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
+        await self.cache_set(REPORT_WINDOW_PREFIX + str(reporter), case, seconds)
+
+    async def report_window(self, reporter: PersonRef) -> str | None:
+        return await self.cache_get(REPORT_WINDOW_PREFIX + str(reporter))
 
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:

@@ -26,7 +26,7 @@ from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
-from state.store import LOCK_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, REPORT_WINDOW_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
 
 
 class SqliteStore:
@@ -330,6 +330,15 @@ class SqliteStore:
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Batched with the deliveries arriving at the same time (state/sqlite_inbound.py)."""
         return await self._inbound.accept(key, item, self._now(), ttl_seconds)
+
+    async def queue_message_once(self, item: DueItem) -> bool:
+        return await self.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
+
+    async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
+        await self.cache_set(REPORT_WINDOW_PREFIX + str(reporter), case, seconds)
+
+    async def report_window(self, reporter: PersonRef) -> str | None:
+        return await self.cache_get(REPORT_WINDOW_PREFIX + str(reporter))
 
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:

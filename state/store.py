@@ -20,8 +20,9 @@ from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 
-LOCK_PREFIX = "lock:"
-"""Locks live beside the cache's entries under this prefix, so no cache key can be taken for one."""
+LOCK_PREFIX, REPORT_WINDOW_PREFIX = "lock:", "report-window:"
+"""Locks and report windows live beside the cache's entries under these prefixes, so no cache key
+can be taken for one."""
 
 
 class StoreUnavailable(RuntimeError):
@@ -200,7 +201,19 @@ class Store(Protocol):
     async def accept_inbound(self, key: str, item: DueItem, ttl_seconds: float) -> bool:
         """Remember `key` and queue `item` atomically; False (nothing queued) for a replay."""
 
-    # -- shared caches (tokens, report windows) ---------------------------------------------
+    async def queue_message_once(self, item: DueItem) -> bool:
+        """Queue an outbox message unless its id was queued in the last ONCE_MEMORY_SECONDS, even
+        if it has been delivered (and removed) since: remembering and queuing are one atomic step."""
+
+    # -- a reporter's open report window (004 strategy 8: a worry told in several messages) ----
+    async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
+        """For `seconds`, `reporter`'s next messages belong to `case`: a case reference, or a
+        PENDING marker (a bare `report` was sent: the next message is the report itself)."""
+
+    async def report_window(self, reporter: PersonRef) -> str | None:
+        """What `reporter`'s next message belongs to, while a window is open."""
+
+    # -- shared caches (tokens) --------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None: ...
 
     async def cache_set(self, key: str, value: str, ttl_seconds: float) -> None: ...

@@ -491,6 +491,23 @@ async def test_each_backend_says_it_keeps_what_it_committed(store: Store) -> Non
     assert "loses nothing" in durability.detail
 
 
+async def test_a_message_is_queued_once_even_after_it_was_delivered(store: Store) -> None:
+    assert await store.queue_message_once(due("reply:e1", queue=Queue.OUTBOX)) is True
+    (claim,) = await store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=30)
+    await store.finish_due(claim)
+    assert await store.queue_message_once(due("reply:e1", queue=Queue.OUTBOX)) is False
+    assert await store.claim_due(Queue.OUTBOX, limit=5, lease_seconds=30) == []
+
+
+async def test_a_report_window_is_the_reporters_own_and_closes_on_time(store: Store, store_factory: StoreFactory) -> None:
+    await store.open_report_window(ALICE.ref, "C-2026-000001", 300)
+    assert await store.report_window(ALICE.ref) == "C-2026-000001"
+    assert await store.report_window(BOB.ref) is None
+    assert await store.cache_get(str(ALICE.ref)) is None  # not a cache entry anyone else could read by name
+    store_factory.clock.advance(300)
+    assert await store.report_window(ALICE.ref) is None
+
+
 async def test_a_lock_is_released_only_by_its_owner(store_factory: StoreFactory) -> None:
     """A hold that ran out and was taken by another instance is theirs: the first owner's late
     release deletes nothing, and nobody else can take it until they release it."""
