@@ -27,13 +27,14 @@ from state import codec, redis_scripts
 from state.case_changes import CaseChange
 from state.clock import Clock, SystemClock
 from state.due import FORGET_INSTANCES_AFTER_SECONDS, Claim, DueItem, Overdue, Queue, Undelivered, lease_token
-from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, OUTBOX_KEY_PREFIX, Effects
+from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
-from state.store import LOCK_PREFIX, REPORT_WINDOW_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store_intents import StoreIntents
 
 T = TypeVar("T")
 log = logging.getLogger("esafety.store")
@@ -106,7 +107,7 @@ class RedisKeys:
         return self._key("send_slots", bucket)
 
 
-class RedisStore:
+class RedisStore(StoreIntents):
     def __init__(self, client: aioredis.Redis, clock: Clock, prefix: str = "esafety:", where: str = "?") -> None:
         self._redis = client
         self._clock = clock
@@ -478,15 +479,6 @@ class RedisStore:
         args = [now, now + ttl_seconds, gc_ms(ttl_seconds), item.item_id, item.due_at.timestamp(), codec.dumps(item)]
         return bool(await self._run("ACCEPT_INBOUND", keys, args))
 
-    async def queue_message_once(self, item: DueItem) -> bool:
-        return await self.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
-
-    async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
-        await self.cache_set(REPORT_WINDOW_PREFIX + str(reporter), case, seconds)
-
-    async def report_window(self, reporter: PersonRef) -> str | None:
-        return await self.cache_get(REPORT_WINDOW_PREFIX + str(reporter))
-
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:
         value, expires_at = await self._redis.hmget(self._keys.cache(key), ["value", "expires_at"])
@@ -505,9 +497,6 @@ class RedisStore:
 
     async def cache_delete(self, key: str) -> None:
         await self._redis.delete(self._keys.cache(key))
-
-    async def take_lock(self, name: str, owner: str, ttl_seconds: float) -> bool:
-        return await self.cache_add(LOCK_PREFIX + name, owner, ttl_seconds)
 
     async def release_lock(self, name: str, owner: str) -> bool:
         """Lua: compare and delete in one step, so a hold taken over meanwhile is never deleted."""

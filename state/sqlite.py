@@ -26,10 +26,11 @@ from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
-from state.store import LOCK_PREFIX, REPORT_WINDOW_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
+from state.store import LOCK_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
+from state.store_intents import StoreIntents
 
 
-class SqliteStore:
+class SqliteStore(StoreIntents):
     def __init__(self, database: SqliteDatabase, clock: Clock) -> None:
         self._db = database
         self._clock = clock
@@ -331,15 +332,6 @@ class SqliteStore:
         """Batched with the deliveries arriving at the same time (state/sqlite_inbound.py)."""
         return await self._inbound.accept(key, item, self._now(), ttl_seconds)
 
-    async def queue_message_once(self, item: DueItem) -> bool:
-        return await self.accept_inbound(OUTBOX_KEY_PREFIX + item.item_id, item, ONCE_MEMORY_SECONDS)
-
-    async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
-        await self.cache_set(REPORT_WINDOW_PREFIX + str(reporter), case, seconds)
-
-    async def report_window(self, reporter: PersonRef) -> str | None:
-        return await self.cache_get(REPORT_WINDOW_PREFIX + str(reporter))
-
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:
         sql = "SELECT value FROM cache WHERE key = ? AND expires_at > ?"
@@ -362,9 +354,6 @@ class SqliteStore:
 
     async def cache_delete(self, key: str) -> None:
         await self._db.write(lambda c: c.execute("DELETE FROM cache WHERE key = ?", (key,)))
-
-    async def take_lock(self, name: str, owner: str, ttl_seconds: float) -> bool:
-        return await self.cache_add(LOCK_PREFIX + name, owner, ttl_seconds)
 
     async def release_lock(self, name: str, owner: str) -> bool:
         sql = "DELETE FROM cache WHERE key = ? AND value = ? AND expires_at > ?"
