@@ -66,12 +66,15 @@ class RedisServer:
 
     def pause(self) -> None:
         """Stop the process answering without closing its sockets (SIGSTOP), as a stalled host would."""
-        assert self._process is not None
-        self._process.send_signal(signal.SIGSTOP)
+        self._running().send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        assert self._process is not None
-        self._process.send_signal(signal.SIGCONT)
+        self._running().send_signal(signal.SIGCONT)
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError("redis-server is not running: start() it first")
+        return self._process
 
     def restart(self) -> None:
         self.stop()

@@ -68,5 +68,5 @@ async def run_demo(*, keep: Path | None = None) -> int:
         finally:
             await connector.stop()
             await wecom_api.stop()
-        await foundation.play_after_restart(Scene(bot=None, clock=clock, http=None, folder=folder, transcript=transcript), settings)
+        await foundation.play_after_restart(transcript, clock, settings)
     return transcript.verdict()

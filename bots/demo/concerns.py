@@ -21,7 +21,6 @@ DEPUTY = {"id": "29:deputy", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-00000000003
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     n = 0
 
     async def post(name: str, **changes: Any) -> int:
@@ -85,7 +84,6 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
 async def _export(scene: Scene, t: Transcript) -> None:
     bot = scene.bot
-    assert bot is not None
     t.section("$ esafety-bot cases export --format csv   (the words only with --include-text)")
     out = io.StringIO()
     await export_cases(bot.store, scene.clock, await bot.store.list_cases(), out, fmt="csv", include_text=False, reader="demo")

@@ -13,10 +13,12 @@ from bots.backup import backup_database
 from bots.config import Settings
 from bots.demo.scene import Scene
 from bots.demo.teams import class_members
+from bots.demo.transcript import Transcript
 from bots.store import store_for
 from handlers.events import GroupJoined, MembersChanged
 from handlers.roster_guard import RosterRefused
 from handlers.roster_import import RosterError
+from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.effects import Effects
 from state.models import GroupKey, Member, PersonRef, Role
@@ -30,8 +32,6 @@ DEMO_REPORT = "DEMO-REPORT-TEXT: this must never be printed"
 
 
 async def play(scene: Scene, service_url: str) -> None:
-    assert scene.bot is not None
-    assert scene.http is not None
     await _roster(scene)
     await _health(scene)
     await _groups(scene, service_url)
@@ -40,7 +40,7 @@ async def play(scene: Scene, service_url: str) -> None:
 
 
 async def _roster(scene: Scene) -> None:
-    t, store = scene.transcript, scene.bot.store  # type: ignore[union-attr]
+    t, store = scene.transcript, scene.bot.store
     t.section("Roster import (roles decide every duty: 000 §5, 004 strategy 18)")
     source = scene.folder / ROSTER
     await asyncio.to_thread(source.write_bytes, _bundled_roster())
@@ -66,7 +66,7 @@ async def _roster(scene: Scene) -> None:
 
 async def _class_file_guarded(scene: Scene) -> None:
     """A class teacher's two-row file would replace the whole Teams roster, the lead with it."""
-    t, store = scene.transcript, scene.bot.store  # type: ignore[union-attr]
+    t, store = scene.transcript, scene.bot.store
     class_file = scene.folder / "class-5a.csv"
     rows = ("channel,user_id,name,role,class,consent\nteams,0f5a1c2e-1111-4a4a-9a9a-000000000010,Ms Teacher,teacher,5A,\n"
             "teams,0f5a1c2e-1111-4a4a-9a9a-000000000001,Amira Example,student,5A,yes\n")
@@ -87,13 +87,11 @@ async def _class_file_guarded(scene: Scene) -> None:
 
 async def _health(scene: Scene) -> None:
     t, http = scene.transcript, scene.http
-    assert http is not None
     t.section("Server health and channels")
     for path, status in (("/healthz", 200), ("/readyz", 200)):
         async with http.get(path) as response:
             t.say(f"GET {path} → {response.status} {await response.text()}")
             t.expect(response.status == status, f"{path} answers {status}")
-    assert scene.bot is not None
     report = scene.bot.channel_report()
     t.say("channels: " + ", ".join(f"{channel} {state}" for channel, state in report.items()))
     t.expect(report["teams"].startswith("on") and report["wecom"] == "on",
@@ -102,7 +100,6 @@ async def _health(scene: Scene) -> None:
 
 async def _groups(scene: Scene, service_url: str) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     t.section("Joining a class group (stored so proactive sends survive a restart)")
     joined = GroupJoined(event_id="demo-join", at=scene.clock.now(), group=CLASS_CHAT, name="Class 5A", locale="en-GB",
                          address={"serviceUrl": service_url, "bot": {"id": "28:esafety-bot"}, "channelId": "msteams",
@@ -124,7 +121,6 @@ async def _cases_and_claims(scene: Scene) -> None:
     """Shown on a scratch copy of the Store mechanism, so the demo never takes the running
     bot's real work out of its queues."""
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     t.section("A case and its work, written in one step; two instances, one claimer (scratch Store)")
     scratch = scene.folder / "claims-demo.db"
     first = await SqliteStore.open(scratch, clock=scene.clock)
@@ -155,7 +151,6 @@ async def _cases_and_claims(scene: Scene) -> None:
 
 async def _audit_and_backup(scene: Scene) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     t.section("Audit export and backup")
     export = io.StringIO()
     count = await commands.audit_export(bot.store, export)
@@ -176,25 +171,23 @@ async def _audit_and_backup(scene: Scene) -> None:
     t.expect(len(people) == 15, "the online backup is a consistent copy")
 
 
-async def play_after_restart(scene: Scene, settings: Settings) -> None:
-    t = scene.transcript
+async def play_after_restart(t: Transcript, clock: ManualClock, settings: Settings) -> None:
     t.section("Restart: the server stopped; reopening the Store")
-    store = await store_for(settings, scene.clock)
+    store = await store_for(settings, clock)
     try:
         groups, cases = await store.list_groups(), await store.list_cases()
         t.say(f"after restart: {len(await store.list_people())} people, {len(groups)} group(s), {len(cases)} case(s)")
         reachable = all(g.address.get("serviceUrl") or g.address.get("chat_id") for g in groups)
         t.expect(len(groups) == 3 and reachable, "every group (two on Teams, one on WeCom) and its address survived the restart")
         t.expect(len(cases) >= 1 and all(c.reference.startswith("C-") for c in cases), "every case survived the restart")
-        await _nothing_unexplained(scene, store)
+        await _nothing_unexplained(t, store)
     finally:
         await store.close()
 
 
-async def _nothing_unexplained(scene: Scene, store: Store) -> None:
+async def _nothing_unexplained(t: Transcript, store: Store) -> None:
     """What is still undelivered at the end is listed, each with who and why: here, only the
     staff who never installed the app (the admins were told), never the lead."""
-    t = scene.transcript
     listing = io.StringIO()
     count = await commands.outbox_list(store, listing)
     t.say(f"$ esafety-bot outbox list\n{listing.getvalue() or '(nothing waits)'}")

@@ -28,7 +28,6 @@ TEACHER = {"id": "29:teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     clock, n = scene.clock, 0
 
     async def to(hour: int, minute: int = 0) -> None:
@@ -107,7 +106,6 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 async def play_digest(scene: Scene, connector: FakeBotConnector) -> None:
     """Last: the week goes by on the fast clock and Monday 08:00 brings the lead's digest."""
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     t.section("A week later: the weekly safeguarding digest reaches the lead (ESAFETY_DIGEST, MON 08:00)")
     monday = (scene.clock.now() + timedelta(days=7 - scene.clock.now().weekday())).replace(hour=8, minute=0, second=1)
     scene.clock.advance((monday - scene.clock.now()).total_seconds())

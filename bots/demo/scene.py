@@ -16,17 +16,15 @@ from state.clock import ManualClock
 
 @dataclass
 class Scene:
-    bot: Bot | None
+    bot: Bot
     clock: ManualClock
-    http: aiohttp.ClientSession | None
+    http: aiohttp.ClientSession
     folder: Path
     transcript: Transcript
 
     async def post_teams(self, activity: dict[str, Any]) -> tuple[int, Any]:
         """POST a Teams activity as Teams would; once it is accepted, wait until the inbox worker
         has taken it (the webhook only accepts), so the next step sees what it did."""
-        assert self.http is not None
-        assert self.bot is not None
         async with self.http.post("/api/messages", json=activity) as response:
             body = await response.json() if response.content_type == "application/json" else None
             status = response.status

@@ -20,7 +20,6 @@ STUDENT_NAMES = ("Amira", "Ben", "Chloe")
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
 
     def said(key: str, **fields: Any) -> str:
         return bot.catalog.say(key, "en", **fields)

@@ -29,7 +29,6 @@ def class_members() -> list[dict[str, Any]]:
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t, bot = scene.transcript, scene.bot
-    assert bot is not None
     connector.set_members(CLASS_CHAT, class_members())
 
     async def post(name: str, **changes: Any) -> tuple[int, Any]:
