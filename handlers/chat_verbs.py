@@ -22,16 +22,18 @@ from typing import Any
 from handlers.acknowledge import acknowledge
 from handlers.audit import record_decision
 from handlers.case_tools import case_command
+from handlers.concerns import REPORT_BUTTON
 from handlers.duties import Deps
 from handlers.lesson_commands import lesson_action, lesson_command, register_submitted, register_typed
 from handlers.messenger import Message
 from handlers.outbox import send_durably
+from handlers.reminders import CLAUSE as REMINDERS_CLAUSE
 from handlers.schedule_commands import schedule_command
 from handlers.staff_commands import staff_command
 from handlers.supervision import CLAUSE as SUPERVISION_CLAUSE
 from state.models import SAFEGUARDING_ROLES, STAFF_ROLES, GroupKey, Person, Role
 
-CASE_CLAUSE = "004 strategy 9; 004 strategy 13"
+CASE_CLAUSE = "004 strategy 13"
 LESSON_CLAUSE = "000 §5.5; 000 §5.6; 004 strategy 19"
 
 
@@ -54,11 +56,13 @@ class Use:
 
 @dataclass(frozen=True)
 class Refusal:
-    """What a person not allowed a verb is told, and the audit row's action."""
+    """What a person not allowed a verb is told, and the audit row: its action, the clause of
+    the rule, and its outcome (the verb, unless named)."""
 
     reply_key: str
     action: str
     clause: str
+    outcome: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +74,9 @@ class Verb:
 
 
 STAFF_ONLY = Refusal("supervision.staff_only", "staff_command.refused", SUPERVISION_CLAUSE)
+SCHEDULE_STAFF_ONLY = Refusal("supervision.staff_only", "staff_command.refused", REMINDERS_CLAUSE)
 CASES_ONLY = Refusal("supervision.staff_only", "case.command_refused", CASE_CLAUSE)
+ACK_REFUSED = Refusal("case.ack_refused", "case.ack_refused", CASE_CLAUSE, outcome="refused")
 
 
 def _always(refusal: Refusal) -> Callable[[Use], Refusal]:
@@ -114,16 +120,21 @@ ANYWHERE_TYPED = Place.PRIVATE | Place.GROUP
 VERBS: dict[str, Verb] = {
     "status": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_status, refusal=_always(STAFF_ONLY)),
     "recheck": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_status, refusal=_always(STAFF_ONLY)),
-    "schedule": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_schedule, refusal=_always(STAFF_ONLY)),
+    "schedule": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_schedule, refusal=_always(SCHEDULE_STAFF_ONLY)),
     "lesson": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_lesson, refusal=_lesson_refusal),
     "register": Verb(roles=STAFF_ROLES, places=Place.PRIVATE | Place.CARD, run=_register, refusal=_lesson_refusal),
     "cases": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
     "case": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
     "close": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
-    "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack,
-                refusal=_always(Refusal("case.ack_refused", "case.ack_refused", CASE_CLAUSE))),
+    "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack, refusal=_always(ACK_REFUSED)),
 }
 """verb → who may use it, where, what runs it, and how a refusal is told and audited."""
+
+
+def may_use(person: Person, verb: str, place: Place) -> bool:
+    """Whether `verb` is one at `place` and `person`'s role is allowed it."""
+    row = VERBS.get(verb)
+    return row is not None and place in row.places and person.role in row.roles
 
 
 async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
@@ -137,6 +148,15 @@ async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
         return True
     refusal = verb.refusal(use)
     await record_decision(deps.store, deps.clock, key=f"{use.event_id}|refused", action=refusal.action, actor=str(person.ref),
-                          actor_role=person.role.value, group=str(use.in_group or ""), clause=refusal.clause, outcome=use.verb)
-    await send_durably(deps, person.ref, Message(key=refusal.reply_key), key=f"reply:{use.event_id}")
+                          actor_role=person.role.value, group=str(use.in_group or ""), clause=refusal.clause,
+                          outcome=refusal.outcome or use.verb)
+    await send_durably(deps, person.ref, _told(refusal, person), key=f"reply:{use.event_id}")
     return True
+
+
+def _told(refusal: Refusal, person: Person) -> Message:
+    """A child (or a guest) refused a verb still hears how to report a worry, with the button: their
+    words may have been one (004 strategy 8)."""
+    if person.role in (Role.STUDENT, Role.UNKNOWN):
+        return Message(key=refusal.reply_key, lines=(("direct.report_still_possible", {}),), buttons=(REPORT_BUTTON,))
+    return Message(key=refusal.reply_key)

@@ -19,7 +19,7 @@ from handlers.case_delivery import card, delivery_work, escalation_timer
 from handlers.case_keys import CaseKeys, EscalationStep
 from handlers.duties import Deps
 from handlers.events import storable_text
-from handlers.messenger import Message
+from handlers.messenger import Button, Message
 from handlers.outbox import outbox_item
 from handlers.reception import leads_on, nobody_to_receive
 from handlers.vocabulary import signals_danger
@@ -32,6 +32,8 @@ from state.records import AuditRecord, Case, CaseStep, Urgency
 log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 8; 004 strategy 9; 004 strategy 13"
 PENDING = "pending"
+REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
+"""Opens a private report: offered with every refusal a child gets (004 strategy 8)."""
 
 
 @dataclass(frozen=True)

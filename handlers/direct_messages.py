@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 
 from handlers.audit import decision
-from handlers.chat_verbs import Place, Use, use_verb
-from handlers.concerns import PENDING, Report, add_to_report, receive_report
+from handlers.chat_verbs import Place, Use, may_use, use_verb
+from handlers.concerns import PENDING, REPORT_BUTTON, Report, add_to_report, receive_report
 from handlers.duties import Deps
 from handlers.events import DirectMessage
-from handlers.messenger import Button, Message
+from handlers.messenger import Message
 from handlers.outbox import outbox_item, send_durably
 from handlers.roster import identify_reporter
 from handlers.vocabulary import parse_command, signals_danger, sounds_worried
@@ -26,15 +26,15 @@ from state.models import STAFF_ROLES, GroupKey, Person, Role
 
 log = logging.getLogger(__name__)
 REFUSAL_CLAUSE = "000 §5; 004 objective 10; 004 strategy 18"
-REPORT_BUTTON = Button(label_key="welcome.report_button", verb="report")
 CHILD_OR_GUEST = (Role.STUDENT, Role.UNKNOWN)
 
 
 async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
-    """Order matters for a child, and comes before any verb: an open report window first (its
-    words are the report, whatever word they start with), then `report`, then danger words, then
-    a worry from a student or a guest — so "Close friend of mine is being hurt…" from a student is
-    never taken as `close`. Then the verbs, each with its one role check (handlers/chat_verbs.py)."""
+    """Order matters for a child: an open report window first (its words are the report,
+    whatever word they start with), then `report`; then a verb, only for someone allowed it (a
+    lead's `close C-… she said she wants to die` is a close, not a new report); then danger
+    words, then a worry from a student or a guest — so "Close friend of mine is being hurt…" from
+    a student is never taken as `close`. Only then is a verb refused (handlers/chat_verbs.py)."""
     person = await identify_reporter(deps.store, event.sender.channel, event.sender.user_id)
     command = parse_command(event.text)
     window = await _window(deps, person)
@@ -43,13 +43,15 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     elif command is not None and command.verb in ("report", "report_adult"):
         await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale,
                            origin=event.event_id)
+    elif command is not None and may_use(person, command.verb, Place.PRIVATE):
+        await use_verb(deps, person, Use(verb=command.verb, args=command.args, event_id=event.event_id), Place.PRIVATE)
     elif signals_danger(event.text):
         await receive_report(deps, Report(reporter=person, text=event.text, origin=event.event_id, locale=event.locale))
     elif person.role in CHILD_OR_GUEST and sounds_worried(event.text):
         await _refuse(deps, person, event)  # offers the report path
     elif command is not None and await use_verb(deps, person, Use(verb=command.verb, args=command.args, event_id=event.event_id),
                                                 Place.PRIVATE):
-        return
+        return  # refused: told privately, with the report button for a child
     elif person.role in CHILD_OR_GUEST:
         await _refuse(deps, person, event)
     else:

@@ -33,7 +33,7 @@ from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Sche
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import EffectsArgs, gc_ms
 from state.roster_diff import diff_roster
-from state.store import LOCK_PREFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
+from state.store import LOCK_SUFFIX, Durability, RosterChange, StoreUnavailable, UnknownCase, format_case_reference
 from state.store_intents import StoreIntents
 
 T = TypeVar("T")
@@ -500,7 +500,7 @@ class RedisStore(StoreIntents):
 
     async def release_lock(self, name: str, owner: str) -> bool:
         """Lua: compare and delete in one step, so a hold taken over meanwhile is never deleted."""
-        return bool(await self._run("RELEASE_LOCK", [self._keys.cache(LOCK_PREFIX + name)], [owner, self._now()]))
+        return bool(await self._run("RELEASE_LOCK", [self._keys.cache(name + LOCK_SUFFIX)], [owner, self._now()]))
 
     # -- send slots ----------------------------------------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:

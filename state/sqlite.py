@@ -26,7 +26,7 @@ from state.send_slots import seconds_until_free
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
-from state.store import LOCK_PREFIX, Durability, RosterChange, UnknownCase, format_case_reference
+from state.store import LOCK_SUFFIX, Durability, RosterChange, UnknownCase, format_case_reference
 from state.store_intents import StoreIntents
 
 
@@ -357,7 +357,7 @@ class SqliteStore(StoreIntents):
 
     async def release_lock(self, name: str, owner: str) -> bool:
         sql = "DELETE FROM cache WHERE key = ? AND value = ? AND expires_at > ?"
-        return await self._db.write(lambda c: c.execute(sql, (LOCK_PREFIX + name, owner, self._now())).rowcount == 1)
+        return await self._db.write(lambda c: c.execute(sql, (name + LOCK_SUFFIX, owner, self._now())).rowcount == 1)
 
     # -- send slots ----------------------------------------------------------------------
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:

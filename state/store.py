@@ -20,9 +20,9 @@ from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
 
-LOCK_PREFIX, REPORT_WINDOW_PREFIX = "lock:", "report-window:"
-"""Locks and report windows live beside the cache's entries under these prefixes, so no cache key
-can be taken for one."""
+LOCK_SUFFIX, REPORT_WINDOW_PREFIX = ":lock", "report-window:"
+"""Locks (`<name>:lock`, the form a lock had before it had an owner) and report windows share the
+cache's key space under these affixes: a plain cache key must not use them."""
 
 
 class StoreUnavailable(RuntimeError):

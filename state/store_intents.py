@@ -7,7 +7,7 @@ from __future__ import annotations
 from state.due import DueItem
 from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX
 from state.models import PersonRef
-from state.store import LOCK_PREFIX, REPORT_WINDOW_PREFIX, Store
+from state.store import LOCK_SUFFIX, REPORT_WINDOW_PREFIX, Store
 
 
 class StoreIntents:
@@ -23,4 +23,4 @@ class StoreIntents:
         return await self.cache_get(REPORT_WINDOW_PREFIX + str(reporter))
 
     async def take_lock(self: Store, name: str, owner: str, ttl_seconds: float) -> bool:
-        return await self.cache_add(LOCK_PREFIX + name, owner, ttl_seconds)
+        return await self.cache_add(name + LOCK_SUFFIX, owner, ttl_seconds)

@@ -10,6 +10,7 @@ from handlers.direct_messages import on_direct_message
 from handlers.duties import Deps
 from handlers.events import DirectMessage
 from state.models import SAFEGUARDING_ROLES, STAFF_ROLES
+from state.records import CaseState
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import CLASS, SCHOOL, drain, keys_to, ref
@@ -27,7 +28,7 @@ async def test_a_student_is_refused_every_verb_everywhere_privately_and_audited(
     assert messenger.to_groups == []
     assert len(keys_to(messenger, STUDENT.ref)) == 1
     (refused,) = [entry.record for entry in await school.store.read_audit()]
-    assert (refused.actor, refused.outcome) == ("teams:s1", verb)
+    assert (refused.actor, refused.outcome) == ("teams:s1", VERBS[verb].refusal(use).outcome or verb)
     assert refused.action.endswith("refused")
     assert "sad" not in str(refused)
 
@@ -50,3 +51,29 @@ async def test_a_student_typing_status_privately_hears_staff_only_as_in_a_group(
     await drain(school)
     assert keys_to(messenger, ref("s1")) == ["supervision.staff_only"]
     assert [entry.record.action for entry in await school.store.read_audit()] == ["staff_command.refused"]
+
+
+async def test_a_leads_close_with_the_childs_words_in_it_closes_the_case(school: Deps, messenger: RecordingMessenger) -> None:
+    """Outcomes describe disclosures: a verb the sender may use comes before danger words."""
+    await on_direct_message(DirectMessage(event_id="d1", at=START, sender=ref("s1"), text="report someone online scares me"), school)
+    await drain(school)
+    (case,) = await school.store.list_cases()
+    close = f"close {case.reference} pupil said she wants to die; referred to CAMHS"
+    await on_direct_message(DirectMessage(event_id="d2", at=START, sender=ref("lead"), text=close), school)
+    await drain(school)
+    (closed,) = await school.store.list_cases()
+    assert closed.state is CaseState.CLOSED
+
+
+async def test_a_child_refused_a_verb_can_still_report_with_the_button(school: Deps, messenger: RecordingMessenger) -> None:
+    """"case of a man online asking to meet me" starts with a verb and has no worry word: the
+    child hears it is for staff, and how to report privately, with the button."""
+    await on_direct_message(DirectMessage(event_id="d1", at=START, sender=ref("s1"), text="case of a man online asking to meet me"), school)
+    await drain(school)
+    ((_, told),) = [(p, m) for p, m in messenger.to_people if p == ref("s1")]
+    assert (told.key, told.lines, [b.verb for b in told.buttons]) == (
+        "supervision.staff_only", (("direct.report_still_possible", {}),), ["report"])
+    staff = SCHOOL[3]
+    await use_verb(school, staff, Use(verb="cases", event_id="e2"), Place.PRIVATE)
+    await drain(school)
+    assert [m.buttons for p, m in messenger.to_people if p == staff.ref] == [()]  # adults are just told
