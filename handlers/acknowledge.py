@@ -91,4 +91,4 @@ async def _name(deps: Deps, ref: str | None) -> str:
 
 def _local(deps: Deps, case: Case) -> str:
     at = case.acknowledged_at or deps.clock.now()
-    return deps.school_time(at).strftime("%H:%M %d %b")
+    return deps.school_time_text(at)

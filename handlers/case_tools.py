@@ -7,8 +7,6 @@ concern about an adult (allegations against staff are the head's to handle).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from handlers.audit import decision
 from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
@@ -48,7 +46,7 @@ async def _open_cases(deps: Deps) -> Message:
 
 def _details(deps: Deps, case: Case, *, show_text: bool) -> Message:
     lines: list[tuple[str, dict[str, object]]] = [("case.list_line", _summary(deps, case))]
-    lines += [("case.step_line", {"at": _local(deps, step.at), "action": step.action, "actor": step.actor}) for step in case.steps]
+    lines += [("case.step_line", {"at": deps.school_time_text(step.at), "action": step.action, "actor": step.actor}) for step in case.steps]
     if show_text:
         lines.append(("case.report_text", {"text": case.text}))
     return Message(key="case.card_title", fields={"reference": case.reference}, lines=tuple(lines))
@@ -69,8 +67,4 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
 
 def _summary(deps: Deps, case: Case) -> dict[str, object]:
     return {"reference": case.reference, "state": case.state.value, "urgency": case.urgency.value,
-            "received": _local(deps, case.received_at)}
-
-
-def _local(deps: Deps, at: datetime) -> str:
-    return deps.school_time(at).strftime("%d %b %H:%M")
+            "received": deps.school_time_text(case.received_at)}

@@ -110,7 +110,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     local = deps.school_time(case.received_at)
     if not deps.cases.school_hours.is_open(local):
         opens = deps.cases.school_hours.next_open(local)
-        replies.append(Message(key="report.out_of_hours", fields={"next_time": opens.strftime("%a %d %b %H:%M"), "contacts": contacts}))
+        replies.append(Message(key="report.out_of_hours", fields={"next_time": deps.school_time_text(opens), "contacts": contacts}))
     return [outbox_item(report.reporter.ref, message, key=CaseKeys(case.reference).reply(n), due_at=case.received_at, first=True)
             for n, message in enumerate(replies, 1)]
 

@@ -19,6 +19,7 @@ from state.models import CHANNELS
 from state.store import Store
 
 E = TypeVar("E", bound=Event, contravariant=True)
+SCHOOL_TIME_FORMAT = "%a %d %b %H:%M"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +40,10 @@ class Deps:
     def school_time(self, at: datetime) -> datetime:
         """`at` on the school's clock: what a reference's year and any time told to people use."""
         return at.astimezone(ZoneInfo(self.school_timezone))
+
+    def school_time_text(self, at: datetime) -> str:
+        """`at` as every message tells a time: the school's clock, one format (`Mon 30 Nov 08:00`)."""
+        return self.school_time(at).strftime(SCHOOL_TIME_FORMAT)
 
 
 Duty = Callable[[E, Deps], Awaitable[None]]
