@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from bots import commands
+from bots import cli_operations
 from bots.backup import backup_database
 from bots.config import ConfigError, Settings, load_settings
 from bots.doctor import examine, report
 from bots.store import store_for
 from bots.teams.package import PackageError, build_package
-from bots.wecom import commands as wecom_commands
+from bots.wecom import cli_operations as wecom_operations
 from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
 from handlers.cron import ScheduleError
@@ -183,12 +183,12 @@ async def _wecom_api(args: argparse.Namespace, settings: Settings, store: Store)
     api = WecomApi(settings.wecom, store)
     try:
         if args.command == "wecom-menu":
-            menu = await wecom_commands.create_menu(api, Catalog.load(), settings.locale)
+            menu = await wecom_operations.create_menu(api, Catalog.load(), settings.locale)
             items = ", ".join(item["name"] for item in menu["button"][0]["sub_button"])
             print(f"WeCom app menu created: {menu['button'][0]['name']} → {items}")
             return 0
         members = [userid.strip() for userid in args.members.split(",") if userid.strip()]
-        chat_id = await wecom_commands.create_chat(api, store, SystemClock(), name=args.name, owner=args.owner, members=members)
+        chat_id = await wecom_operations.create_chat(api, store, SystemClock(), name=args.name, owner=args.owner, members=members)
         print(f"created wecom:{chat_id}: the server reads its members and joins it")
         return 0
     except WecomError as error:
@@ -208,50 +208,50 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
     clock, out = SystemClock(), sys.stdout
     match (args.command, args.action):
         case ("roster", "import") if args.dry_run:
-            plan = await commands.roster_dry_run(store, args.file, out, merge=args.merge)
+            plan = await cli_operations.roster_dry_run(store, args.file, out, merge=args.merge)
             change = plan.change
             print(f"dry run, nothing written: {len(change.added)} would be added, {len(change.updated)} updated, "
                   f"{len(change.removed)} removed")
         case ("roster", "import"):
-            change = await commands.roster_import(store, clock, args.file, merge=args.merge, force=args.force)
+            change = await cli_operations.roster_import(store, clock, args.file, merge=args.merge, force=args.force)
             print(f"roster imported: {len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed")
         case ("roster", "list"):
-            print(f"{await commands.roster_list(store, out, args.channel)} people", file=sys.stderr)
+            print(f"{await cli_operations.roster_list(store, out, args.channel)} people", file=sys.stderr)
         case ("groups", "list"):
-            print(f"{await commands.groups_list(store, out)} groups", file=sys.stderr)
+            print(f"{await cli_operations.groups_list(store, out)} groups", file=sys.stderr)
         case ("groups", "set-class"):
-            print(f"{await commands.groups_set_class(store, clock, args.group, args.class_name)}: class set to {args.class_name}")
+            print(f"{await cli_operations.groups_set_class(store, clock, args.group, args.class_name)}: class set to {args.class_name}")
         case ("groups", "set-webhook"):
-            print(f"{await commands.groups_set_webhook(store, clock, args.group, args.url)}: robot webhook "
+            print(f"{await cli_operations.groups_set_webhook(store, clock, args.group, args.url)}: robot webhook "
                   f"{'removed' if args.url == 'none' else 'set'}")
         case ("schedule", "set"):
-            print(await commands.schedule_set(store, clock, args.group, args.cron, args.tz))
+            print(await cli_operations.schedule_set(store, clock, args.group, args.cron, args.tz))
         case ("schedule", "off"):
-            print(await commands.schedule_off(store, clock, args.group))
+            print(await cli_operations.schedule_off(store, clock, args.group))
         case ("schedule", "show"):
-            print(await commands.schedule_show(store, clock, args.group))
+            print(await cli_operations.schedule_show(store, clock, args.group))
         case ("calendar", "import"):
-            imported = await commands.calendar_import(store, clock, args.file)
+            imported = await cli_operations.calendar_import(store, clock, args.file)
             terms = sum(1 for span in imported.spans if span.kind == "term")
             print(f"calendar imported: {terms} terms, {len(imported.spans) - terms} holidays"
                   + (f"; ignored: {', '.join(imported.ignored)}" if imported.ignored else ""))
         case ("calendar", "show"):
-            print(f"{await commands.calendar_show(store, out)} spans", file=sys.stderr)
+            print(f"{await cli_operations.calendar_show(store, out)} spans", file=sys.stderr)
         case ("lessons", "export"):
-            await _write(args.out, lambda handle: commands.lessons_export(store, handle), "lessons")
+            await _write(args.out, lambda handle: cli_operations.lessons_export(store, handle), "lessons")
         case ("wecom", "add-chat"):
-            await wecom_commands.add_chat(store, clock, args.chat_id, args.kind)
+            await wecom_operations.add_chat(store, clock, args.chat_id, args.kind)
             print(f"wecom:{args.chat_id} queued: the server reads its members and joins it")
         case ("outbox", "list"):
-            print(f"{await commands.outbox_list(store, out)} undelivered", file=sys.stderr)
+            print(f"{await cli_operations.outbox_list(store, out)} undelivered", file=sys.stderr)
         case ("outbox", "retry"):
             if bool(args.ids) == args.all:
                 raise ConfigError("outbox retry: give SHORT_ID(s) from `esafety-bot outbox list`, or --all")
-            print(f"{await commands.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
+            print(f"{await cli_operations.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
         case ("audit", "export"):
-            await _write(args.out, lambda handle: commands.audit_export(store, handle), "audit records")
+            await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")
         case ("cases", _):
-            return await commands.cases(store, clock, args, out)
+            return await cli_operations.cases(store, clock, args, out)
     return 0
 
 

@@ -45,11 +45,11 @@ async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
         members = await deps.store.group_members(key)
         people = await deps.store.list_people(key.channel)
         result = assess(members, {p.user_id: p for p in people}, deps.supervision.rule)
-        leads = _leads(people, seen.class_name or infer_class(members, people))
+        watchers = _watchers(people, seen.class_name or infer_class(members, people))
         if not result.supervised:
-            group, effects = _unsupervised(deps, seen, result, leads)
+            group, effects = _unsupervised(deps, seen, result, watchers)
         elif seen.supervision is not Supervision.SUPERVISED:
-            group, effects = _resolved(deps, seen, leads)
+            group, effects = _resolved(deps, seen, watchers)
         else:
             group, effects = seen, NO_EFFECTS
         recheck = _recheck_timer(deps, key)
@@ -57,7 +57,7 @@ async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
             await deps.store.schedule_due(recheck, replace=True)
         elif not await deps.store.replace_group(seen, group, effects + Effects(timers=(recheck,))):
             continue
-        await _flag_privately(deps, group, result, leads)
+        await _flag_privately(deps, group, result, watchers)
         return result
     raise ConcurrentChange(f"{key} kept changing during {CHECK_ATTEMPTS} supervision checks")
 
@@ -67,7 +67,7 @@ def _recheck_timer(deps: Deps, key: GroupKey) -> DueItem:
     return DueItem(queue=Queue.TIMERS, item_id=f"{key}|recheck", kind=RECHECK, due_at=due_at, payload={"group": str(key)})
 
 
-def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> tuple[Group, Effects]:
+def _unsupervised(deps: Deps, group: Group, result: Assessment, watchers: list[Person]) -> tuple[Group, Effects]:
     now = deps.clock.now()
     missing = deps.catalog.say(result.missing_key, group.locale)
     effects = NO_EFFECTS
@@ -84,8 +84,8 @@ def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Pers
         escalation = DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|escalate|{since}", kind=UNSUPERVISED_ESCALATE,
                              due_at=now + timedelta(seconds=deps.supervision.escalate_seconds),
                              payload={"group": str(group.key), "since": since})
-        effects = Effects(messages=tuple(outbox_item(lead.ref, alert, key=f"{group.key}|unsupervised|{since}|{lead.ref}", due_at=now)
-                                         for lead in leads), timers=(escalation,), audit=(became,))
+        effects = Effects(messages=tuple(outbox_item(watcher.ref, alert, key=f"{group.key}|unsupervised|{since}|{watcher.ref}", due_at=now)
+                                         for watcher in watchers), timers=(escalation,), audit=(became,))
     interval = timedelta(seconds=deps.supervision.warning_interval_seconds)
     if group.last_warning_at is None or now - group.last_warning_at >= interval:
         warning = outbox_item(group.key, Message(key="supervision.group_warning", fields={"missing": missing}),
@@ -95,7 +95,7 @@ def _unsupervised(deps: Deps, group: Group, result: Assessment, leads: list[Pers
     return group, effects
 
 
-def _resolved(deps: Deps, group: Group, leads: list[Person]) -> tuple[Group, Effects]:
+def _resolved(deps: Deps, group: Group, watchers: list[Person]) -> tuple[Group, Effects]:
     now = deps.clock.now()
     fixed = replace(group, supervision=Supervision.SUPERVISED, supervision_since=now)
     if group.supervision is not Supervision.UNSUPERVISED:
@@ -103,15 +103,15 @@ def _resolved(deps: Deps, group: Group, leads: list[Person]) -> tuple[Group, Eff
                                               clause=CLAUSE),))
     since, at = group.supervision_since.isoformat() if group.supervision_since else "", now.isoformat()
     notices = [outbox_item(group.key, Message(key="supervision.group_resolved"), key=f"{group.key}|resolved|{at}", due_at=now)]
-    notices += [outbox_item(lead.ref, Message(key="supervision.alert_resolved", fields={"group": group.name}),
-                            key=f"{group.key}|resolved|{at}|{lead.ref}", due_at=now) for lead in leads]
+    notices += [outbox_item(watcher.ref, Message(key="supervision.alert_resolved", fields={"group": group.name}),
+                            key=f"{group.key}|resolved|{at}|{watcher.ref}", due_at=now) for watcher in watchers]
     resolved = decision(deps.clock, action="supervision.resolved", actor="system", group=str(group.key), clause=CLAUSE)
     return fixed, Effects(messages=tuple(notices), disarmed=(f"{group.key}|escalate|{since}",), audit=(resolved,))
 
 
-async def _flag_privately(deps: Deps, group: Group, result: Assessment, leads: list[Person]) -> None:
+async def _flag_privately(deps: Deps, group: Group, result: Assessment, watchers: list[Person]) -> None:
     """Guests and consent gaps, named only to staff in private, once per distinct set."""
-    staff = {p.ref: p for p in [*result.staff, *leads]}
+    staff = {p.ref: p for p in [*result.staff, *watchers]}
     now = deps.clock.now()
     if result.guests:
         names = ", ".join(sorted(m.display_name or m.user_id or m.platform_id for m in result.guests))
@@ -135,8 +135,9 @@ async def _flag_privately(deps: Deps, group: Group, result: Assessment, leads: l
             await deps.store.commit(Effects(messages=(outbox_item(person.ref, alert, key=key, due_at=now),), audit=(gap,)), once=key)
 
 
-def _leads(people: list[Person], class_name: str) -> list[Person]:
-    """The safeguarding leads, and the admin team members who coordinate this class."""
+def _watchers(people: list[Person], class_name: str) -> list[Person]:
+    """Who watches over a class group's supervision: the safeguarding leads, and the head and
+    admin team members who coordinate this class."""
     return [p for p in people if p.role is Role.DSL or (p.role in (Role.ADMIN, Role.HEAD) and class_name and class_name in p.classes)]
 
 

@@ -8,7 +8,7 @@ import io
 import json
 from datetime import timedelta
 
-from bots import commands
+from bots import cli_operations
 from bots.backup import backup_database
 from bots.config import Settings
 from bots.demo.scene import Scene
@@ -44,17 +44,17 @@ async def _roster(scene: Scene) -> None:
     t.section("Roster import (roles decide every duty: 000 §5, 004 strategy 18)")
     source = scene.folder / ROSTER
     await asyncio.to_thread(source.write_bytes, _bundled_roster())
-    change = await commands.roster_import(store, scene.clock, source, merge=False)
+    change = await cli_operations.roster_import(store, scene.clock, source, merge=False)
     t.say(f"$ esafety-bot roster import {ROSTER}\nroster imported: {len(change.added)} added, {len(change.removed)} removed")
     t.expect(len(change.added) == 15, "the sample roster's 15 people are imported")
     listing = io.StringIO()
-    await commands.roster_list(store, listing, "wecom")
+    await cli_operations.roster_list(store, listing, "wecom")
     t.say("$ esafety-bot roster list --channel wecom\n" + listing.getvalue())
     bad = scene.folder / "bad-roster.csv"
     bad_rows = "channel,user_id,name,role,class,consent\nteams,x1,Pat,pupil,5A,yes\nskype,x2,Sam,student,5A,maybe\n"
     await asyncio.to_thread(bad.write_text, bad_rows)
     try:
-        await commands.roster_import(store, scene.clock, bad, merge=False)
+        await cli_operations.roster_import(store, scene.clock, bad, merge=False)
         t.expect(False, "a malformed roster is refused")
     except RosterError as error:
         t.say(f"$ esafety-bot roster import bad-roster.csv\n{error}")
@@ -72,11 +72,11 @@ async def _class_file_guarded(scene: Scene) -> None:
             "teams,0f5a1c2e-1111-4a4a-9a9a-000000000001,Amira Example,student,5A,yes\n")
     await asyncio.to_thread(class_file.write_text, rows)
     dry = io.StringIO()
-    await commands.roster_dry_run(store, class_file, dry, merge=False)
+    await cli_operations.roster_dry_run(store, class_file, dry, merge=False)
     t.say(f"$ esafety-bot roster import class-5a.csv --dry-run\n{dry.getvalue()}")
     t.expect("removed dsl (1): Dr Lead" in dry.getvalue(), "a dry run lists the changes by role and writes nothing")
     try:
-        await commands.roster_import(store, scene.clock, class_file, merge=False)
+        await cli_operations.roster_import(store, scene.clock, class_file, merge=False)
         t.expect(False, "an import that would remove the safeguarding lead is refused")
     except RosterRefused as error:
         t.say(f"$ esafety-bot roster import class-5a.csv\n{error}")
@@ -112,7 +112,7 @@ async def _groups(scene: Scene, service_url: str) -> None:
                     if p.role in {Role.STUDENT, Role.TEACHER})
     await bot.dispatcher.dispatch(MembersChanged(event_id="demo-members", at=scene.clock.now(), group=CLASS_CHAT, added=members))
     listing = io.StringIO()
-    await commands.groups_list(bot.store, listing)
+    await cli_operations.groups_list(bot.store, listing)
     t.say("$ esafety-bot groups list\n" + listing.getvalue())
     t.expect("class=5A (inferred)" in listing.getvalue(), "the group's class is inferred from its students")
 
@@ -153,7 +153,7 @@ async def _audit_and_backup(scene: Scene) -> None:
     t, bot = scene.transcript, scene.bot
     t.section("Audit export and backup")
     export = io.StringIO()
-    count = await commands.audit_export(bot.store, export)
+    count = await cli_operations.audit_export(bot.store, export)
     lines = export.getvalue().splitlines()
     t.say(f"$ esafety-bot audit export\n{count} records; first: {lines[0] if lines else '-'}")
     t.expect(count >= 1 and all(json.loads(line)["clause"] for line in lines), "every audit record names its clause")
@@ -189,7 +189,7 @@ async def _nothing_unexplained(t: Transcript, store: Store) -> None:
     """What is still undelivered at the end is listed, each with who and why: here, only the
     staff who never installed the app (the admins were told), never the lead."""
     listing = io.StringIO()
-    count = await commands.outbox_list(store, listing)
+    count = await cli_operations.outbox_list(store, listing)
     t.say(f"$ esafety-bot outbox list\n{listing.getvalue() or '(nothing waits)'}")
     waiting = [line.split("\t") for line in listing.getvalue().splitlines()]
     explained = all(len(row) == 5 and row[4].startswith("unreachable:") and "not on the roster" not in row[1] for row in waiting)

@@ -13,7 +13,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
-from bots import commands
+from bots import cli_operations
 from bots.demo.scene import Scene
 from bots.teams.fakes.activities import teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
@@ -48,7 +48,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
         return [x for x in connector.texts_to(CLASS_CHAT) if x in texts]
 
     t.section("Reminders: the class chat got the school's default schedule when the bot joined")
-    t.say("$ esafety-bot schedule show " + GROUP + "\n" + await commands.schedule_show(bot.store, clock, GROUP))
+    t.say("$ esafety-bot schedule show " + GROUP + "\n" + await cli_operations.schedule_show(bot.store, clock, GROUP))
     await to(9)
     t.expect(await eventually(lambda: len(chat(tips)) == 1), "at 09:00 (fast clock) a safety tip is posted in the class chat")
     t.say("bot → class chat: " + chat(tips)[0])
@@ -84,14 +84,14 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     saved = bot.catalog.say("lesson.register_saved", "en", present=2, total=len(toggles))
     t.expect(await eventually(lambda: saved in connector.texts_to(TEACHER_CHAT)), "the register is stored and confirmed to her")
     export = io.StringIO()
-    await commands.lessons_export(bot.store, export)
+    await cli_operations.lessons_export(bot.store, export)
     t.say("$ esafety-bot lessons export\n" + export.getvalue().strip())
     clock.advance(bot.settings.reminders.lesson_notice_seconds * 2)
     t.expect(len(chat({notice})) == 2, "no more recording notices after the lesson ended")
 
     t.section("Quiet hours: a reminder set for 21:30 is skipped, never posted later")
     t.say(f"$ esafety-bot schedule set {GROUP} --cron '30 21 * * MON'\n"
-          + await commands.schedule_set(bot.store, clock, GROUP, "30 21 * * MON", None))
+          + await cli_operations.schedule_set(bot.store, clock, GROUP, "30 21 * * MON", None))
     await to(21, 31)
 
     async def skipped() -> bool:
@@ -100,7 +100,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(await eventually(skipped), "the 21:30 reminder falls in quiet hours (21:00–07:00): skipped and audited")
     t.expect(len(chat(tips)) == 1, "and nothing was posted in the chat")
     t.say(f"$ esafety-bot schedule set {GROUP} --cron '0 9 * * MON,THU'\n"
-          + await commands.schedule_set(bot.store, clock, GROUP, "0 9 * * MON,THU", None))
+          + await cli_operations.schedule_set(bot.store, clock, GROUP, "0 9 * * MON,THU", None))
 
 
 async def play_digest(scene: Scene, connector: FakeBotConnector) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bots.demo.scene import Scene
 from bots.waiting import eventually
-from bots.wecom.commands import create_menu
+from bots.wecom.cli_operations import create_menu
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import WecomCallbacks
 from state.models import GroupKey, Supervision
