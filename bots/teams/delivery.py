@@ -1,20 +1,20 @@
-"""Sending to Teams within its limits, and retrying what Teams asks us to retry.
+"""Sending to Teams within its limits, and saying which failures are worth trying again.
 
 Microsoft's "Rate limiting for bots" page (learn.microsoft.com/microsoftteams/platform/bots/
 how-to/rate-limit) gives, per bot per conversation: 7 sends per second, 8 per 2 s, 60 per 30 s
 and 1,800 per hour, and a global limit of 50 requests per second per app per tenant. It asks bots
 to back off exponentially with jitter and to retry 429, 412, 502 and 504. botbuilder does not
-retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), so this module does, as
-the only layer that retries (the connector's HTTP has none, bots/teams/connector_http.py):
-slots are reserved in the Store (shared by every instance on one Redis), Retry-After is obeyed
-when present, other 4xx are never retried, and attempts are bounded.
+retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), and neither does this
+module: it reserves the slots (in the Store, shared by every instance on one Redis), makes one
+attempt, and classifies a failure: `TryAgain` (with Teams' Retry-After) for what Teams asks to be
+retried and for a network failure, `SendFailed` for the rest. The durable worker's retry policy
+(handlers/worker.py) is the only loop, so no send sleeps while it holds a worker's slot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
@@ -24,6 +24,8 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
 from handlers.outbox import FIRST_LANE
+from handlers.send_slots import take_send_slot
+from handlers.worker import TryAgain
 from state.store import Store
 
 log = logging.getLogger("esafety.teams")
@@ -77,50 +79,31 @@ class TeamsDelivery:
     store: Store
     sends_per_second: int = APP_SENDS_PER_SECOND
     conversation_windows: tuple[tuple[int, float], ...] = CONVERSATION_WINDOWS
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     priority: FirstLaneFirst = field(default_factory=FirstLaneFirst)
 
     async def send(self, conversation_id: str, operation: Callable[[], Awaitable[T]]) -> T:
-        """Within this conversation's windows, then the app-wide rate (first-lane sends first),
-        retrying what Teams asks to be retried."""
+        """One attempt, within this conversation's windows, then the app-wide rate (first-lane
+        sends first)."""
         first = FIRST_LANE.get()
-        for attempt in range(1, self.max_attempts + 1):
-            await self._reserve(f"teams:conv:{conversation_id}", self.conversation_windows)
-            if not first:
-                await self.priority.none_waiting()
-            try:
-                with self.priority.waiting() if first else nullcontext():
-                    await self._reserve("teams:app", ((self.sends_per_second, 1.0),))
-                    return await operation()
-            except ErrorResponseException as error:
-                status = error.response.status if error.response is not None else 0  # aiohttp's answer
-                if status not in RETRYABLE_STATUS or attempt == self.max_attempts:
-                    raise SendFailed(f"Teams answered {status} after {attempt} attempt(s)") from error
-                asked = _retry_after(error)
-                delay = asked if asked is not None else self._backoff(attempt)
-                log.warning("Teams answered %d; retrying in %.1fs (attempt %d)", status, delay, attempt)
-            except (ClientRequestError, TimeoutError) as error:
-                if attempt == self.max_attempts:
-                    raise SendFailed(f"Teams unreachable after {attempt} attempt(s): {type(error).__name__}") from error
-                delay = self._backoff(attempt)
-                log.warning("Teams unreachable (%s); retrying in %.1fs", type(error).__name__, delay)
-            await self.sleep(min(delay, self.max_delay))
-        raise AssertionError("unreachable")  # the loop returns or raises
+        await self._reserve(f"teams:conv:{conversation_id}", self.conversation_windows)
+        if not first:
+            await self.priority.none_waiting()
+        try:
+            with self.priority.waiting() if first else nullcontext():
+                await self._reserve("teams:app", ((self.sends_per_second, 1.0),))
+                return await operation()
+        except ErrorResponseException as error:
+            status = error.response.status if error.response is not None else 0  # aiohttp's answer
+            if status in RETRYABLE_STATUS:
+                raise TryAgain(f"Teams answered {status}", _retry_after(error)) from error
+            raise SendFailed(f"Teams answered {status}") from error
+        except (ClientRequestError, TimeoutError) as error:
+            raise TryAgain(f"Teams unreachable: {type(error).__name__}") from error
 
     async def _reserve(self, bucket: str, windows: tuple[tuple[int, float], ...]) -> None:
-        """Take a slot in `bucket` (shared by every instance on one Redis); a full bucket is
-        asked again after the wait it names."""
-        wait = await self.store.reserve_send_slot(bucket, windows)
-        while wait > 0:
-            await self.sleep(wait)
-            wait = await self.store.reserve_send_slot(bucket, windows)
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        """A slot in `bucket`, shared by every instance on one Store (handlers/send_slots.py)."""
+        await take_send_slot(self.store, bucket, windows, self.sleep)
 
 
 def _retry_after(error: ErrorResponseException) -> float | None:

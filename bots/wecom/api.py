@@ -5,18 +5,18 @@ with `auto_retry`, recurses without bound on repeated token errors (CHANNEL_NOTE
 every call runs in a thread with an explicit timeout, on one of a few clients (a requests Session
 is not thread-safe), against the configured `WECOM_API_BASE_URL` for every endpoint including
 `gettoken`; the access token is cached in the Store so all instances share one (one refresher at
-a time); a token error refreshes once and retries once; 45009 (frequency limit) backs off a
-bounded number of times; anything else is raised as `WecomError` for the durable outbox to retry.
+a time); a token error refreshes once and retries once; 45009 (frequency limit) is raised as
+`WecomRateLimited`, which the durable worker tries again in a minute (the worker's retry policy is
+the only loop); anything else is raised as `WecomError` for the durable outbox to retry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
@@ -24,6 +24,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bots.config import WecomSettings
+from handlers.worker import TryAgain
 from state.store import Store
 
 log = logging.getLogger("esafety.wecom")
@@ -31,6 +32,7 @@ T = TypeVar("T")
 
 TOKEN_ERRORS = frozenset({40014, 42001})  # invalid / expired access token: refresh once
 FREQUENCY_LIMIT = 45009
+FREQUENCY_LIMIT_WAIT_SECONDS = 60.0  # WeCom's limits are counted per minute
 TOKEN_MARGIN_SECONDS = 300  # refresh well before WeCom's expiry (W7)
 TOKEN_LOCK_SECONDS = 30
 
@@ -43,6 +45,15 @@ class WecomError(Exception):
         super().__init__(f"WeCom error {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+
+
+class WecomRateLimited(WecomError, TryAgain):
+    """45009, WeCom's frequency limit: the durable worker tries the send again in a minute (this
+    client never waits for it, so a limit never holds a worker's slot)."""
+
+    def __init__(self, errmsg: str) -> None:
+        WecomError.__init__(self, FREQUENCY_LIMIT, errmsg)
+        self.after_seconds = FREQUENCY_LIMIT_WAIT_SECONDS
 
 
 class _Client(WeChatClient):  # type: ignore[misc]
@@ -69,13 +80,10 @@ class _Client(WeChatClient):  # type: ignore[misc]
 class WecomApi:
     """One app's API access, shared by the messenger, the roster reader and the CLI."""
 
-    def __init__(self, settings: WecomSettings, store: Store, *, timeout_seconds: float = 10.0, clients: int = 4,
-                 limited_retries: int = 3, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(self, settings: WecomSettings, store: Store, *, timeout_seconds: float = 10.0, clients: int = 4) -> None:
         self.settings = settings
         self._store = store
         self._timeout = timeout_seconds
-        self._limited_retries = limited_retries
-        self._sleep = sleep
         self._idle: asyncio.Queue[_Client] = asyncio.Queue()
         for _ in range(clients):
             self._idle.put_nowait(_Client(settings, timeout_seconds))
@@ -90,21 +98,17 @@ class WecomApi:
 
     async def call(self, operation: Callable[[WeChatClient], T]) -> T:
         """Run `operation(client)` with a valid token: a token error refreshes it and retries
-        once (never more: W7), 45009 backs off a bounded number of times."""
-
-        async def attempt() -> T:
-            token = await self.token()
-            try:
-                return await self._in_thread(lambda client: operation(_with_token(client, token)))
-            except WecomError as error:
-                if error.errcode not in TOKEN_ERRORS:
-                    raise
-                log.info("wecom token rejected (%s): refreshing once", error.errcode)
-                await self._forget_token(token)
-            token = await self.token()
+        once (never more: W7); 45009 is raised as `WecomRateLimited` for the worker to retry."""
+        token = await self.token()
+        try:
             return await self._in_thread(lambda client: operation(_with_token(client, token)))
-
-        return await self._backing_off(attempt)
+        except WecomError as error:
+            if error.errcode not in TOKEN_ERRORS:
+                raise
+            log.info("wecom token rejected (%s): refreshing once", error.errcode)
+            await self._forget_token(token)
+        token = await self.token()
+        return await self._in_thread(lambda client: operation(_with_token(client, token)))
 
     async def post_webhook(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         """A group robot's webhook (群机器人): a full URL with its own key, no access token."""
@@ -114,19 +118,7 @@ class WecomApi:
             response.raise_for_status()
             return _check_result(response.json())
 
-        return await self._backing_off(lambda: self._in_thread(post))
-
-    async def _backing_off(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        limited = 0
-        while True:
-            try:
-                return await attempt()
-            except WecomError as error:
-                if error.errcode != FREQUENCY_LIMIT or limited >= self._limited_retries:
-                    raise
-                limited += 1
-                log.info("wecom frequency limit (45009): backing off, attempt %d", limited)
-                await self._sleep(random.uniform(0.5, 1.0) * 2**limited)
+        return await self._in_thread(post)
 
     async def token(self) -> str:
         """The shared access token: from the Store, or fetched by exactly one instance at a time.
@@ -198,7 +190,7 @@ def _translated(operation: Callable[[_Client], T], client: _Client) -> T:
         status = getattr(getattr(error, "response", None), "status_code", None)
         if error.errcode is None:
             raise WecomError(None, f"HTTP {status}") from None
-        raise WecomError(int(error.errcode), str(error.errmsg)) from None
+        raise _wecom_error(int(error.errcode), str(error.errmsg)) from None
     except requests.RequestException as error:
         raise WecomError(None, type(error).__name__) from None
 
@@ -206,5 +198,9 @@ def _translated(operation: Callable[[_Client], T], client: _Client) -> T:
 def _check_result(result: dict[str, Any]) -> dict[str, Any]:
     errcode = int(result.get("errcode", 0) or 0)
     if errcode:
-        raise WecomError(errcode, str(result.get("errmsg", "")))
+        raise _wecom_error(errcode, str(result.get("errmsg", "")))
     return result
+
+
+def _wecom_error(errcode: int, errmsg: str) -> WecomError:
+    return WecomRateLimited(errmsg) if errcode == FREQUENCY_LIMIT else WecomError(errcode, errmsg)

@@ -46,7 +46,7 @@ def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock
         return None
     options = options or WecomOptions()
     wecom = settings.wecom
-    api = WecomApi(wecom, store, timeout_seconds=options.timeout_seconds, sleep=options.sleep)
+    api = WecomApi(wecom, store, timeout_seconds=options.timeout_seconds)
     messenger = WecomMessenger(api, store, catalog, clock, school_locale=settings.locale, sleep=options.sleep)
     crypto = WeChatCrypto(wecom.token, wecom.encoding_aes_key, wecom.corp_id)
 

@@ -22,6 +22,7 @@ from bots.wecom import render
 from bots.wecom.api import WecomApi, WecomError
 from bots.wecom.roster import KINDS_WITH_MEMBERS, read_group
 from handlers.messenger import Message, Sent, Unreachable
+from handlers.send_slots import take_send_slot
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.models import STAFF_ROLES, Group, GroupKey, Member, PersonRef
@@ -154,8 +155,7 @@ class WecomMessenger:
         return (known.locale if known else None) or self._school_locale
 
     async def _slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> None:
-        while (wait := await self._store.reserve_send_slot(bucket, windows)) > 0:
-            await self._sleep(wait)
+        await take_send_slot(self._store, bucket, windows, self._sleep)
 
 
 def response_code_key(task_id: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from bots.waiting import eventually
-from handlers.worker import Doorbell, DueWorker, PermanentFailure, RetryPolicy
+from handlers.worker import Doorbell, DueWorker, PermanentFailure, RetryPolicy, TryAgain
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.store import Store
@@ -43,6 +43,28 @@ async def test_failures_retry_then_park_with_the_error(store: Store, clock: Manu
         clock.advance(2)
     parked = await store.list_parked(Queue.OUTBOX)
     assert [(p.item_id, p.attempts, p.last_error) for p in parked] == [("a", 3, "ConnectionError: connector down")]
+
+
+async def test_a_channels_try_again_waits_as_long_as_it_asked_within_the_cap(store: Store, clock: ManualClock) -> None:
+    """The worker is the only loop: a channel's Retry-After decides the wait (capped), and it
+    counts as an attempt, so a channel that keeps asking is parked in the end."""
+
+    async def send(due: DueItem) -> None:
+        raise TryAgain("Teams answered 429", after_seconds=7 if due.attempts == 0 else 10_000)
+
+    worker = DueWorker(store, Queue.OUTBOX, {"send": send}, retry=RetryPolicy(max_attempts=3, cap_seconds=300))
+    await store.schedule_due(item("a"))
+    await worker.run_once()
+    clock.advance(6.9)
+    assert await worker.run_once() == 0
+    clock.advance(0.1)
+    assert await worker.run_once() == 1  # the second attempt, asked to wait 10,000 s: waits the cap
+    clock.advance(299)
+    assert await worker.run_once() == 0
+    clock.advance(1)
+    assert await worker.run_once() == 1
+    (parked,) = await store.list_parked(Queue.OUTBOX)
+    assert (parked.attempts, parked.last_error) == (3, "TryAgain: Teams answered 429")
 
 
 async def test_unknown_kinds_and_permanent_failures_are_parked(store: Store) -> None:

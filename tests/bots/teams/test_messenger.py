@@ -9,9 +9,12 @@ import pytest
 
 from bots.teams.delivery import SendFailed
 from bots.teams.fakes.bot_connector import FakeBotConnector
+from bots.waiting import eventually
 from handlers.messenger import Button, Message, Unreachable
 from handlers.outbox import receipt, send_durably
+from handlers.worker import TryAgain
 from state.clock import ManualClock
+from state.due import DueItem, Queue
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, start_harness
 
@@ -63,31 +66,56 @@ async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
     assert content["actions"] == [{"type": "Action.Execute", "title": "Acknowledge", "verb": "ack", "data": {"case": "C-2026-000001"}}]
 
 
-async def test_429_is_retried_after_retry_after(teams: TeamsHarness) -> None:
-    """A 429 with Retry-After, then success: sent once, after two attempts."""
+async def test_429_is_retried_by_the_worker_after_retry_after(teams: TeamsHarness, clock: ManualClock) -> None:
+    """A 429 with Retry-After: the send says so (one attempt, nothing sleeps in it), the outbox
+    worker tries again when Teams asked, and the message is sent once."""
     await teams.install_quietly()
-    teams.connector.fail_next(429, retry_after="0")
-    await teams.bot.messenger.send_to_group(GROUP, NOTICE)
-    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+    teams.connector.fail_next(429, retry_after="7")
+    assert await send_durably(teams.bot.deps, GROUP, NOTICE, key="notice-1")
+    assert await eventually(lambda: not teams.connector.faults, seconds=10)
+    waiting = await eventually_due(teams, "notice-1")
+    assert (waiting.attempts, waiting.last_error) == (1, "TryAgain: Teams answered 429")
+    assert teams.connector.sent_to(CLASS_CHAT) == []
+    clock.advance(7)
+    teams.bot.deps.doorbell.ring()
+    assert await eventually(lambda: len(teams.connector.sent_to(CLASS_CHAT)) == 1, seconds=10)
 
 
-async def test_502_is_retried_but_500_is_not(teams: TeamsHarness) -> None:
-    """Teams asks for retries on 429/412/502/504 only: a 500 fails at once, with the status."""
+async def test_502_is_worth_trying_again_but_500_is_not(teams: TeamsHarness) -> None:
+    """Teams asks for retries on 429/412/502/504 only: a 502 says try again, a 500 is a failure."""
     await teams.install_quietly()
     teams.connector.fail_next(502)
-    await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    with pytest.raises(TryAgain, match="Teams answered 502") as again:
+        await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert again.value.after_seconds is None
     teams.connector.fail_next(500)
-    with pytest.raises(SendFailed, match="500 after 1 attempt"):
+    with pytest.raises(SendFailed, match="Teams answered 500"):
         await teams.bot.messenger.send_to_group(GROUP, NOTICE)
-    assert len(teams.connector.sent_to(CLASS_CHAT)) == 1
+    assert teams.connector.sent_to(CLASS_CHAT) == []
 
 
-async def test_persistent_429_gives_up_after_bounded_attempts(teams: TeamsHarness) -> None:
-    """Attempts are bounded: five 429s in a row end in SendFailed, not an endless loop."""
+async def test_a_send_attempts_once_and_never_waits_for_retry_after(teams: TeamsHarness, clock: ManualClock) -> None:
+    """Attempts are the worker's to bound (handlers/worker.py): a send makes one, however long
+    Teams asks to wait, so it never holds a worker's slot while it waits."""
     await teams.install_quietly()
-    teams.connector.fail_next(429, times=5, retry_after="1")
-    with pytest.raises(SendFailed, match="429 after 5 attempt"):
+    teams.connector.fail_next(429, times=5, retry_after="3600")
+    started = clock.now()
+    with pytest.raises(TryAgain) as again:
         await teams.bot.messenger.send_to_group(GROUP, NOTICE)
+    assert (again.value.after_seconds, len(teams.connector.faults), clock.now()) == (3600.0, 4, started)
+
+
+async def eventually_due(teams: TeamsHarness, key: str) -> DueItem:
+    """The outbox item under `key` once it has failed at least once."""
+    found: list[DueItem] = []
+
+    async def failed() -> bool:
+        item = await teams.bot.store.get_due(Queue.OUTBOX, key)
+        found[:] = [item] if item is not None and item.attempts else []
+        return bool(found)
+
+    assert await eventually(failed, seconds=10)
+    return found[0]
 
 
 async def test_sends_to_one_chat_stay_within_its_limits(teams: TeamsHarness, clock: ManualClock) -> None:

@@ -1,5 +1,5 @@
 """The WeCom API client against the fake, with real Store backends: one shared token, a token
-error refreshes once (never without bound), 45009 backs off, and every call has a timeout."""
+error refreshes once (never without bound), 45009 is left to the worker, and every call has a timeout."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import logging
 import pytest
 
 from bots.config import load_settings
-from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.api import WecomApi, WecomError, WecomRateLimited
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import settings_env
+from handlers.worker import TryAgain
 from state.clock import ManualClock
 from state.store import Store
 
@@ -19,7 +20,7 @@ USER = "zhang.laoshi"
 
 def api_for(fake: FakeWecomApi, store: Store, clock: ManualClock, **options: float) -> WecomApi:
     settings = load_settings(settings_env(fake.base_url)).wecom
-    return WecomApi(settings, store, sleep=clock.sleep, timeout_seconds=options.get("timeout", 5.0))
+    return WecomApi(settings, store, timeout_seconds=options.get("timeout", 5.0))
 
 
 async def send(api: WecomApi, text: str = "hello") -> dict[str, object]:
@@ -55,13 +56,17 @@ async def test_repeated_token_errors_stop_after_one_refresh(wecom_api: FakeWecom
     assert sum(1 for request in wecom_api.received if request.path.endswith("message/send")) == 2
 
 
-async def test_frequency_limit_backs_off_then_succeeds(wecom_api: FakeWecomApi, store: Store, clock: ManualClock) -> None:
+async def test_the_frequency_limit_is_for_the_worker_to_wait_out(wecom_api: FakeWecomApi, store: Store, clock: ManualClock) -> None:
+    """45009: one attempt, no sleep in the client; the worker tries again a minute later."""
     api = api_for(wecom_api, store, clock)
     started = clock.now()
-    wecom_api.fail_next(45009, times=2, path="message/send")
+    wecom_api.fail_next(45009, times=1, path="message/send")
+    with pytest.raises(WecomRateLimited) as limited:
+        await send(api)
+    assert (limited.value.errcode, limited.value.after_seconds, clock.now()) == (45009, 60.0, started)
+    assert isinstance(limited.value, TryAgain)
     await send(api)
     assert wecom_api.texts_to_user(USER) == ["hello"]
-    assert (clock.now() - started).total_seconds() >= 1.0, "it waited before trying again"
 
 
 async def test_a_lasting_frequency_limit_is_raised_for_the_outbox(wecom_api: FakeWecomApi, store: Store, clock: ManualClock) -> None:
