@@ -76,6 +76,8 @@ async def fan_out(groups: int) -> tuple[float, float, float]:
             floor = groups / APP_SENDS_PER_SECOND
             return (stamps[-1] - stamps[0] + 1 / APP_SENDS_PER_SECOND) / floor, cpu_per_timer, wall
         finally:
+            if bot.teams is not None:
+                await bot.teams.close()  # the connector clients' session
             await bot.store.close()
             await connector.stop()
 
