@@ -47,7 +47,7 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
                                key=keys.acknowledged_to_reporter(), due_at=now, first=True))
         return Effects(messages=replies, disarmed=keys.escalation_timers(), audit=(acknowledged,))
 
-    moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, {CaseState.NEW, CaseState.DELIVERED}, step), effects)
+    moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, step), effects)
     if moved is None:
         current = await deps.store.get_case(reference) or case
         if not _acknowledged_by(current, event_id):

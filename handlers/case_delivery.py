@@ -20,7 +20,7 @@ from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
 from handlers.worker import PermanentFailure, RetryLater
-from state.case_changes import CaseChange, add_step, advance
+from state.case_changes import FINISHED, CaseChange, add_step, advance
 from state.due import DueItem, Queue
 from state.effects import Effects
 from state.models import Person, Role
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 ESCALATE = "case.escalate"
 TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
-FINISHED = (CaseState.ACKNOWLEDGED, CaseState.CLOSED)
 
 
 def card(case: Case, group_name: str, reporter: Person | None, deps: Deps, *,
@@ -162,7 +161,7 @@ async def record_delivery(deps: Deps, item: DueItem) -> None:
     def change(case: Case) -> Case | None:
         if _has_item_step(case, "delivered", item.item_id):
             return None
-        moved = advance(CaseState.DELIVERED, {CaseState.NEW}, step)(case)
+        moved = advance(CaseState.DELIVERED, step)(case)
         return moved if moved is not None else add_step(step)(case)
 
     await deps.store.change_case(reference, change, lambda _: Effects(audit=(audit,)))

@@ -12,13 +12,12 @@ from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from state.case_changes import advance
+from state.case_changes import OPEN, advance
 from state.effects import Effects
 from state.models import Person, Role
 from state.records import Case, CaseState, CaseStep
 
 CLAUSE = "004 strategy 13"
-OPEN = (CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED)
 
 
 async def case_command(deps: Deps, person: Person, verb: str, args: str, *, event_id: str) -> None:
@@ -59,7 +58,7 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
     closing = Effects(disarmed=CaseKeys(case.reference).escalation_timers(),
                       audit=(decision(deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
                                       subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference),))
-    closed = await deps.store.change_case(case.reference, advance(CaseState.CLOSED, set(OPEN), step), lambda _: closing)
+    closed = await deps.store.change_case(case.reference, advance(CaseState.CLOSED, step), lambda _: closing)
     if closed is None:
         return Message(key="case.closed", fields={"reference": case.reference, "outcome": "-"})
     return Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome})

@@ -19,9 +19,10 @@ from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
+from state.case_changes import OPEN, UNACKNOWLEDGED
 from state.due import DueItem, Queue
 from state.models import Group, PersonRef, Role, Supervision
-from state.records import AuditRecord, CaseState
+from state.records import AuditRecord
 from state.store import Store
 
 DIGEST = "digest.send"
@@ -119,9 +120,9 @@ def _unsupervised_minutes(group: Group, records: Sequence[AuditRecord], start: d
 
 
 async def _cases(deps: Deps, end: datetime) -> dict[str, object]:
-    cases = await deps.store.list_cases([CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED])
+    cases = await deps.store.list_cases(OPEN)
     due = timedelta(seconds=deps.cases.ack_timeout_seconds)
-    overdue = [c.reference for c in cases if c.state in (CaseState.NEW, CaseState.DELIVERED) and end - c.received_at > due]
+    overdue = [c.reference for c in cases if c.state in UNACKNOWLEDGED and end - c.received_at > due]
     return {"open": ", ".join(c.reference for c in cases) or "-", "overdue": ", ".join(overdue) or "-"}
 
 

@@ -17,13 +17,12 @@ from datetime import datetime
 from handlers.auditor import late_work
 from handlers.outbox import undelivered_in_every_lane
 from handlers.reception import reception_gap
+from state.case_changes import OPEN, UNACKNOWLEDGED
 from state.due import OUTBOX_LANES, Queue
 from state.models import Supervision
 from state.records import CaseState
 from state.store import Store
 
-OPEN_STATES = (CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED)
-UNACKNOWLEDGED = frozenset({CaseState.NEW, CaseState.DELIVERED})
 LANE_NAMES = {Queue.OUTBOX_FIRST: "first", Queue.OUTBOX: "routine"}
 """The outbox's lanes as IT reads them: `first` (replies to children, urgent cases) and `routine`."""
 
@@ -42,13 +41,13 @@ class ChainHealth:
 
 async def read_health(store: Store, channels: Collection[str], now: datetime, margin_seconds: float) -> ChainHealth:
     """Everything /metrics shows, as the Store holds it at `now`."""
-    cases = await store.list_cases(OPEN_STATES)
+    cases = await store.list_cases(OPEN)
     waiting = [(now - case.received_at).total_seconds() for case in cases if case.state in UNACKNOWLEDGED]
     late = await late_work(store, now, margin_seconds)
     undelivered = len(await undelivered_in_every_lane(store))
     no_lead = reception_gap(await store.list_people(), channels) is not None
     return ChainHealth(
-        cases_open={state: sum(case.state is state for case in cases) for state in OPEN_STATES},
+        cases_open={state: sum(case.state is state for case in cases) for state in OPEN},
         oldest_unacknowledged_seconds=max(waiting, default=0.0),
         outbox_depth={LANE_NAMES[lane]: await store.due_depth(lane) for lane in OUTBOX_LANES},
         undelivered=undelivered,

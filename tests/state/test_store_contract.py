@@ -203,7 +203,7 @@ class TestCases:
         await first.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
         steps = [CaseStep(at=START, action="acknowledged", actor=who) for who in ("teams:lead", "wecom:lead")]
         results = await asyncio.gather(
-            *(s.change_case("C-2026-000001", advance(CaseState.ACKNOWLEDGED, {CaseState.NEW}, step))
+            *(s.change_case("C-2026-000001", advance(CaseState.ACKNOWLEDGED, step))
               for s, step in zip((first, second), steps, strict=True))
         )
         winners = [r for r in results if r is not None]
@@ -233,7 +233,7 @@ class TestCases:
         def effects(changed: Case) -> Effects:
             return Effects(disarmed=("C-2026-000001|escalate|2",), audit=(audit(f"case.{changed.state.value}"),))
 
-        acknowledge = advance(CaseState.ACKNOWLEDGED, {CaseState.NEW}, acknowledged)
+        acknowledge = advance(CaseState.ACKNOWLEDGED, acknowledged)
         moved = await store.change_case("C-2026-000001", acknowledge, effects)
         assert moved is not None
         assert moved.acknowledged_by == "teams:lead"
@@ -251,7 +251,7 @@ class TestCases:
         for n in (1, 2):
             await store.save_case_with_delivery(case(f"C-2026-00000{n}"), NO_EFFECTS, origin=f"e{n}")
         closing = CaseStep(at=START, action="closed")
-        await store.change_case("C-2026-000001", advance(CaseState.CLOSED, set(CaseState), closing))
+        await store.change_case("C-2026-000001", advance(CaseState.CLOSED, closing))
         assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
         assert len(await store.list_cases()) == 2
 
