@@ -30,6 +30,8 @@ CHECK_ATTEMPTS = 3
 
 class ConcurrentChange(RuntimeError):
     """The group changed under every attempt; the caller's retry (a timer, an inbox item) tries later."""
+
+
 UNSUPERVISED_ESCALATE, RECHECK = "supervision.escalate", "supervision.recheck"
 
 

@@ -44,6 +44,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     reference = (await bot.store.list_cases())[-1].reference
     t.expect(await eventually(lambda: bool(student_got(reference))), f"the child is told 'received' with reference {reference}")
     t.say(f"bot → student: {student_got(reference)}")
+
     def lead_cards() -> list[dict[str, Any]]:
         return [a["content"] for m in connector.sent_to(LEAD_CHAT) for a in m.get("attachments") or [] if reference in str(a)]
 

@@ -83,6 +83,7 @@ async def play(scene: Scene, api: FakeWecomApi) -> None:
              "the owner gets the 'supervised again' notice to forward")
 
     t.section("WeCom: a student reports a worry in the app's 1:1; the lead acknowledges on the card")
+
     def cards() -> list[dict[str, Any]]:
         return [m["template_card"] for m in api.sent_messages() if m["touser"] == DSL and m["msgtype"] == "template_card"]
 

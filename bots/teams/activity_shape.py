@@ -171,6 +171,4 @@ def _expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     return value
 
 
-
-
 _NAMES = {"str": "text", "dict": "an object", "list": "a list"}

@@ -124,7 +124,6 @@ class TeamsMessenger:
         return Sent(channel="teams", message_id=sent.get("id", ""), address=stored.get("reference", {}))
 
 
-
 async def member_route(store: Store, person: PersonRef) -> tuple[str, dict[str, Any]] | None:
     """Their Teams member id and a group's reference to open a 1:1 with, from a group roster that lists them."""
     for group in await store.list_groups():

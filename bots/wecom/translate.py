@@ -17,6 +17,8 @@ from state.models import GroupKey, PersonRef
 
 CHANNEL = "wecom"
 MENU_VERBS = frozenset({"report", "report_adult"})
+
+
 def person(userid: str) -> PersonRef:
     return PersonRef(CHANNEL, userid)
 

@@ -34,6 +34,7 @@ async def test_report_card_acknowledge_and_reporter_informed(teams: TeamsHarness
     await teams.post("install_group")
     await teams.post("install_personal")
     assert (await teams.post("personal_message", text=f"report {REPORT}")).status == 201
+
     def lead_got() -> tuple[list[dict[str, Any]], list[str]]:
         sent = teams.connector.sent_to("a:personal-lead")
         return [m for m in sent if m.get("attachments")], [m.get("text") or "" for m in sent if REPORT in (m.get("text") or "")]

@@ -127,7 +127,6 @@ async def test_a_dismissed_group_is_unmonitored_and_the_lead_told(wecom: WecomHa
     assert group.supervision is Supervision.UNMONITORED
 
 
-
 async def test_staff_ask_for_status_in_a_1to1_and_students_are_refused(wecom: WecomHarness) -> None:
     """A WeCom app cannot read group messages, so `status GROUP` is asked in the app's 1:1."""
     await wecom.deliver(wecom.callbacks.external_chat(CUSTOMER_GROUP, "create"))
