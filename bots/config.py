@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.cron import ScheduleError, check
 from handlers.digest import digest_cron
-from handlers.policies import CONTACT_KEYS, CasePolicy, ReminderPolicy, SupervisionPolicy
+from handlers.policies import (
+    CONTACT_KEYS,
+    DEFAULT_DIGEST,
+    DEFAULT_QUIET_HOURS,
+    DEFAULT_REMINDER_CRON,
+    DEFAULT_SCHOOL_HOURS,
+    CasePolicy,
+    ReminderPolicy,
+    SupervisionPolicy,
+)
 from handlers.school_hours import SchoolHours
 from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale
@@ -81,29 +90,37 @@ class Settings:
         return {"teams": teams, "wecom": wecom}
 
 
+DEFAULT = Settings()
+"""Every setting's default, as the dataclasses above (and handlers/policies.py) give it: an unset
+variable takes it from here, so a default is written in one place."""
+CASES, SUPERVISION, REMINDERS = DEFAULT.cases, DEFAULT.supervision, DEFAULT.reminders
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build and check the settings from `env` (os.environ at start-up; a dict in tests)."""
     return Settings(
-        port=_integer(env, "PORT", 3978, low=1, high=65535),
-        db_path=env.get("ESAFETY_DB", "esafety.db") or "esafety.db",
+        port=_integer(env, "PORT", DEFAULT.port, low=1, high=65535),
+        db_path=env.get("ESAFETY_DB", "") or DEFAULT.db_path,
         redis_url=_redis_url(env.get("REDIS_URL", "")),
         allow_volatile_redis=_flag(env, "ESAFETY_ALLOW_VOLATILE_REDIS"),
-        locale=_locale(env.get("ESAFETY_LOCALE", "en")),
-        timezone=_timezone(env.get("ESAFETY_TIMEZONE", "UTC")),
+        locale=_locale(env.get("ESAFETY_LOCALE", "") or DEFAULT.locale),
+        timezone=_timezone(env.get("ESAFETY_TIMEZONE", "") or DEFAULT.timezone),
         allow_anonymous=_flag(env, "ESAFETY_ALLOW_ANONYMOUS"),
-        log_level=_choice(env, "ESAFETY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
+        log_level=_choice(env, "ESAFETY_LOG_LEVEL", DEFAULT.log_level, {"DEBUG", "INFO", "WARNING", "ERROR"}),
         teams_service_hosts=_hosts(env.get("ESAFETY_TEAMS_SERVICE_HOSTS", "")),
         cases=_cases(env),
         supervision=SupervisionPolicy(
-            rule=_choice(env, "ESAFETY_SUPERVISION_RULE", "ADMIN_TEAM", {r.upper() for r in RULES}).casefold(),
-            recheck_seconds=_integer(env, "ESAFETY_RECHECK_SECONDS", 1800, low=60, high=86_400),
-            warning_interval_seconds=_integer(env, "ESAFETY_WARNING_INTERVAL_SECONDS", 3600, low=60, high=604_800),
-            escalate_seconds=_integer(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", 3600, low=60, high=604_800),
-            recording_retention_days=_integer(env, "ESAFETY_RECORDING_RETENTION_DAYS", 365, low=1, high=3_650),
+            rule=_choice(env, "ESAFETY_SUPERVISION_RULE", SUPERVISION.rule.upper(), {r.upper() for r in RULES}).casefold(),
+            recheck_seconds=_integer(env, "ESAFETY_RECHECK_SECONDS", SUPERVISION.recheck_seconds, low=60, high=86_400),
+            warning_interval_seconds=_integer(env, "ESAFETY_WARNING_INTERVAL_SECONDS", SUPERVISION.warning_interval_seconds,
+                                              low=60, high=604_800),
+            escalate_seconds=_integer(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", SUPERVISION.escalate_seconds, low=60, high=604_800),
+            recording_retention_days=_integer(env, "ESAFETY_RECORDING_RETENTION_DAYS", SUPERVISION.recording_retention_days,
+                                              low=1, high=3_650),
         ),
         reminders=_reminders(env),
-        work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", 300, low=1, high=3_600),
-        auditor_margin_seconds=_integer(env, "ESAFETY_AUDITOR_MARGIN_SECONDS", 120, low=10, high=86_400),
+        work_lease_seconds=_integer(env, "ESAFETY_WORK_LEASE_SECONDS", DEFAULT.work_lease_seconds, low=1, high=3_600),
+        auditor_margin_seconds=_integer(env, "ESAFETY_AUDITOR_MARGIN_SECONDS", DEFAULT.auditor_margin_seconds, low=10, high=86_400),
         teams=_teams(env),
         wecom=_wecom(env),
     )
@@ -147,18 +164,20 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: set[str]) 
 
 
 def _cases(env: Mapping[str, str]) -> CasePolicy:
-    country = (env.get("ESAFETY_SCHOOL_COUNTRY", "") or "GB").strip().upper()
+    country = (env.get("ESAFETY_SCHOOL_COUNTRY", "") or CASES.school_country).strip().upper()
     if country not in CONTACT_KEYS:
         raise ConfigError(f"ESAFETY_SCHOOL_COUNTRY must be one of {sorted(CONTACT_KEYS)}, got {country!r}")
     try:
-        hours = SchoolHours.parse(env.get("ESAFETY_SCHOOL_HOURS", "") or "MON-FRI 08:00-16:00")
+        hours = SchoolHours.parse(env.get("ESAFETY_SCHOOL_HOURS", "") or DEFAULT_SCHOOL_HOURS)
     except ValueError as error:
         raise ConfigError(f"ESAFETY_SCHOOL_HOURS: {error}") from None
     return CasePolicy(
-        ack_timeout_seconds=_integer(env, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS", 900, low=30, high=86_400),
-        second_escalation_seconds=_integer(env, "ESAFETY_CASE_SECOND_ESCALATION_SECONDS", 900, low=30, high=86_400),
-        urgent_ack_timeout_seconds=_integer(env, "ESAFETY_URGENT_ACK_TIMEOUT_SECONDS", 120, low=30, high=3_600),
-        report_window_seconds=_integer(env, "ESAFETY_REPORT_WINDOW_SECONDS", 300, low=0, high=3_600),
+        ack_timeout_seconds=_integer(env, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS", CASES.ack_timeout_seconds, low=30, high=86_400),
+        second_escalation_seconds=_integer(env, "ESAFETY_CASE_SECOND_ESCALATION_SECONDS", CASES.second_escalation_seconds,
+                                           low=30, high=86_400),
+        urgent_ack_timeout_seconds=_integer(env, "ESAFETY_URGENT_ACK_TIMEOUT_SECONDS", CASES.urgent_ack_timeout_seconds,
+                                            low=30, high=3_600),
+        report_window_seconds=_integer(env, "ESAFETY_REPORT_WINDOW_SECONDS", CASES.report_window_seconds, low=0, high=3_600),
         school_hours=hours,
         school_country=country,
         emergency_contacts=env.get("ESAFETY_EMERGENCY_CONTACTS", "").strip(),
@@ -166,7 +185,7 @@ def _cases(env: Mapping[str, str]) -> CasePolicy:
 
 
 def _reminders(env: Mapping[str, str]) -> ReminderPolicy:
-    cron = env.get("ESAFETY_DEFAULT_SCHEDULE", "").strip() or "0 9 * * MON"
+    cron = env.get("ESAFETY_DEFAULT_SCHEDULE", "").strip() or DEFAULT_REMINDER_CRON
     try:
         if cron != "off":
             check(cron, "UTC")
@@ -174,10 +193,10 @@ def _reminders(env: Mapping[str, str]) -> ReminderPolicy:
         raise ConfigError(f"ESAFETY_DEFAULT_SCHEDULE: {error}") from None
     return ReminderPolicy(
         default_cron=None if cron == "off" else cron,
-        quiet_hours=_quiet_hours(env.get("ESAFETY_QUIET_HOURS", "").strip() or "21:00-07:00"),
-        catchup_grace_seconds=_integer(env, "ESAFETY_CATCHUP_GRACE_SECONDS", 3600, low=0, high=86_400),
-        lesson_notice_seconds=_integer(env, "ESAFETY_LESSON_NOTICE_SECONDS", 900, low=60, high=7_200),
-        digest_cron=_digest(env.get("ESAFETY_DIGEST", "").strip() or "MON 08:00"),
+        quiet_hours=_quiet_hours(env.get("ESAFETY_QUIET_HOURS", "").strip() or DEFAULT_QUIET_HOURS),
+        catchup_grace_seconds=_integer(env, "ESAFETY_CATCHUP_GRACE_SECONDS", REMINDERS.catchup_grace_seconds, low=0, high=86_400),
+        lesson_notice_seconds=_integer(env, "ESAFETY_LESSON_NOTICE_SECONDS", REMINDERS.lesson_notice_seconds, low=60, high=7_200),
+        digest_cron=_digest(env.get("ESAFETY_DIGEST", "").strip() or DEFAULT_DIGEST),
     )
 
 

@@ -10,6 +10,11 @@ from handlers.school_hours import SchoolHours
 from policy_text.catalog import Catalog
 
 CONTACT_KEYS = {"GB": "emergency.contacts_gb", "CN": "emergency.contacts_cn"}
+DEFAULT_SCHOOL_HOURS = "MON-FRI 08:00-16:00"
+DEFAULT_REMINDER_CRON = "0 9 * * MON"
+DEFAULT_QUIET_HOURS = "21:00-07:00"
+DEFAULT_DIGEST = "MON 08:00"
+"""The defaults written as a school writes them in its settings (bots/config.py parses them)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,7 +23,7 @@ class CasePolicy:
     second_escalation_seconds: int = 900
     urgent_ack_timeout_seconds: int = 120
     report_window_seconds: int = 300
-    school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse("MON-FRI 08:00-16:00"))
+    school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse(DEFAULT_SCHOOL_HOURS))
     school_country: str = "GB"
     emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default
 
@@ -44,7 +49,7 @@ class ReminderPolicy:
     """When e-safety reminders are posted (000 §5.3, §5.5 and closing paragraph). `default_cron`
     None means a newly joined group gets no schedule until staff set one."""
 
-    default_cron: str | None = "0 9 * * MON"
+    default_cron: str | None = DEFAULT_REMINDER_CRON
     quiet_hours: tuple[time, time] | None = (time(21, 0), time(7, 0))
     catchup_grace_seconds: int = 3600
     lesson_notice_seconds: int = 900  # the recording notice is said again this often during a lesson

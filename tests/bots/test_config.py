@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bots.config import ConfigError, load_settings
+from bots.config import DEFAULT, ConfigError, Settings, load_settings
 
 AES_KEY = "a" * 43
 WECOM = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s3cret", "WECOM_TOKEN": "tok",
@@ -75,3 +75,8 @@ def test_secrets_never_appear_in_repr() -> None:
     text = repr(settings)
     for secret in ("pw-XYZ", "s3cret", AES_KEY, "hunter2", "'tok'"):
         assert secret not in text
+
+
+def test_an_empty_environment_gives_every_default_as_written_once() -> None:
+    """The parsed defaults (school hours, schedules, quiet hours, digest) equal the dataclasses' own."""
+    assert load_settings({}) == DEFAULT == Settings()
