@@ -24,7 +24,7 @@ from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.reminders import set_schedule
 from handlers.routes import due_work
-from handlers.worker import DueWorker
+from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Group, GroupKey

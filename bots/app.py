@@ -28,7 +28,8 @@ from handlers.heartbeat import Heartbeat, instance_id
 from handlers.messenger import Messenger
 from handlers.not_saved import not_saved_reply
 from handlers.routes import due_work, policy_routes
-from handlers.worker import Doorbell, DueWorker
+from handlers.runtime.doorbell import Doorbell
+from handlers.runtime.worker import DueWorker
 from policy_text.catalog import Catalog
 from state.clock import Clock, SystemClock
 from state.due import Queue

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from handlers.heartbeat import Heartbeat
-from handlers.worker import DueWorker
+from handlers.runtime.worker import DueWorker
 
 POLL_SECONDS = 0.5
 

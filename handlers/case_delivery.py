@@ -19,7 +19,7 @@ from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep, is_card
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
-from handlers.worker import PermanentFailure, RetryLater
+from handlers.runtime.retry import PermanentFailure, RetryLater
 from state.case_changes import FINISHED, CaseChange, add_step, advance
 from state.due import DueItem, Queue
 from state.effects import Effects

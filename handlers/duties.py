@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from handlers.events import Event
 from handlers.messenger import Messenger
 from handlers.policies import CasePolicy, ReminderPolicy, SupervisionPolicy
+from handlers.runtime.doorbell import Doorbell
 from handlers.tallies import Tallies
-from handlers.worker import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.models import CHANNELS

@@ -1,6 +1,6 @@
 """This instance is alive: a heartbeat in the Store, so another can take over its work at once.
 
-Work in hand is leased (handlers/worker.py). If the instance dies, the lease is the bound on how
+Work in hand is leased (handlers/runtime/worker.py). If the instance dies, the lease is the bound on how
 long its deliveries wait, and a lease must outlast the longest send with its retries (five
 minutes by default): a child's reply or a lead's card would wait that long after a crash. So
 each instance beats every HEARTBEAT_SECONDS, its claims carry its id, and an instance whose

@@ -20,8 +20,8 @@ from typing import Any
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
+from handlers.runtime.retry import RetryLater
 from handlers.tallies import DELIVERIES_FAILED
-from handlers.worker import RetryLater
 from state import codec
 from state.due import OUTBOX_LANES, DueItem, Queue, Undelivered
 from state.models import GroupKey, PersonRef, Role

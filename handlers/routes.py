@@ -24,8 +24,8 @@ from handlers.redelivery import on_members_seen, on_reachable
 from handlers.reminders import FIRE as REMINDER
 from handlers.reminders import ensure_schedule
 from handlers.reminders import fire as fire_reminder
+from handlers.runtime.worker import ItemHandler
 from handlers.supervision import RECHECK, UNSUPERVISED_ESCALATE, escalate_unsupervised
-from handlers.worker import ItemHandler
 from state.due import OUTBOX_LANES, DueItem, Queue
 
 

@@ -17,7 +17,7 @@ from bots.teams.inbox import TeamsInbox
 from bots.teams.messenger import TeamsMessenger
 from handlers.dispatch import Dispatcher
 from handlers.not_saved import NotSaved
-from handlers.worker import Doorbell
+from handlers.runtime.doorbell import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store

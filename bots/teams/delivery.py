@@ -8,7 +8,7 @@ retry (a 429 surfaces as ErrorResponseException, CHANNEL_NOTES.md T5), and neith
 module: it reserves the slots (in the Store, shared by every instance on one Redis), makes one
 attempt, and classifies a failure: `TryAgain` (with Teams' Retry-After) for what Teams asks to be
 retried and for a network failure, `SendFailed` for the rest. The durable worker's retry policy
-(handlers/worker.py) is the only loop, so no send sleeps while it holds a worker's slot.
+(handlers/runtime/worker.py) is the only loop, so no send sleeps while it holds a worker's slot.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
 from handlers.outbox import FIRST_LANE
+from handlers.runtime.retry import TryAgain
 from handlers.send_slots import take_send_slot
-from handlers.worker import TryAgain
 from state.store import Store
 
 log = logging.getLogger("esafety.teams")

@@ -38,7 +38,7 @@ from bots.teams.service_url import ServiceUrls
 from bots.teams.translate import dedup_key, event_id_of
 from handlers.messenger import Message
 from handlers.not_saved import NotSaved
-from handlers.worker import Doorbell
+from handlers.runtime.doorbell import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.due import DueItem, Queue

@@ -24,7 +24,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bots.config import WecomSettings
-from handlers.worker import TryAgain
+from handlers.runtime.retry import TryAgain
 from state.store import Store
 
 log = logging.getLogger("esafety.wecom")

@@ -30,7 +30,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
 from bots.http import Refused
-from handlers.worker import Doorbell
+from handlers.runtime.doorbell import Doorbell
 from state.clock import Clock
 from state.due import DueItem, Queue
 from state.store import Store

@@ -15,7 +15,7 @@ from bots.wecom.inbox import WecomInbox
 from bots.wecom.messenger import WecomMessenger
 from handlers.dispatch import Dispatcher
 from handlers.not_saved import NotSaved
-from handlers.worker import Doorbell
+from handlers.runtime.doorbell import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store

@@ -13,7 +13,7 @@ from bots.app import Bot, bootstrap, build_app
 from bots.config import load_settings
 from handlers.concerns import Report, receive_report
 from handlers.routes import due_work
-from handlers.worker import DueWorker
+from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Group, GroupKey, Person, Role, Supervision

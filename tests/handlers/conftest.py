@@ -8,7 +8,7 @@ from handlers.dispatch import Dispatcher
 from handlers.duties import Deps
 from handlers.events import GroupJoined, MembersChanged
 from handlers.routes import due_work, policy_routes
-from handlers.worker import DueWorker
+from handlers.runtime.worker import DueWorker
 from policy_text.catalog import Catalog
 from state.clock import ManualClock
 from state.models import GroupKey, Member, Person, PersonRef, Role

@@ -12,7 +12,8 @@ from bots.waiting import eventually
 from handlers.duties import Deps
 from handlers.messenger import Button, Message, Sent, Unreachable
 from handlers.outbox import SEND, deliver, failure_reason, receipt, send_durably
-from handlers.worker import DueWorker, RetryPolicy
+from handlers.runtime.retry import RetryPolicy
+from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
 from state.due import OUTBOX_LANES, DueItem, Queue
 from state.models import GroupKey, Person, PersonRef, Role

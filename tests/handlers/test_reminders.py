@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from handlers.duties import Deps
 from handlers.reminders import TOPICS, set_schedule
 from handlers.routes import due_work
-from handlers.worker import DueWorker
+from handlers.runtime.worker import DueWorker
 from state.due import Queue
 from state.records import SchoolDays
 from tests.conftest import START, StoreFactory

@@ -11,7 +11,7 @@ from bots.teams.translate import dedup_key
 from bots.waiting import eventually
 from handlers.dispatch import Route
 from handlers.events import DirectMessage
-from handlers.worker import RetryPolicy
+from handlers.runtime.retry import RetryPolicy
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Person, Role

@@ -13,7 +13,7 @@ from bots.teams.translate import group_message
 from bots.waiting import eventually
 from handlers.dispatch import Route
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
-from handlers.worker import RetryPolicy
+from handlers.runtime.retry import RetryPolicy
 from state.clock import ManualClock
 from state.models import GroupKey, PersonRef
 from tests.bots.teams.conftest import CLASS_CHAT, TeamsHarness, payload, start_harness

@@ -12,7 +12,7 @@ from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.messenger import Button, Message, Unreachable
 from handlers.outbox import receipt, send_durably
-from handlers.worker import TryAgain
+from handlers.runtime.retry import TryAgain
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.models import GroupKey, PersonRef
@@ -95,7 +95,7 @@ async def test_502_is_worth_trying_again_but_500_is_not(teams: TeamsHarness) -> 
 
 
 async def test_a_send_attempts_once_and_never_waits_for_retry_after(teams: TeamsHarness, clock: ManualClock) -> None:
-    """Attempts are the worker's to bound (handlers/worker.py): a send makes one, however long
+    """Attempts are the worker's to bound (handlers/runtime/worker.py): a send makes one, however long
     Teams asks to wait, so it never holds a worker's slot while it waits."""
     await teams.install_quietly()
     teams.connector.fail_next(429, times=5, retry_after="3600")

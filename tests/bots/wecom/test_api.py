@@ -11,7 +11,7 @@ from bots.config import load_settings
 from bots.wecom.api import WecomApi, WecomError, WecomRateLimited
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import settings_env
-from handlers.worker import TryAgain
+from handlers.runtime.retry import TryAgain
 from state.clock import ManualClock
 from state.store import Store
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 
+from handlers.runtime.doorbell import Doorbell
+from handlers.runtime.retry import PermanentFailure, RetryLater, RetryPolicy, TryAgain
 from state.due import OUTBOX_LANES, Claim, DueItem, Queue
 from state.store import Store
 
@@ -38,67 +38,6 @@ async def _finish_or_hand_on(running: set[asyncio.Task[None]]) -> None:
     if waiting:
         log.warning("%d item(s) still in hand at shutdown: left to their lease, to be taken again", len(waiting))
         await asyncio.gather(*waiting, return_exceptions=True)
-
-
-class Doorbell:
-    """Wakes this process's workers when work was just queued here (a child's report, a WeCom
-    callback, a timer's follow-up), so it is taken at once rather than at the next poll. Other
-    instances still find shared work by polling the Store: the bell is only a shortcut."""
-
-    def __init__(self) -> None:
-        self._bells = {queue: asyncio.Event() for queue in Queue}
-
-    def ring(self, *queues: Queue) -> None:
-        """Wake the workers of `queues` (all, if none is named)."""
-        for queue in queues or tuple(Queue):
-            self._bells[queue].set()
-
-    def bell(self, queue: Queue) -> asyncio.Event:
-        return self._bells[queue]
-
-
-class PermanentFailure(Exception):
-    """The handler knows retrying cannot help (e.g. the recipient does not exist): park it."""
-
-
-class TryAgain(Exception):
-    """A channel's answer that the same send may work later (Teams' 429/412/502/504, a network
-    failure, WeCom's frequency limit): a counted attempt, tried again after `after_seconds` when
-    the channel named a time (Retry-After), else after the policy's back-off. Channels only say
-    this; the worker is the one place that waits and tries again."""
-
-    after_seconds: float | None = None
-
-    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
-        super().__init__(reason)
-        self.after_seconds = after_seconds
-
-
-class RetryLater(Exception):
-    """The handler knows when trying again makes sense (a recipient who cannot be reached yet):
-    the item waits `delay_seconds` with the reason, however often that happens; it is never
-    parked for it, and anything that makes it worth trying sooner can redrive it."""
-
-    def __init__(self, reason: str, delay_seconds: float) -> None:
-        super().__init__(reason)
-        self.delay_seconds = delay_seconds
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """The one retry loop of the bot: every failed attempt of any item comes back here. With 8
-    attempts and no wait over 5 minutes (a channel's Retry-After included), an item that keeps
-    failing is parked, where a person sees it, within about half an hour of its first try."""
-
-    max_attempts: int = 8
-    base_seconds: float = 2.0
-    cap_seconds: float = 300.0
-
-    def delay(self, attempts: int, asked: float | None = None) -> float:
-        """What the channel asked for, else exponential back-off with full jitter; capped."""
-        if asked is not None:
-            return min(self.cap_seconds, max(0.0, asked))
-        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
 
 
 class DueWorker:

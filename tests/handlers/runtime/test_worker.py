@@ -6,7 +6,9 @@ import asyncio
 from datetime import timedelta
 
 from bots.waiting import eventually
-from handlers.worker import Doorbell, DueWorker, PermanentFailure, RetryPolicy, TryAgain
+from handlers.runtime.doorbell import Doorbell
+from handlers.runtime.retry import PermanentFailure, RetryPolicy, TryAgain
+from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.store import Store

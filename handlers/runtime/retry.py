@@ -1,0 +1,52 @@
+"""The one retry policy, and the failures a handler or a channel tells the worker apart: give up
+now (PermanentFailure), try again, counted (TryAgain, or any other exception), or wait for a
+recipient without counting (RetryLater)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+class PermanentFailure(Exception):
+    """The handler knows retrying cannot help (e.g. the recipient does not exist): park it."""
+
+
+class TryAgain(Exception):
+    """A channel's answer that the same send may work later (Teams' 429/412/502/504, a network
+    failure, WeCom's frequency limit): a counted attempt, tried again after `after_seconds` when
+    the channel named a time (Retry-After), else after the policy's back-off. Channels only say
+    this; the worker is the one place that waits and tries again."""
+
+    after_seconds: float | None = None
+
+    def __init__(self, reason: str, after_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.after_seconds = after_seconds
+
+
+class RetryLater(Exception):
+    """The handler knows when trying again makes sense (a recipient who cannot be reached yet):
+    the item waits `delay_seconds` with the reason, however often that happens; it is never
+    parked for it, and anything that makes it worth trying sooner can redrive it."""
+
+    def __init__(self, reason: str, delay_seconds: float) -> None:
+        super().__init__(reason)
+        self.delay_seconds = delay_seconds
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The one retry loop of the bot: every failed attempt of any item comes back here. With 8
+    attempts and no wait over 5 minutes (a channel's Retry-After included), an item that keeps
+    failing is parked, where a person sees it, within about half an hour of its first try."""
+
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 300.0
+
+    def delay(self, attempts: int, asked: float | None = None) -> float:
+        """What the channel asked for, else exponential back-off with full jitter; capped."""
+        if asked is not None:
+            return min(self.cap_seconds, max(0.0, asked))
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
