@@ -16,6 +16,7 @@ from handlers.case_keys import CaseKeys, is_card
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item, receipt, send_durably
+from handlers.runtime.retry import TryAgain
 from state.case_changes import advance
 from state.effects import Effects
 from state.models import Person
@@ -63,18 +64,25 @@ def _acknowledged_by(case: Case, event_id: str) -> bool:
 
 
 async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:
-    """Every lead's copy of the card now says who acknowledged, and loses its button."""
+    """Every lead's copy of the card now says who acknowledged, and loses its button. A card the
+    channel asks to update later (a 429) fails the event once every card was tried, so the worker
+    tries again: the retried acknowledgement finds itself done and only updates the cards."""
     done = Message(key="case.card_title", fields={"reference": case.reference},
                    lines=(("case.acknowledged_by", {"by": actor.name or str(actor.ref), "at": _local(deps, case)}),))
     card_keys = {step.detail.get("item", "") for step in case.steps if step.action == "delivered"}
+    later: TryAgain | None = None
     for key in sorted(filter(is_card, card_keys)):
         sent = await receipt(deps, key)
         if sent is None:
             continue
         try:
             await deps.messenger.update(sent, done)
-        except Exception as error:  # the acknowledgement stands; a stale card is cosmetic
+        except TryAgain as error:
+            later = error
+        except Exception as error:  # the acknowledgement stands; a card that cannot be updated is cosmetic
             log.warning("could not update card %s: %s", key, type(error).__name__)
+    if later is not None:
+        raise later
 
 
 async def _tell(deps: Deps, person: Person, message: Message, key: str) -> None:

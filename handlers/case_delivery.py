@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 ESCALATE = "case.escalate"
 TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
+FOLLOWS = "follows"
+"""An outbox payload's key: the outbox id of the message this one must not overtake."""
+CARD_FIRST_SECONDS, FOLLOW_AGAIN_SECONDS = 900, 2.0
 
 
 def card(case: Case, group_name: str, reporter: Person | None, deps: Deps, *,
@@ -55,11 +58,11 @@ def delivery_work(case: Case, recipients: Sequence[Person], step: EscalationStep
     """Outbox entries for a step: the card, then the report's words as their own message (card
     fields are short), one pair per recipient, keyed so a retried step sends nothing twice. The
     card keeps its receipt: it is updated in place when the case is acknowledged."""
-    words = Message(key="case.report_text", fields={"text": case.text})
+    words, keys = Message(key="case.report_text", fields={"text": case.text}), CaseKeys(case.reference)
     return [
-        outbox_item(person.ref, message, key=CaseKeys(case.reference).delivery(step, person.ref, part), due_at=due_at,
+        outbox_item(person.ref, message, key=keys.delivery(step, person.ref, part), due_at=due_at,
                     first=case.urgency is Urgency.URGENT, case=case.reference, step=step.value,
-                    **({KEEP_RECEIPT: True} if part == CARD else {}))
+                    **({KEEP_RECEIPT: True} if part == CARD else {FOLLOWS: keys.delivery(step, person.ref, CARD)}))
         for person in recipients
         for part, message in ((CARD, card_message), (WORDS, words))
     ]
@@ -122,6 +125,7 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
     """Send one outbox entry; if it belongs to a case, its chronology records the delivery (or
     the failure), after the send and never able to cause a second one. A case card that
     cannot reach its reader counts as not acknowledged: the next step is taken at once."""
+    await _card_first(deps, item)
     try:
         await deliver(item, deps)
     except (PermanentFailure, RetryLater) as error:
@@ -132,6 +136,20 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
         raise
     if "case" in item.payload:
         await after_sending(item, "case delivery step", record_delivery(deps, item))
+
+
+async def _card_first(deps: Deps, item: DueItem) -> None:
+    """The words follow their card (it says they will): while the card waits to be tried again
+    after a failed attempt (a 429), the words wait too, uncounted; after CARD_FIRST_SECONDS they
+    go anyway, since the lead must have the words even if the card never arrives. A card waiting
+    for its reader to become reachable (no attempt counted) holds nothing back: the words meet the
+    same wall, and both are sent again, card first, when the reader can be reached."""
+    follows = item.payload.get(FOLLOWS)
+    if not follows or (deps.clock.now() - item.due_at).total_seconds() >= CARD_FIRST_SECONDS:
+        return
+    card = await deps.store.get_due(item.queue, follows)
+    if card is not None and card.attempts:
+        raise RetryLater("the case card goes first", FOLLOW_AGAIN_SECONDS)
 
 
 async def escalate_at_once(deps: Deps, item: DueItem) -> None:

@@ -37,16 +37,21 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """The one retry loop of the bot: every failed attempt of any item comes back here. With 8
-    attempts and no wait over 5 minutes (a channel's Retry-After included), an item that keeps
-    failing is parked, where a person sees it, within about half an hour of its first try."""
+    """The one retry loop of the bot: every failed attempt of any item comes back here. Waits grow
+    exponentially (with jitter, at most 5 minutes); a channel's Retry-After is a floor, never a
+    shortcut, so a burst of 429s does not use the attempts up in seconds. After 10 attempts (7 to
+    14 minutes of trying) an item that keeps failing is parked, where a person sees it."""
 
-    max_attempts: int = 8
+    max_attempts: int = 10
     base_seconds: float = 2.0
     cap_seconds: float = 300.0
 
     def delay(self, attempts: int, asked: float | None = None) -> float:
-        """What the channel asked for, else exponential back-off with full jitter; capped."""
-        if asked is not None:
-            return min(self.cap_seconds, max(0.0, asked))
-        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempts))
+        """Exponential back-off with equal jitter (between half and all of the ceiling, so the
+        attempts always span minutes), at least what the channel asked for (spread a little, so
+        many throttled sends do not all come back at once); capped."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2**attempts)
+        backoff = random.uniform(ceiling / 2, ceiling)
+        if asked is None:
+            return backoff
+        return min(self.cap_seconds, max(backoff, max(0.0, asked) * random.uniform(1.0, 1.2)))

@@ -164,9 +164,19 @@ class DueWorker:
                 log.error("%s item %s failed %d times: parked", self._queue, item.item_id, item.attempts + 1)
                 await self._store.park_due(claim, error=reason)
             else:
-                asked = error.after_seconds if isinstance(error, TryAgain) else None
+                asked = _asked_wait(error)
                 log.warning("%s item %s failed (attempt %d): retrying", self._queue, item.item_id, item.attempts + 1)
                 await self._store.retry_due(claim, delay_seconds=self._retry.delay(item.attempts, asked), error=reason)
         else:
             await self._store.finish_due(claim)
             self._doorbell.ring(*AFTER_AN_ITEM)  # the work may have queued messages (a timer's, a callback's reply)
+
+
+def _asked_wait(error: BaseException) -> float | None:
+    """The wait a channel asked for, even when a duty's failure wraps its TryAgain."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, TryAgain):
+            return cause.after_seconds
+        cause = cause.__cause__
+    return None

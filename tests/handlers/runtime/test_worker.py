@@ -48,8 +48,8 @@ async def test_failures_retry_then_park_with_the_error(store: Store, clock: Manu
 
 
 async def test_a_channels_try_again_waits_as_long_as_it_asked_within_the_cap(store: Store, clock: ManualClock) -> None:
-    """The worker is the only loop: a channel's Retry-After decides the wait (capped), and it
-    counts as an attempt, so a channel that keeps asking is parked in the end."""
+    """The worker is the only loop: a channel's Retry-After is the least it waits (spread a
+    little, capped), and it counts as an attempt, so a channel that keeps asking is parked in the end."""
 
     async def send(due: DueItem) -> None:
         raise TryAgain("Teams answered 429", after_seconds=7 if due.attempts == 0 else 10_000)
@@ -58,9 +58,9 @@ async def test_a_channels_try_again_waits_as_long_as_it_asked_within_the_cap(sto
     await store.schedule_due(item("a"))
     await worker.run_once()
     clock.advance(6.9)
-    assert await worker.run_once() == 0
-    clock.advance(0.1)
-    assert await worker.run_once() == 1  # the second attempt, asked to wait 10,000 s: waits the cap
+    assert await worker.run_once() == 0  # never sooner than asked
+    clock.advance(1.5)
+    assert await worker.run_once() == 1  # at most a fifth later; asked to wait 10,000 s now: waits the cap
     clock.advance(299)
     assert await worker.run_once() == 0
     clock.advance(1)
@@ -183,3 +183,11 @@ async def test_a_held_up_recipient_keeps_one_slot_and_the_others_pass(store: Sto
     await running
     assert order == ["child", "lead-1", "lead-2", "lead-3"]
     assert await store.list_undelivered(Queue.OUTBOX) == []  # given back untouched: no attempt, no error
+
+
+def test_a_burst_of_short_retry_afters_still_takes_minutes_to_use_the_attempts_up() -> None:
+    """Teams' `Retry-After: 1` is a floor, not the wait: the ten attempts span 7 to 14 minutes."""
+    policy = RetryPolicy()
+    waits = [policy.delay(attempts, asked=1) for attempts in range(policy.max_attempts - 1)]
+    assert 405 <= sum(waits) <= 810
+    assert all(wait <= policy.cap_seconds for wait in waits)
