@@ -1,0 +1,95 @@
+"""The Redis Store's records: concern cases (compare-and-set in Lua), effects written once, the
+audit log (one total order across instances) and the shared tallies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import cast
+
+from redis.exceptions import ResponseError
+
+from state import codec
+from state.case_changes import CaseChange
+from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
+from state.records import AuditEntry, AuditRecord, Case, CaseState
+from state.redis_base import RedisBase, _refusal, _text, _texts
+from state.redis_effects import gc_ms
+from state.store import UnknownCase, format_case_reference
+
+
+class RedisRecords(RedisBase):
+    async def next_case_reference(self, year: int) -> str:
+        return format_case_reference(year, int(await self._redis.incr(self._keys.case_counter(year))))
+
+    async def case_reference_for(self, origin: str) -> str | None:
+        reference = await self._redis.get(self._keys.case_origin(origin))
+        return _text(reference) if reference is not None else None
+
+    async def save_case_with_delivery(self, case: Case, effects: Effects, *, origin: str) -> str:
+        """One Lua step: no instance ever sees the case without its deliveries, nor a delivery
+        without its case; a second report of the same event finds the first case."""
+        reference = case.reference.upper()
+        args = self._effects_args([self._keys.case(reference), self._keys.cases_by_received, self._keys.case_origin(origin)])
+        spec = args.spec(effects)
+        try:
+            stored = await self._run("SAVE_CASE", args.keys, [codec.dumps(case), case.received_at.timestamp(), reference,
+                                                              gc_ms(ONCE_MEMORY_SECONDS), spec, repr(self._now())])
+        except ResponseError as error:
+            raise _refusal(error, reference) from None
+        return case.reference if _text(stored) == reference else _text(stored)
+
+    async def get_case(self, reference: str) -> Case | None:
+        data = await self._redis.get(self._keys.case(reference.strip().upper()))
+        return codec.loads(Case, data) if data is not None else None
+
+    async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]:
+        references = _texts(cast(list[bytes], await self._redis.zrange(self._keys.cases_by_received, 0, -1)))
+        rows = await self._redis.mget([self._keys.case(reference) for reference in references]) if references else []
+        cases = [codec.loads(Case, row) for row in rows if row is not None]
+        return [case for case in cases if states is None or case.state in states]
+
+    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+        """Compare-and-set in Lua with the change's effects: of two instances acknowledging at
+        once, the loser re-reads and sees it acknowledged (and its effects were never written)."""
+        reference = reference.strip().upper()
+        key = self._keys.case(reference)
+        while True:
+            data = await self._redis.get(key)
+            if data is None:
+                raise UnknownCase(reference)
+            changed = change(codec.loads(Case, data))
+            if changed is None:
+                return None
+            args = self._effects_args([key])
+            spec = args.spec(effects(changed) if effects is not None else NO_EFFECTS)
+            if await self._run("REPLACE_CASE", args.keys, [data, codec.dumps(changed), spec, repr(self._now())]):
+                return changed
+
+    async def add_tallies(self, counts: Mapping[str, int]) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for name, amount in counts.items():
+                pipe.hincrby(self._keys.tallies, name, amount)
+            await pipe.execute()
+
+    async def read_tallies(self) -> dict[str, int]:
+        return {_text(name): int(value) for name, value in (await self._redis.hgetall(self._keys.tallies)).items()}
+
+    async def commit(self, effects: Effects, *, once: str | None = None) -> bool:
+        return await self._commit(effects, once) >= 0
+
+    async def append_audit(self, record: AuditRecord, *, key: str | None = None) -> AuditEntry | None:
+        """Lua: the sequence number and the list position are taken together, one total order across instances."""
+        seq = await self._commit(Effects(audit=(record,)), key)
+        return AuditEntry(seq, record) if seq >= 0 else None
+
+    async def _commit(self, effects: Effects, once: str | None) -> int:
+        args = self._effects_args([])
+        spec = args.spec(effects, once=ONCE_PREFIX + once if once is not None else None)
+        return int(await self._run("COMMIT_EFFECTS", args.keys, [spec, repr(self._now())]))
+
+    async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
+        start = max(after_seq, 0)  # seq n sits at index n-1; as in SQL, a negative limit means no limit
+        if limit == 0:
+            return []
+        rows = await self._redis.lrange(self._keys.audit_log, start, start + limit - 1 if limit > 0 else -1)
+        return [AuditEntry(start + i + 1, codec.loads(AuditRecord, row)) for i, row in enumerate(rows)]
