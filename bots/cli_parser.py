@@ -1,0 +1,101 @@
+"""The `esafety-bot` command line: every command, its arguments and its help, and `--version`.
+`bots/cli.py` runs what this parses."""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="esafety-bot", description="School e-safety assistant for Teams and WeCom class groups.")
+    parser.add_argument("--version", action="version", version=f"esafety-bot {installed_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the bot server (PORT, default 3978)")
+    sub.add_parser("doctor", help="check the settings, Store, credentials, roster and outbox; exit 1 if anything is wrong")
+    demo = sub.add_parser("demo", help="show every duty end to end against local fakes")
+    demo.add_argument("--keep", type=Path, help="keep the demo's database and exports in this folder")
+    roster = sub.add_parser("roster", help="the school roster").add_subparsers(dest="action", required=True)
+    imp = roster.add_parser("import", help="import a roster CSV (replaces the channels it contains)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--merge", action="store_true", help="add and update only; remove nobody")
+    imp.add_argument("--dry-run", action="store_true", help="print the changes by role and what would be refused; write nothing")
+    imp.add_argument("--force", action="store_true", help="import even if it leaves no dsl, removes every deputy or head, "
+                                                         "or removes more than half of a channel's people")
+    listing = roster.add_parser("list", help="show the stored roster")
+    listing.add_argument("--channel", choices=["teams", "wecom"])
+    groups = sub.add_parser("groups", help="class groups the bot is in").add_subparsers(dest="action", required=True)
+    groups.add_parser("list", help="every known group as channel:conversation_id")
+    set_class = groups.add_parser("set-class", help="set a group's class")
+    set_class.add_argument("group")
+    set_class.add_argument("class_name", metavar="CLASS")
+    webhook = groups.add_parser("set-webhook", help="post to a WeCom group through its group robot (20 messages a minute)")
+    webhook.add_argument("group")
+    webhook.add_argument("url", type=webhook_url, help="the robot's webhook URL; 'none' removes it")
+    schedule = sub.add_parser("schedule", help="a group's e-safety reminder times").add_subparsers(dest="action", required=True)
+    schedule_set = schedule.add_parser("set", help="set a cron line (minute hour day month weekday) in a time zone")
+    schedule_set.add_argument("group")
+    schedule_set.add_argument("--cron", required=True, help="e.g. '0 9 * * MON,THU'")
+    schedule_set.add_argument("--tz", help="an IANA time zone (default: the schedule's or the group's)")
+    for action, text in (("show", "the group's schedule and its next reminder"), ("off", "no more reminders for the group")):
+        schedule.add_parser(action, help=text).add_argument("group")
+    calendar = sub.add_parser("calendar", help="the school's term dates").add_subparsers(dest="action", required=True)
+    calendar.add_parser("import", help="replace the term dates with those in an .ics file").add_argument("file", type=Path)
+    calendar.add_parser("show", help="the stored terms and holidays")
+    lessons = sub.add_parser("lessons", help="live lessons and their registers").add_subparsers(dest="action", required=True)
+    lessons_export = lessons.add_parser("export", help="every lesson with who was present, as CSV")
+    lessons_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    sub.add_parser("wecom-menu", help="create the WeCom app menu with 'report a worry privately' (menu/create)")
+    wecom = sub.add_parser("wecom", help="WeCom class chats").add_subparsers(dest="action", required=True)
+    add_chat = wecom.add_parser("add-chat", help="bring an existing chat under the bot (the server reads its members)")
+    add_chat.add_argument("chat_id")
+    add_chat.add_argument("--kind", choices=["appchat", "customer"], required=True,
+                          help="appchat: created by this app; customer: a customer group (客户群)")
+    create_chat = wecom.add_parser("create-chat", help="create a class chat owned by the app (appchat/create) and join it")
+    create_chat.add_argument("--name", required=True)
+    create_chat.add_argument("--owner", required=True, help="the owner's WeCom userid")
+    create_chat.add_argument("--members", required=True, help="WeCom userids separated by commas (2–500, staff directory)")
+    outbox = sub.add_parser("outbox", help="messages not delivered yet, and why").add_subparsers(dest="action", required=True)
+    outbox.add_parser("list", help="every message that failed at least once: id, recipient, what, next try or parked, reason")
+    retry = outbox.add_parser("retry", help="send undelivered messages again now (audited)")
+    retry.add_argument("ids", nargs="*", metavar="SHORT_ID", help="ids from `outbox list`")
+    retry.add_argument("--all", action="store_true", help="every undelivered message")
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    export = audit.add_parser("export", help="write the audit log as JSON lines")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    cases = sub.add_parser("cases", help="concern cases (report text only with --include-text, audited)").add_subparsers(
+        dest="action", required=True)
+    cases.add_parser("list", help="every case with its state")
+    show = cases.add_parser("show", help="one case with its chronology")
+    show.add_argument("reference")
+    show.add_argument("--include-text", action="store_true", help="also print what was reported (audited)")
+    case_export = cases.add_parser("export", help="all cases with their chronology")
+    case_export.add_argument("--format", choices=["csv", "json"], default="csv")
+    case_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    case_export.add_argument("--include-text", action="store_true", help="include what was reported (audited)")
+    backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
+    backup.add_argument("file", type=Path)
+    package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft app id")
+    package.add_argument("--out", type=Path, default=Path("esafety-bot.zip"))
+    package.add_argument("--developer", default="Your school", help="publisher name shown in Teams")
+    package.add_argument("--website", default="https://example.org/", help="the school's website")
+    package.add_argument("--privacy", default="https://example.org/privacy", help="the school's privacy notice")
+    package.add_argument("--terms", default="https://example.org/terms", help="terms of use")
+    return parser
+
+
+def webhook_url(text: str) -> str:
+    if text == "none" or urlsplit(text.strip()).scheme in {"http", "https"}:
+        return text.strip()
+    raise argparse.ArgumentTypeError(f"a robot webhook is an http(s) URL (or 'none'), got {text!r}")
+
+
+def installed_version() -> str:
+    """The version pip installed (pyproject.toml's), as `--version` and `doctor` print it."""
+    try:
+        return version("esafety-bot")
+    except PackageNotFoundError:
+        return "unknown (not installed: run make install)"
