@@ -23,10 +23,15 @@ START_WORDS, END_WORDS, CONFIRM_WORDS = frozenset({"start", "开始"}), frozense
 
 def lesson_action(args: str, in_group: GroupKey | None) -> str:
     """`start`, `end`, or "" for what a `lesson` command asks (in a 1:1 the group comes first)."""
+    rest = _after_group(args, in_group)
+    word = rest[0].casefold() if rest else ""
+    return "start" if word in START_WORDS else "end" if word in END_WORDS else ""
+
+
+def _after_group(args: str, in_group: GroupKey | None) -> list[str]:
+    """The words after the group's name (a 1:1 names it first; in the group there is none)."""
     words = args.split()
-    rest = words if in_group is not None else words[1:]
-    action = rest[0].casefold() if rest else ""
-    return "start" if action in START_WORDS else "end" if action in END_WORDS else ""
+    return words if in_group is not None else words[1:]
 
 
 async def lesson_command(deps: Deps, person: Person, args: str, *, in_group: GroupKey | None, event_id: str) -> None:
@@ -36,11 +41,10 @@ async def lesson_command(deps: Deps, person: Person, args: str, *, in_group: Gro
     except GroupNotFound:
         await send_durably(deps, person.ref, Message(key="lesson.usage"), key=f"reply:{event_id}")
         return
-    rest = words if in_group is not None else words[1:]
-    action = rest[0].casefold() if rest else ""
-    if action in START_WORDS:
+    action, rest = lesson_action(args, in_group), _after_group(args, in_group)
+    if action == "start":
         await start_lesson(deps, person, group, confirmed=any(w.casefold() in CONFIRM_WORDS for w in rest[1:]), event_id=event_id)
-    elif action in END_WORDS:
+    elif action == "end":
         await end_lesson(deps, person, group, event_id=event_id)
     else:
         await send_durably(deps, person.ref, Message(key="lesson.usage"), key=f"reply:{event_id}")
