@@ -17,10 +17,11 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item, receipt, send_durably
 from handlers.runtime.retry import TryAgain
-from state.case_changes import advance
+from state import case_lifecycle as lifecycle
+from state.case_lifecycle import Moved
 from state.effects import Effects
 from state.models import Person
-from state.records import Case, CaseState, CaseStep
+from state.records import Case, CaseStep
 
 log = logging.getLogger(__name__)
 CLAUSE = "004 strategy 9; 004 strategy 13"
@@ -38,29 +39,27 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
         await _tell(deps, actor, Message(key="case.not_found", fields={"reference": reference}), f"reply:{event_id}")
         return
 
-    def effects(moved: Case) -> Effects:
-        acknowledged = decision(deps.clock, action="case.acknowledged", actor=str(actor.ref), actor_role=actor.role.value,
-                                subject=str(moved.reporter), group=str(moved.group or ""), clause=CLAUSE, outcome=reference)
-        keys = CaseKeys(reference)
+    def effects(moved: Moved) -> Effects:
+        acknowledged, keys = moved.case, CaseKeys(reference)
+        audited = tuple(decision(deps.clock, action=event.name, actor=str(actor.ref), actor_role=actor.role.value,
+                                 subject=str(acknowledged.reporter), group=str(acknowledged.group or ""), clause=CLAUSE,
+                                 outcome=reference) for event in moved.events)
         replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}),
                                key=keys.acknowledged_to_acknowledger(), due_at=now),
-                   outbox_item(moved.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
+                   outbox_item(acknowledged.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
                                key=keys.acknowledged_to_reporter(), due_at=now, first=True))
-        return Effects(messages=replies, disarmed=keys.escalation_timers(), audit=(acknowledged,))
+        return Effects(messages=replies, disarmed=keys.escalation_timers() if moved.ends_chain else (), audit=audited)
 
-    moved = await deps.store.change_case(reference, advance(CaseState.ACKNOWLEDGED, step), effects)
-    if moved is None:
-        current = await deps.store.get_case(reference) or case
-        if not _acknowledged_by(current, event_id):
-            fields = {"reference": reference, "by": await _name(deps, current.acknowledged_by), "at": _local(deps, current)}
-            await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"reply:{event_id}")
-            return
-        moved = current  # this very acknowledgement, retried: the cards may not all have been updated
+    try:
+        moved = (await deps.store.change_case(reference, lifecycle.acknowledge(step), effects)).case
+    except lifecycle.AlreadyDone as retried:  # this very acknowledgement, retried: the cards may not all have been updated
+        moved = retried.case
+    except lifecycle.CaseRefused as refused:
+        current = refused.case
+        fields = {"reference": reference, "by": await _name(deps, current.acknowledged_by), "at": _local(deps, current)}
+        await _tell(deps, actor, Message(key="case.already_acknowledged", fields=fields), f"reply:{event_id}")
+        return
     await _update_cards(deps, moved, actor)
-
-
-def _acknowledged_by(case: Case, event_id: str) -> bool:
-    return any(step.action == "acknowledged" and step.detail.get("event") == event_id for step in case.steps)
 
 
 async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:

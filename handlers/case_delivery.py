@@ -9,6 +9,7 @@ reference, urgency and group only, never the child's words — and reminds the l
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -20,11 +21,12 @@ from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
 from handlers.runtime.retry import PermanentFailure, RetryLater
-from state.case_changes import FINISHED, CaseChange, add_step, advance
+from state import case_lifecycle as lifecycle
+from state.case_lifecycle import FINISHED, Moved
 from state.due import DueItem, Queue
 from state.effects import Effects
 from state.models import Person, Role
-from state.records import Case, CaseState, CaseStep, Urgency
+from state.records import Case, CaseStep, Urgency
 
 log = logging.getLogger(__name__)
 ESCALATE = "case.escalate"
@@ -102,23 +104,15 @@ async def escalate(item: DueItem, deps: Deps) -> None:
         leads = [p for p in people if p.role is Role.DSL]
         messages += [outbox_item(p.ref, reminder, key=keys.lead_reminder(p.ref), due_at=now) for p in leads]
     recorded = CaseStep(at=now, action=action, actor="system", detail={"recipients": ",".join(str(p.ref) for p in told)})
-    audit = decision(deps.clock, action=f"case.{action}", actor="system", subject=str(case.reporter), group=str(case.group or ""),
-                     clause=CLAUSE, outcome=case.reference,
-                     detail={"recipients": str(len(told)), "urgency": case.urgency.value, "why": UNDELIVERED if undelivered else TIMED_OUT})
-    await deps.store.change_case(case.reference, _open_and_not_yet(action, recorded),
-                                 lambda _: Effects(messages=tuple(messages), timers=timers, audit=(audit,)))
+    detail = {"recipients": str(len(told)), "urgency": case.urgency.value, "why": UNDELIVERED if undelivered else TIMED_OUT}
 
+    def effects(moved: Moved) -> Effects:
+        audited = tuple(decision(deps.clock, action=event.name, actor="system", subject=str(case.reporter), group=str(case.group or ""),
+                                 clause=CLAUSE, outcome=case.reference, detail=detail) for event in moved.events)
+        return Effects(messages=tuple(messages), timers=timers, audit=audited)
 
-def _open_and_not_yet(action: str, step: CaseStep) -> CaseChange:
-    """Record the step unless the case was acknowledged or closed meanwhile, or the step is
-    already there (the same timer, retried)."""
-
-    def change(case: Case) -> Case | None:
-        if case.state in FINISHED or any(earlier.action == action for earlier in case.steps):
-            return None
-        return add_step(step)(case)
-
-    return change
+    with contextlib.suppress(lifecycle.ChainFinished, lifecycle.AlreadyDone):  # acknowledged meanwhile, or this timer retried
+        await deps.store.change_case(case.reference, lifecycle.escalate(recorded), effects)
 
 
 async def deliver_and_record(item: DueItem, deps: Deps) -> None:
@@ -171,30 +165,23 @@ async def record_delivery(deps: Deps, item: DueItem) -> None:
     """After an outbox entry of a case was sent: the chronology says to whom (once per entry);
     the first delivery moves the case from new to delivered. Audited with it."""
     reference, recipient = item.payload["case"], item.payload["recipient"]
-    step = CaseStep(at=deps.clock.now(), action="delivered", actor=recipient, detail={"step": str(item.payload.get("step", "")),
-                                                                                     "item": item.item_id})
-    audit = decision(deps.clock, action="case.delivered", actor="system", subject=recipient, clause=CLAUSE, outcome=reference,
-                     detail={"step": str(item.payload.get("step", "")), "item": item.item_id})
+    detail = {"step": str(item.payload.get("step", "")), "item": item.item_id}
+    step = CaseStep(at=deps.clock.now(), action="delivered", actor=recipient, detail=detail)
 
-    def change(case: Case) -> Case | None:
-        if _has_item_step(case, "delivered", item.item_id):
-            return None
-        moved = advance(CaseState.DELIVERED, step)(case)
-        return moved if moved is not None else add_step(step)(case)
+    def effects(moved: Moved) -> Effects:
+        return Effects(audit=tuple(decision(deps.clock, action=event.name, actor="system", subject=recipient, clause=CLAUSE,
+                                            outcome=reference, detail=detail) for event in moved.events))
 
-    await deps.store.change_case(reference, change, lambda _: Effects(audit=(audit,)))
+    with contextlib.suppress(lifecycle.AlreadyDone):
+        await deps.store.change_case(reference, lifecycle.deliver(step), effects)
 
 
 async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
     """A case message that could not be delivered at all stays in the chronology, for the lead."""
     step = CaseStep(at=deps.clock.now(), action="delivery_failed", actor=item.payload["recipient"],
                     detail={"item": item.item_id, "error": error[:200]})
-    await deps.store.change_case(item.payload["case"], lambda case: None if _has_item_step(case, "delivery_failed", item.item_id)
-                                 else add_step(step)(case))
-
-
-def _has_item_step(case: Case, action: str, item_id: str) -> bool:
-    return any(step.action == action and step.detail.get("item") == item_id for step in case.steps)
+    with contextlib.suppress(lifecycle.AlreadyDone):
+        await deps.store.change_case(item.payload["case"], lifecycle.record_failure(step))
 
 
 async def _group_name(deps: Deps, case: Case) -> str:

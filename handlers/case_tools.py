@@ -12,10 +12,11 @@ from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from state.case_changes import OPEN, advance
+from state import case_lifecycle as lifecycle
+from state.case_lifecycle import OPEN, Moved
 from state.effects import Effects
 from state.models import Person, Role
-from state.records import Case, CaseState, CaseStep
+from state.records import Case, CaseStep
 
 CLAUSE = "004 strategy 13"
 
@@ -55,11 +56,16 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
     if not outcome:
         return Message(key="case.close_usage")
     step = CaseStep(at=deps.clock.now(), action="closed", actor=str(person.ref), detail={"outcome": outcome})
-    closing = Effects(disarmed=CaseKeys(case.reference).escalation_timers(),
-                      audit=(decision(deps.clock, action="case.closed", actor=str(person.ref), actor_role=person.role.value,
-                                      subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference),))
-    closed = await deps.store.change_case(case.reference, advance(CaseState.CLOSED, step), lambda _: closing)
-    if closed is None:
+
+    def closing(moved: Moved) -> Effects:
+        audited = tuple(decision(deps.clock, action=event.name, actor=str(person.ref), actor_role=person.role.value,
+                                 subject=str(case.reporter), group=str(case.group or ""), clause=CLAUSE, outcome=case.reference)
+                        for event in moved.events)
+        return Effects(disarmed=CaseKeys(case.reference).escalation_timers() if moved.ends_chain else (), audit=audited)
+
+    try:
+        await deps.store.change_case(case.reference, lifecycle.close(step), closing)
+    except lifecycle.CaseRefused:
         return Message(key="case.closed", fields={"reference": case.reference, "outcome": "-"})
     return Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome})
 

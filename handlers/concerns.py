@@ -9,6 +9,7 @@ the case urgent: the reply carries the emergency numbers and the deputies are to
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,7 +24,8 @@ from handlers.messenger import Button, Message
 from handlers.outbox import outbox_item
 from handlers.reception import leads_on, nobody_to_receive
 from handlers.vocabulary import signals_danger
-from state.case_changes import add_text
+from state import case_lifecycle as lifecycle
+from state.case_lifecycle import Moved
 from state.due import DueItem
 from state.effects import Effects
 from state.models import GroupKey, Person, PersonRef
@@ -124,12 +126,8 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
     step = CaseStep(at=now, action="text_added", actor=str(reporter.ref), detail={"event": event_id})
     words = storable_text(text)
 
-    def change(case: Case) -> Case | None:
-        if any(earlier.action == "text_added" and earlier.detail.get("event") == event_id for earlier in case.steps):
-            return None
-        return add_text(words, step)(case)
-
-    def effects(case: Case) -> Effects:
+    def effects(moved: Moved) -> Effects:
+        case = moved.case
         readers = {str(p.ref) for p in EscalationStep.LEADS.recipients(case, people)} | \
                   {s.actor for s in case.steps if s.action == "delivered"}
         addition = Message(key="case.report_addition", fields={"reference": reference, "text": words})
@@ -141,5 +139,6 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
                          subject=str(reporter.ref), clause=CLAUSE, outcome=reference)
         return Effects(messages=tuple(messages), audit=(added,))
 
-    await deps.store.change_case(reference, change, effects)
+    with contextlib.suppress(lifecycle.AlreadyDone):  # the same message, redelivered
+        await deps.store.change_case(reference, lifecycle.add_text(words, step), effects)
     await deps.store.open_report_window(reporter.ref, reference, deps.cases.report_window_seconds or 1)

@@ -19,7 +19,7 @@ from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from state.case_changes import OPEN, UNACKNOWLEDGED
+from state.case_lifecycle import OPEN, UNACKNOWLEDGED
 from state.due import DueItem, Queue
 from state.models import Group, PersonRef, Role, Supervision
 from state.records import AuditRecord

@@ -17,7 +17,7 @@ from datetime import datetime
 from handlers.auditor import late_work
 from handlers.outbox import undelivered_in_every_lane
 from handlers.reception import reception_gap
-from state.case_changes import OPEN, UNACKNOWLEDGED
+from state.case_lifecycle import OPEN, UNACKNOWLEDGED
 from state.due import OUTBOX_LANES, Queue
 from state.models import Supervision
 from state.records import CaseState

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from state.case_changes import CaseChange
+from state.case_lifecycle import CaseAction, Moved
 from state.due import Claim, DueItem, Overdue, Queue, Undelivered
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
@@ -116,9 +116,9 @@ class CasesPort(Protocol):
 
     async def list_cases(self, states: Collection[CaseState] | None = None) -> list[Case]: ...
 
-    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
-        """Apply `change` atomically; when it gives a new case, write it together with
-        `effects(new case)`. None (and nothing written) when the change does not apply."""
+    async def change_case(self, reference: str, action: CaseAction, effects: Callable[[Moved], Effects] | None = None) -> Moved:
+        """Apply `action` (state/case_lifecycle.py) atomically, writing the new case together
+        with `effects(moved)`. A refusal (CaseRefused) propagates and nothing is written."""
 
     async def open_report_window(self, reporter: PersonRef, case: str, seconds: float) -> None:
         """For `seconds`, `reporter`'s next messages belong to `case`: a case reference, or a

@@ -9,7 +9,7 @@ from typing import cast
 from redis.exceptions import ResponseError
 
 from state import codec
-from state.case_changes import CaseChange
+from state.case_lifecycle import CaseAction, Moved
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
 from state.redis_base import RedisBase, _refusal, _text, _texts
@@ -48,7 +48,7 @@ class RedisRecords(RedisBase):
         cases = [codec.loads(Case, row) for row in rows if row is not None]
         return [case for case in cases if states is None or case.state in states]
 
-    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+    async def change_case(self, reference: str, action: CaseAction, effects: Callable[[Moved], Effects] | None = None) -> Moved:
         """Compare-and-set in Lua with the change's effects: of two instances acknowledging at
         once, the loser re-reads and sees it acknowledged (and its effects were never written)."""
         reference = reference.strip().upper()
@@ -57,13 +57,11 @@ class RedisRecords(RedisBase):
             data = await self._redis.get(key)
             if data is None:
                 raise UnknownCase(reference)
-            changed = change(codec.loads(Case, data))
-            if changed is None:
-                return None
+            moved = action(codec.loads(Case, data))  # a refusal raises before anything is written
             args = self._effects_args([key])
-            spec = args.spec(effects(changed) if effects is not None else NO_EFFECTS)
-            if await self._run("REPLACE_CASE", args.keys, [data, codec.dumps(changed), spec, repr(self._now())]):
-                return changed
+            spec = args.spec(effects(moved) if effects is not None else NO_EFFECTS)
+            if await self._run("REPLACE_CASE", args.keys, [data, codec.dumps(moved.case), spec, repr(self._now())]):
+                return moved
 
     async def add_tallies(self, counts: Mapping[str, int]) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:

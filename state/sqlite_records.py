@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Mapping
 
 from state import codec
-from state.case_changes import CaseChange
+from state.case_lifecycle import CaseAction, Moved
 from state.effects import ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
 from state.sqlite_base import SqliteBase, apply_effects, increment_counter, remember_key
@@ -48,19 +48,18 @@ class SqliteRecords(SqliteBase):
         rows = await self._db.read(lambda c: c.execute(sql, wanted).fetchall())
         return [codec.loads(Case, row[0]) for row in rows]
 
-    async def change_case(self, reference: str, change: CaseChange, effects: Callable[[Case], Effects] | None = None) -> Case | None:
+    async def change_case(self, reference: str, action: CaseAction, effects: Callable[[Moved], Effects] | None = None) -> Moved:
         key, now = reference.strip().upper(), self._now()
 
-        def work(c: sqlite3.Connection) -> Case | None:
+        def work(c: sqlite3.Connection) -> Moved:
             row = c.execute("SELECT data FROM cases WHERE reference = ?", (key,)).fetchone()
             if row is None:
                 raise UnknownCase(key)
-            changed = change(codec.loads(Case, row[0]))
-            if changed is not None:
-                c.execute("UPDATE cases SET state = ?, data = ? WHERE reference = ?", (changed.state.value, codec.dumps(changed), key))
-                if effects is not None:
-                    apply_effects(c, effects(changed), now)
-            return changed
+            moved = action(codec.loads(Case, row[0]))  # a refusal raises: the transaction is rolled back
+            c.execute("UPDATE cases SET state = ?, data = ? WHERE reference = ?", (moved.case.state.value, codec.dumps(moved.case), key))
+            if effects is not None:
+                apply_effects(c, effects(moved), now)
+            return moved
 
         return await self._db.write(work)
 

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from bots.teams.fakes.bot_connector import FakeBotConnector, every_connector
 from bots.wecom.fakes.api import FakeWecomApi, every_wecom_api
 from policy_text.catalog import LOCALES, Catalog
+from state.case_lifecycle import Moved
 from state.clock import ManualClock
 from state.models import Person, Role
 from state.records import Case
@@ -100,8 +101,8 @@ def _noting(scan: PrivacyScan, method: Any) -> Any:
                     if isinstance(person, Person) and person.role is Role.STUDENT:
                         scan.note_student(person.name)
         result = await method(self, *args, **kwargs)
-        if isinstance(result, Case):  # a case changed: words added to a report are noted too
-            scan.note(result.text)
+        if isinstance(result, Moved):  # a case changed: words added to a report are noted too
+            scan.note(result.case.text)
         return result
 
     return wrapper

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from state.case_changes import add_step, add_text, advance
+from state import case_lifecycle as lifecycle
+from state.case_lifecycle import Moved
 from state.due import DueItem, Overdue, Queue
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef, Role, Supervision
@@ -203,11 +204,12 @@ class TestCases:
         await first.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
         steps = [CaseStep(at=START, action="acknowledged", actor=who) for who in ("teams:lead", "wecom:lead")]
         results = await asyncio.gather(
-            *(s.change_case("C-2026-000001", advance(CaseState.ACKNOWLEDGED, step))
-              for s, step in zip((first, second), steps, strict=True))
+            *(s.change_case("C-2026-000001", lifecycle.acknowledge(step))
+              for s, step in zip((first, second), steps, strict=True)), return_exceptions=True
         )
-        winners = [r for r in results if r is not None]
+        winners = [r.case for r in results if isinstance(r, Moved)]
         assert len(winners) == 1
+        assert [type(r) for r in results if not isinstance(r, Moved)] == [lifecycle.AlreadyAcknowledged]
         stored = await first.get_case("C-2026-000001")
         assert stored is not None
         assert stored.state is CaseState.ACKNOWLEDGED
@@ -217,41 +219,41 @@ class TestCases:
     async def test_steps_and_text_additions(self, store: Store) -> None:
         """Later messages join the case text; every step joins the chronology."""
         await store.save_case_with_delivery(case("C-2026-000001"), NO_EFFECTS, origin="e1")
-        await store.change_case("C-2026-000001", add_step(CaseStep(at=START, action="delivered", actor="teams:lead")))
-        await store.change_case("c-2026-000001", add_text("it happened again", CaseStep(at=START, action="text_added")))
+        await store.change_case("C-2026-000001", lifecycle.deliver(CaseStep(at=START, action="delivered", actor="teams:lead")))
+        await store.change_case("c-2026-000001", lifecycle.add_text("it happened again", CaseStep(at=START, action="text_added")))
         stored = await store.get_case("C-2026-000001")
         assert stored is not None
         assert stored.text == "someone is bullying me\nit happened again"
         assert [s.action for s in stored.steps] == ["delivered", "text_added"]
 
-    async def test_a_case_change_carries_its_effects_or_none(self, store: Store) -> None:
+    async def test_a_case_change_carries_its_effects_or_is_refused(self, store: Store) -> None:
         """The effects of a case change are computed from the new case and written with it; a
-        change that does not apply writes nothing. Disarming a timer is one of the effects."""
+        change that does not apply is refused and writes nothing. Disarming a timer is one of the effects."""
         await store.save_case_with_delivery(case("C-2026-000001"), Effects(timers=(due("C-2026-000001|escalate|2", 900),)), origin="e1")
         acknowledged = CaseStep(at=START, action="acknowledged", actor="teams:lead")
 
-        def effects(changed: Case) -> Effects:
-            return Effects(disarmed=("C-2026-000001|escalate|2",), audit=(audit(f"case.{changed.state.value}"),))
+        def effects(moved: Moved) -> Effects:
+            return Effects(disarmed=("C-2026-000001|escalate|2",), audit=(audit(f"case.{moved.case.state.value}"),))
 
-        acknowledge = advance(CaseState.ACKNOWLEDGED, acknowledged)
+        acknowledge = lifecycle.acknowledge(acknowledged)
         moved = await store.change_case("C-2026-000001", acknowledge, effects)
-        assert moved is not None
-        assert moved.acknowledged_by == "teams:lead"
-        assert await store.change_case("C-2026-000001", acknowledge, effects) is None
+        assert moved.case.acknowledged_by == "teams:lead"
+        with pytest.raises(lifecycle.AlreadyDone):
+            await store.change_case("C-2026-000001", acknowledge, effects)
         assert [e.record.action for e in await store.read_audit()] == ["case.acknowledged"]
         assert await store.get_due(Queue.TIMERS, "C-2026-000001|escalate|2") is None
 
     async def test_unknown_case_is_an_error(self, store: Store) -> None:
         """Changing a case that does not exist fails loudly."""
         with pytest.raises(UnknownCase):
-            await store.change_case("C-2026-999999", add_step(CaseStep(at=START, action="x")))
+            await store.change_case("C-2026-999999", lifecycle.deliver(CaseStep(at=START, action="delivered")))
 
     async def test_list_filters_by_state(self, store: Store) -> None:
         """Open cases can be listed apart from closed ones, oldest first."""
         for n in (1, 2):
             await store.save_case_with_delivery(case(f"C-2026-00000{n}"), NO_EFFECTS, origin=f"e{n}")
         closing = CaseStep(at=START, action="closed")
-        await store.change_case("C-2026-000001", advance(CaseState.CLOSED, closing))
+        await store.change_case("C-2026-000001", lifecycle.close(closing))
         assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
         assert len(await store.list_cases()) == 2
 
