@@ -19,7 +19,7 @@ from handlers.audit import decision
 from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep, is_card
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.outbox import KEEP_RECEIPT, after_sending, deliver, outbox_item
+from handlers.outbox import Envelope, after_sending, deliver, envelope, outbox_item
 from handlers.runtime.retry import PermanentFailure, RetryLater
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import FINISHED, Moved
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 ESCALATE = "case.escalate"
 TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
-FOLLOWS = "follows"
-"""An outbox payload's key: the outbox id of the message this one must not overtake."""
 CARD_FIRST_SECONDS, FOLLOW_AGAIN_SECONDS = 900, 2.0
 
 
@@ -64,7 +62,7 @@ def delivery_work(case: Case, recipients: Sequence[Person], step: EscalationStep
     return [
         outbox_item(person.ref, message, key=keys.delivery(step, person.ref, part), due_at=due_at,
                     first=case.urgency is Urgency.URGENT, case=case.reference, step=step.value,
-                    **({KEEP_RECEIPT: True} if part == CARD else {FOLLOWS: keys.delivery(step, person.ref, CARD)}))
+                    keep_receipt=part == CARD, follows="" if part == CARD else keys.delivery(step, person.ref, CARD))
         for person in recipients
         for part, message in ((CARD, card_message), (WORDS, words))
     ]
@@ -119,26 +117,26 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
     """Send one outbox entry; if it belongs to a case, its chronology records the delivery (or
     the failure), after the send and never able to cause a second one. A case card that
     cannot reach its reader counts as not acknowledged: the next step is taken at once."""
-    await _card_first(deps, item)
+    sealed = envelope(item)
+    await _card_first(deps, item, sealed.follows)
     try:
         await deliver(item, deps)
     except (PermanentFailure, RetryLater) as error:
-        if "case" in item.payload:
+        if sealed.case:
             await record_failed_delivery(deps, item, str(error))
             if is_card(item.item_id):
-                await escalate_at_once(deps, item)
+                await escalate_at_once(deps, sealed)
         raise
-    if "case" in item.payload:
+    if sealed.case:
         await after_sending(item, "case delivery step", record_delivery(deps, item))
 
 
-async def _card_first(deps: Deps, item: DueItem) -> None:
+async def _card_first(deps: Deps, item: DueItem, follows: str) -> None:
     """The words follow their card (it says they will): while the card waits to be tried again
     after a failed attempt (a 429), the words wait too, uncounted; after CARD_FIRST_SECONDS they
     go anyway, since the lead must have the words even if the card never arrives. A card waiting
     for its reader to become reachable (no attempt counted) holds nothing back: the words meet the
     same wall, and both are sent again, card first, when the reader can be reached."""
-    follows = item.payload.get(FOLLOWS)
     if not follows or (deps.clock.now() - item.due_at).total_seconds() >= CARD_FIRST_SECONDS:
         return
     card = await deps.store.get_due(item.queue, follows)
@@ -146,14 +144,14 @@ async def _card_first(deps: Deps, item: DueItem) -> None:
         raise RetryLater("the case card goes first", FOLLOW_AGAIN_SECONDS)
 
 
-async def escalate_at_once(deps: Deps, item: DueItem) -> None:
+async def escalate_at_once(deps: Deps, card_sent: Envelope) -> None:
     """Arm the step after the card's own now (deputies after a lead's card, unless the case is
     urgent and they had it already; then the head and admins), saying the card was not
     delivered. A step already taken is not armed again; a later card failure changes nothing."""
-    case = await deps.store.get_case(item.payload["case"])
+    case = await deps.store.get_case(card_sent.case)
     if case is None or case.state in FINISHED:
         return
-    after_deputies = int(item.payload.get("step", 1)) >= EscalationStep.DEPUTIES or case.urgency is Urgency.URGENT
+    after_deputies = card_sent.step >= EscalationStep.DEPUTIES or case.urgency is Urgency.URGENT
     following = EscalationStep.HEAD if after_deputies else EscalationStep.DEPUTIES
     if any(step.action == following.taken for step in case.steps):
         return
@@ -164,8 +162,9 @@ async def escalate_at_once(deps: Deps, item: DueItem) -> None:
 async def record_delivery(deps: Deps, item: DueItem) -> None:
     """After an outbox entry of a case was sent: the chronology says to whom (once per entry);
     the first delivery moves the case from new to delivered. Audited with it."""
-    reference, recipient = item.payload["case"], item.payload["recipient"]
-    detail = {"step": str(item.payload.get("step", "")), "item": item.item_id}
+    sealed = envelope(item)
+    reference, recipient = sealed.case, sealed.recipient
+    detail = {"step": str(sealed.step or ""), "item": item.item_id}
     step = CaseStep(at=deps.clock.now(), action="delivered", actor=recipient, detail=detail)
 
     def effects(moved: Moved) -> Effects:
@@ -178,10 +177,11 @@ async def record_delivery(deps: Deps, item: DueItem) -> None:
 
 async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
     """A case message that could not be delivered at all stays in the chronology, for the lead."""
-    step = CaseStep(at=deps.clock.now(), action="delivery_failed", actor=item.payload["recipient"],
+    sealed = envelope(item)
+    step = CaseStep(at=deps.clock.now(), action="delivery_failed", actor=sealed.recipient,
                     detail={"item": item.item_id, "error": error[:200]})
     with contextlib.suppress(lifecycle.AlreadyDone):
-        await deps.store.change_case(item.payload["case"], lifecycle.record_failure(step))
+        await deps.store.change_case(sealed.case, lifecycle.record_failure(step))
 
 
 async def _group_name(deps: Deps, case: Case) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Collection
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
@@ -33,8 +33,6 @@ FIRST_LANE: ContextVar[bool] = ContextVar("esafety_first_lane", default=False)
 channel whose rate budget is shared by all its sends lets these go first."""
 SEND = "message.send"
 RECEIPT_DAYS = 30
-KEEP_RECEIPT = "keep_receipt"
-"""An outbox entry's payload flag: keep the receipt of the sent message, to update it later."""
 ADMIN_ROLES = (Role.ADMIN, Role.HEAD)
 UNREACHABLE_BACKOFF_SECONDS = ((900, 300), (3_600, 900), (4 * 3_600, 3_600), (12 * 3_600, 3 * 3_600))
 """How long a message waits for a recipient who cannot be reached yet, by how long it has waited
@@ -46,16 +44,40 @@ def unreachable_backoff(waited_seconds: float) -> float:
     return next((every for within, every in UNREACHABLE_BACKOFF_SECONDS if waited_seconds < within), 6 * 3_600)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Envelope:
+    """What an outbox entry carries, stored as its payload field for field: to whom, what, and
+    what a case's chronology needs once it is sent."""
+
+    to: str  # "group" or "person"
+    recipient: str
+    message: Message
+    case: str = ""  # the case it belongs to: its delivery is recorded in the case's chronology
+    step: int = 0  # the escalation step it was sent at
+    keep_receipt: bool = False  # a case card: its receipt is kept, to update it in place later
+    follows: str = ""  # the outbox id of the message this one must not overtake
+
+    @property
+    def address(self) -> GroupKey | PersonRef:
+        return GroupKey.parse(self.recipient) if self.to == "group" else PersonRef.parse(self.recipient)
+
+
+def envelope(item: DueItem) -> Envelope:
+    """An outbox entry's payload, read back."""
+    return codec.from_plain(Envelope, item.payload)
+
+
 def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, due_at: datetime, first: bool = False,
-                **extra: Any) -> DueItem:
-    """One outbox entry; `extra` (e.g. the case reference and step) rides along in the payload.
-    A recipient's messages are one partition: sent one at a time, in order (a lead gets the
-    case card before the words it says will follow). `first` puts it in the first lane
-    (replies to children, urgent cases: 004 strategy 9), which routine staff messages, however
-    many or however rate-limited, never hold up."""
-    kind = "group" if isinstance(recipient, GroupKey) else "person"
+                case: str = "", step: int = 0, keep_receipt: bool = False, follows: str = "") -> DueItem:
+    """One outbox entry; a case's entries carry its reference and step (Envelope). A
+    recipient's messages are one partition: sent one at a time, in order (a lead gets the case
+    card before the words it says will follow). `first` puts it in the first lane (replies to
+    children, urgent cases: 004 strategy 9), which routine staff messages, however many or
+    however rate-limited, never hold up."""
+    sealed = Envelope(to="group" if isinstance(recipient, GroupKey) else "person", recipient=str(recipient), message=message,
+                      case=case, step=step, keep_receipt=keep_receipt, follows=follows)
     return DueItem(queue=Queue.OUTBOX_FIRST if first else Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at, partition=str(recipient),
-                   payload={"to": kind, "recipient": str(recipient), "message": codec.to_plain(message), **extra})
+                   payload=codec.to_plain(sealed))
 
 
 async def queue_once(deps: Deps, item: DueItem) -> bool:
@@ -65,16 +87,17 @@ async def queue_once(deps: Deps, item: DueItem) -> bool:
 
 
 async def send_durably(deps: Deps, recipient: GroupKey | PersonRef, message: Message, *, key: str, first: bool = False,
-                       **extra: Any) -> bool:
+                       case: str = "", keep_receipt: bool = False) -> bool:
     """Queue `message` for `recipient` under idempotency `key`; False if that key was used before."""
-    return await queue_once(deps, outbox_item(recipient, message, key=key, due_at=deps.clock.now(), first=first, **extra))
+    item = outbox_item(recipient, message, key=key, due_at=deps.clock.now(), first=first, case=case, keep_receipt=keep_receipt)
+    return await queue_once(deps, item)
 
 
 async def deliver(item: DueItem, deps: Deps) -> None:
     """The outbox worker's handler for `message.send`."""
-    message = codec.from_plain(Message, item.payload["message"])
+    sealed = envelope(item)
+    message, recipient = sealed.message, sealed.address
     FIRST_LANE.set(item.queue is Queue.OUTBOX_FIRST)
-    recipient = GroupKey.parse(item.payload["recipient"]) if item.payload["to"] == "group" else PersonRef.parse(item.payload["recipient"])
     try:
         if isinstance(recipient, GroupKey):
             sent = await deps.messenger.send_to_group(recipient, message)
@@ -86,7 +109,7 @@ async def deliver(item: DueItem, deps: Deps) -> None:
             raise
         await _report_unreachable(deps, item, message)
         raise RetryLater(f"unreachable: {error}", unreachable_backoff((deps.clock.now() - item.due_at).total_seconds())) from error
-    if item.payload.get(KEEP_RECEIPT):  # a message that will be updated in place (a case card)
+    if sealed.keep_receipt:  # a message that will be updated in place (a case card)
         await after_sending(item, "receipt", deps.store.cache_set(f"receipt:{item.item_id}", codec.dumps(sent), RECEIPT_DAYS * 86_400))
 
 
@@ -129,7 +152,7 @@ async def receipt(deps: Deps, key: str) -> Sent | None:
 
 
 async def _report_unreachable(deps: Deps, item: DueItem, message: Message) -> None:
-    recipient = item.payload["recipient"]
+    recipient = envelope(item).recipient
     await record_decision(deps.store, deps.clock, key=f"{item.item_id}|unreachable", action="delivery.unreachable", actor="system",
                           subject=recipient,
                           clause="004 strategy 9", outcome="parked", detail={"item": item.item_id})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.audit import record_decision
-from handlers.outbox import redrive, undelivered_in_every_lane
+from handlers.outbox import envelope, redrive, undelivered_in_every_lane
 from state.clock import Clock
 from state.due import Undelivered
 from state.models import Group, GroupKey, Person
@@ -61,13 +61,13 @@ async def retry(store: Store, clock: Clock, short_ids: list[str], *, actor: str)
 
 
 def _described(waiting: Undelivered, people: dict[str, Person], groups: dict[str, Group]) -> Waiting:
-    item = waiting.item
-    recipient = str(item.payload.get("recipient", ""))
-    if item.payload.get("to") == "group":
-        group = groups.get(str(GroupKey.parse(recipient)))
+    item, sealed = waiting.item, envelope(waiting.item)
+    recipient = sealed.recipient
+    if isinstance(sealed.address, GroupKey):
+        group = groups.get(str(sealed.address))
         who = f"{group.name} (group)" if group and group.name else recipient
     else:
         person = people.get(recipient)
         who = f"{person.name} ({person.role.value})" if person else f"{recipient} (not on the roster)"
-    what = str((item.payload.get("message") or {}).get("key", item.kind))
+    what = sealed.message.key
     return Waiting(short_id(item.item_id), who, what, waiting.parked, waiting.next_attempt, item.last_error)

@@ -11,7 +11,7 @@ import pytest
 from bots.waiting import eventually
 from handlers.duties import Deps
 from handlers.messenger import Button, Message, Sent, Unreachable
-from handlers.outbox import SEND, deliver, failure_reason, receipt, send_durably
+from handlers.outbox import SEND, Envelope, deliver, envelope, failure_reason, receipt, send_durably
 from handlers.runtime.retry import RetryPolicy
 from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
@@ -184,3 +184,14 @@ async def test_under_a_burst_childrens_replies_pass_a_held_up_leads_messages(dep
 def test_a_failed_sends_reason_is_one_of_a_few_fixed_words(error: Exception, reason: str) -> None:
     """/metrics labels stay few and never carry an error's own text."""
     assert failure_reason(error) == reason
+
+
+async def test_an_entry_queued_before_its_envelope_grew_is_still_delivered(deps: Deps, messenger: RecordingMessenger) -> None:
+    """A payload stored with only whom and what (as entries were before the case fields) reads
+    back with the case fields empty, and is sent as it was."""
+    plain = {"to": "person", "recipient": str(LEAD), "message": {"key": "report.prompt", "fields": {}}}
+    item = DueItem(queue=Queue.OUTBOX, item_id="old-entry", kind=SEND, due_at=deps.clock.now(), payload=plain, partition=str(LEAD))
+    assert envelope(item) == Envelope(to="person", recipient=str(LEAD), message=Message(key="report.prompt"))
+    await deps.store.schedule_due(item)
+    assert await worker(deps).run_once() == 1
+    assert [(person, message.key) for person, message in messenger.to_people] == [(LEAD, "report.prompt")]
