@@ -43,6 +43,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy tests/state/contract  # each contract class uses only its own port
 
 test: install redis-server faketime lint
 	$(BIN)/pytest

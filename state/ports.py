@@ -1,6 +1,6 @@
 """The Store's ports: one protocol per concern. `state.store.Store` is all of them: one backend
 object implements every port, and a duty may ask for no more than the ports it uses. The contract
-suite (tests/state/test_store_contract.py) runs every port over both backends."""
+suite (tests/state/contract/, one class per port) runs every port over both backends."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The one storage contract every duty relies on, shaped around the duties, not tables.
 
-Two backends satisfy it and pass the same contract suite (tests/state/test_store_contract.py):
+Two backends satisfy it and pass the same contract suite (tests/state/contract/, one class per port):
 `state.sqlite.SqliteStore` (embedded default) and `state.redis.RedisStore` (production and
 several instances). Anything two instances could race on — claiming due work, taking a case
 reference, the audit order, a send slot, a token refresh — is one atomic operation here.
