@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bots.config import ConfigError, Settings
+from bots.config import Settings
+from bots.settings_readers import ConfigError
 from state.sqlite import SqliteStore
 
 

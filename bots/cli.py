@@ -18,8 +18,9 @@ from typing import IO
 from bots import cli_operations
 from bots.backup import backup_database
 from bots.cli_parser import build_parser, installed_version
-from bots.config import ConfigError, Settings, load_settings
+from bots.config import Settings, load_settings
 from bots.doctor import examine, report
+from bots.settings_readers import ConfigError
 from bots.store import store_for
 from bots.teams.package import PackageError, build_package
 from bots.wecom import cli_operations as wecom_operations

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-from bots.config import ConfigError, Settings, load_settings
+from bots.config import Settings, load_settings
 from bots.findings import Finding, Verdict, not_checked, ok, problem
+from bots.settings_readers import ConfigError
 from bots.teams.doctor import MICROSOFT_LOGIN, teams_findings
 from bots.teams.messenger import reachable_privately
 from bots.wecom.doctor import wecom_findings

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Self
 
 CHANNELS = ("teams", "wecom")
 
@@ -49,34 +49,38 @@ def _split_ref(text: str, what: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, order=True)
-class PersonRef:
-    """A person on one channel, written `channel:user_id`."""
+class _OnChannel:
+    """Something on one channel, written `channel:id` wherever it is stored or named (the
+    Store, the CLI, staff commands); `parse` reads that text back."""
 
     channel: str
-    user_id: str
+    ID_FIELD: ClassVar[str]
+    WANT: ClassVar[str]
 
     def __str__(self) -> str:
-        return f"{self.channel}:{self.user_id}"
+        return f"{self.channel}:{getattr(self, self.ID_FIELD)}"
 
     @classmethod
-    def parse(cls, text: str) -> PersonRef:
-        return cls(*_split_ref(text, "a person reference (want channel:user_id)"))
+    def parse(cls, text: str) -> Self:
+        channel, local_id = _split_ref(text, cls.WANT)
+        return cls(**{"channel": channel, cls.ID_FIELD: local_id})
 
 
 @dataclass(frozen=True, order=True)
-class GroupKey:
+class PersonRef(_OnChannel):
+    """A person on one channel, written `channel:user_id`."""
+
+    user_id: str
+    ID_FIELD, WANT = "user_id", "a person reference (want channel:user_id)"
+
+
+@dataclass(frozen=True, order=True)
+class GroupKey(_OnChannel):
     """A group (class chat) on one channel, written `channel:conversation_id` everywhere the
     CLI or a staff command names a group."""
 
-    channel: str
     conversation_id: str
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.conversation_id}"
-
-    @classmethod
-    def parse(cls, text: str) -> GroupKey:
-        return cls(*_split_ref(text, "a group id (want channel:conversation_id)"))
+    ID_FIELD, WANT = "conversation_id", "a group id (want channel:conversation_id)"
 
 
 @dataclass(frozen=True, kw_only=True)

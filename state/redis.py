@@ -6,8 +6,9 @@ cache locks, send slots, lessons and a case with its delivery are Lua scripts
 WATCH/MULTI transaction retried when another instance wrote first. Logical time (expiry,
 due times, leases, send windows) is the injected clock's; Redis' own expiry only collects
 garbage a day after an entry is logically gone. Its due work (state/redis_due.py), its records
-(state/redis_records.py) and its keys (state/redis_keys.py) are modules of their own; this one
-holds connecting, the roster, groups, schedules, lessons, caches and send slots.
+(state/redis_records.py), its groups with their schedules and lessons (state/redis_groups.py) and
+its keys (state/redis_keys.py) are modules of their own; this one holds connecting, the roster,
+caches and send slots.
 """
 
 from __future__ import annotations
@@ -16,22 +17,21 @@ import json
 import logging
 import uuid
 from collections.abc import Collection, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
-from redis.exceptions import AuthenticationError, RedisError, ResponseError
+from redis.exceptions import AuthenticationError, RedisError
 
-from state import codec, redis_scripts
+from state import codec, redis_scripts, redis_scripts_standalone
 from state.clock import Clock, SystemClock
-from state.effects import NO_EFFECTS, Effects
-from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
-from state.records import Lesson, Schedule, SchoolDays
-from state.redis_base import _by_field, _people, _refusal, _text, _texts
+from state.models import Person, PersonRef, normalise_user_id
+from state.redis_base import _people, _text, _texts
 from state.redis_due import RedisDueWork
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
 from state.redis_effects import gc_ms
+from state.redis_groups import RedisGroups
 from state.redis_keys import RedisKeys
 from state.redis_records import RedisRecords
 from state.roster_diff import diff_roster
@@ -42,17 +42,19 @@ T = TypeVar("T")
 log = logging.getLogger("esafety.store")
 
 
-class RedisStore(RedisDueWork, RedisRecords, StoreIntents):
+class RedisStore(RedisDueWork, RedisRecords, RedisGroups, StoreIntents):
     def __init__(self, client: aioredis.Redis, clock: Clock, prefix: str = "esafety:", where: str = "?") -> None:
         self._redis = client
         self._clock = clock
         self._where = where  # host:port, for messages: never the password
         self._keys = RedisKeys(prefix)
         self._scripts = {
-            name: client.register_script(getattr(redis_scripts, name))
-            for name in ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "REDRIVE_DUE", "SAVE_CASE",
-                         "ACCEPT_INBOUND", "CACHE_ADD", "RESERVE_SEND_SLOT", "COMMIT_EFFECTS", "START_LESSON", "SAVE_LESSON",
-                         "REPLACE_FIELD", "REPLACE_CASE", "RELEASE_LOCK")
+            name: client.register_script(getattr(module, name))
+            for module, names in ((redis_scripts, ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "REDRIVE_DUE",
+                                                   "SAVE_CASE", "ACCEPT_INBOUND", "COMMIT_EFFECTS", "REPLACE_FIELD", "REPLACE_CASE")),
+                                  (redis_scripts_standalone, ("CACHE_ADD", "RESERVE_SEND_SLOT", "START_LESSON", "SAVE_LESSON",
+                                                              "RELEASE_LOCK")))
+            for name in names
         }
 
     @classmethod
@@ -148,84 +150,6 @@ class RedisStore(RedisDueWork, RedisRecords, StoreIntents):
     async def get_person_address(self, ref: PersonRef) -> dict[str, Any] | None:
         data = await self._redis.hget(self._keys.person_addresses, str(ref))
         return dict(json.loads(data)) if data is not None else None
-
-    # -- groups --------------------------------------------------------------------------
-    async def register_group(self, group: Group) -> bool:
-        return bool(await self._redis.hsetnx(self._keys.groups, str(group.key), codec.dumps(group)))
-
-    async def save_group(self, group: Group) -> None:
-        await self._redis.hset(self._keys.groups, str(group.key), codec.dumps(group))
-
-    async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
-        """Lua: the compare-and-set and the effects of the change are one step on every instance."""
-        args = self._effects_args([self._keys.groups])
-        spec = args.spec(effects)
-        replaced = await self._run("REPLACE_FIELD", args.keys,
-                                   [str(expected.key), codec.dumps(expected), codec.dumps(new), spec, repr(self._now())])
-        return bool(replaced)
-
-    async def get_group(self, key: GroupKey) -> Group | None:
-        return await self._hget(Group, self._keys.groups, str(key))
-
-    async def list_groups(self) -> list[Group]:
-        return [codec.loads(Group, data) for data in _by_field(await self._redis.hgetall(self._keys.groups))]
-
-    async def set_group_members(self, key: GroupKey, members: Sequence[Member]) -> None:
-        await self._redis.hset(self._keys.group_members, str(key), codec.dumps(list(members)))
-
-    async def group_members(self, key: GroupKey) -> list[Member]:
-        data = await self._redis.hget(self._keys.group_members, str(key))
-        return [codec.from_plain(Member, item) for item in json.loads(data)] if data is not None else []
-
-    # -- schedules -----------------------------------------------------------------------
-    async def save_schedule(self, schedule: Schedule) -> None:
-        await self._redis.hset(self._keys.schedules, str(schedule.group), codec.dumps(schedule))
-
-    async def get_schedule(self, key: GroupKey) -> Schedule | None:
-        return await self._hget(Schedule, self._keys.schedules, str(key))
-
-    async def list_schedules(self) -> list[Schedule]:
-        return [codec.loads(Schedule, data) for data in _by_field(await self._redis.hgetall(self._keys.schedules))]
-
-    async def save_calendar(self, spans: Sequence[SchoolDays]) -> None:
-        await self._redis.set(self._keys.calendar, codec.dumps(list(spans)))
-
-    async def get_calendar(self) -> list[SchoolDays]:
-        data = await self._redis.get(self._keys.calendar)
-        return [codec.from_plain(SchoolDays, item) for item in json.loads(data)] if data is not None else []
-
-    async def advance_rotation(self, key: GroupKey) -> int:
-        return int(await self._redis.incr(self._keys.rotation(key))) - 1
-
-    # -- lessons -------------------------------------------------------------------------
-    async def start_lesson(self, lesson: Lesson) -> bool:
-        """One Lua step, so two instances starting a lesson in the same group cannot both win."""
-        keys = [self._keys.active_lesson(lesson.group), self._keys.lessons, self._keys.lessons_by_start]
-        return bool(await self._run("START_LESSON", keys, [lesson.lesson_id, codec.dumps(lesson), lesson.started_at.timestamp()]))
-
-    async def active_lesson(self, key: GroupKey) -> Lesson | None:
-        lesson_id = await self._redis.get(self._keys.active_lesson(key))
-        data = await self._redis.hget(self._keys.lessons, lesson_id) if lesson_id is not None else None
-        return codec.loads(Lesson, data) if data is not None else None
-
-    async def save_lesson(self, lesson: Lesson) -> None:
-        """Lua, so ending a lesson frees its group only if it is still the group's running one."""
-        args = [lesson.lesson_id, codec.dumps(lesson), "1" if lesson.ended_at is not None else "0"]
-        try:
-            await self._run("SAVE_LESSON", [self._keys.lessons, self._keys.active_lesson(lesson.group)], args)
-        except ResponseError as error:
-            raise _refusal(error, f"lesson {lesson.lesson_id}") from None
-
-    async def list_lessons(self) -> list[Lesson]:
-        ids = cast(list[bytes], await self._redis.zrange(self._keys.lessons_by_start, 0, -1))
-        rows = await self._redis.hmget(self._keys.lessons, ids) if ids else []
-        return [codec.loads(Lesson, row) for row in rows if row is not None]
-
-    # -- cases ---------------------------------------------------------------------------
-
-    # -- due work ------------------------------------------------------------------------
-
-    # -- replay protection and inbox --------------------------------------------------------
 
     # -- caches --------------------------------------------------------------------------
     async def cache_get(self, key: str) -> str | None:

@@ -1,6 +1,6 @@
 """The sliding-window arithmetic behind `Store.reserve_send_slot` for the embedded backend.
 
-The Redis backend does the same sums inside a Lua script (state/redis_scripts.py) so they are
+The Redis backend does the same sums inside a Lua script (state/redis_scripts_standalone.py) so they are
 atomic across instances; both pass the same contract tests.
 """
 

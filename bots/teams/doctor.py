@@ -17,8 +17,8 @@ from datetime import date
 import aiohttp
 from yarl import URL
 
-from bots.config import TeamsSettings
 from bots.findings import Finding, not_checked, ok, problem
+from bots.teams.settings import TeamsSettings
 
 MICROSOFT_LOGIN = "https://login.microsoftonline.com"
 BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"

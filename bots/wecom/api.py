@@ -23,7 +23,7 @@ import requests
 from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
-from bots.config import WecomSettings
+from bots.wecom.settings import WecomSettings
 from handlers.runtime.retry import TryAgain
 from state.store import Store
 

@@ -14,8 +14,8 @@ import re
 import aiohttp
 from yarl import URL
 
-from bots.config import WecomSettings
 from bots.findings import Finding, not_checked, ok, problem
+from bots.wecom.settings import WecomSettings
 
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=10)
 CORP_ID = re.compile(r"w[wx][0-9A-Za-z]{4,32}")

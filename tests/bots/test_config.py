@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bots.config import DEFAULT, ConfigError, Settings, load_settings
+from bots.config import DEFAULT, Settings, load_settings
+from bots.settings_readers import ConfigError
 
 AES_KEY = "a" * 43
 WECOM = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s3cret", "WECOM_TOKEN": "tok",

@@ -3,9 +3,9 @@
 Nothing here can reach qyapi.weixin.qq.com, so the real wechatpy client is pointed at this
 server through its API base URL (CHANNEL_NOTES.md W7) by the tests, `make demo` and the bench.
 It issues and checks access tokens (and can expire them), records every message sent, enforces
-the rules that shape the bot's design (appchat only for chats this app created, a robot's
-20 messages a minute, single-use card response codes, all-invalid recipients → 81013,
-`enable_duplicate_check`), and injects faults: an errcode (e.g. 45009) or a bare HTTP 5xx.
+the rules that shape the bot's design (single-use card response codes, all-invalid recipients →
+81013, `enable_duplicate_check`; the group chats' own rules are in group_chats.py), and injects
+faults: an errcode (e.g. 45009) or a bare HTTP 5xx.
 
 Route shapes: `GET gettoken`, `POST message/send`, `POST message/update_template_card`,
 `POST appchat/create`, `GET appchat/get`, `POST appchat/send`, `POST menu/create`,
@@ -19,16 +19,15 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-ERRORS = {40001: "invalid credential", 40013: "invalid corpid", 40014: "invalid access_token", 40056: "invalid agentid",
-          41001: "access_token missing", 42001: "access_token expired", 45009: "api freq out of limit",
-          81013: "user & party & tag all invalid", 86003: "chat not exists", 86215: "chat member count invalid",
-          93000: "invalid webhook url", 95007: "response_code invalid or already used", 40050: "chatid not found"}
+from bots.wecom.fakes.group_chats import GroupChatRoutes
+from bots.wecom.fakes.wire import ERRORS, WecomFailure, text_of
+
 CARD_WITH_CODE = frozenset({"button_interaction", "vote_interaction", "multiple_interaction"})
 
 _EVERY_API: list[FakeWecomApi] = []
@@ -37,12 +36,6 @@ _EVERY_API: list[FakeWecomApi] = []
 def every_wecom_api() -> list[FakeWecomApi]:
     """All fakes started in this process, for the suite-wide privacy scan."""
     return list(_EVERY_API)
-
-
-class WecomFailure(Exception):
-    def __init__(self, errcode: int) -> None:
-        super().__init__(errcode)
-        self.errcode = errcode
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ class _Fault:
 
 
 @dataclass
-class FakeWecomApi:
+class FakeWecomApi(GroupChatRoutes):
     corp_id: str = "ww-fake-corp"
     secret: str = "fake-secret"
     agent_id: int = 1000002
@@ -91,25 +84,6 @@ class FakeWecomApi:
         return f"{self.url}/cgi-bin/"
 
     # -- what a test sets up -------------------------------------------------------------
-    def add_app_chat(self, chat_id: str, *, name: str, owner: str, userlist: Sequence[str]) -> str:
-        self._app_chats[chat_id] = {"chatid": chat_id, "name": name, "owner": owner, "userlist": list(userlist), "chat_type": 0}
-        return chat_id
-
-    def add_customer_group(self, chat_id: str, *, name: str, owner: str, members: Sequence[tuple[str, int]]) -> None:
-        self._customer_groups[chat_id] = {"chat_id": chat_id, "name": name, "owner": owner, "create_time": 1_700_000_000,
-                                          "notice": "", "admin_list": [], "member_list": []}
-        self.set_customer_group_members(chat_id, members)
-
-    def set_customer_group_members(self, chat_id: str, members: Sequence[tuple[str, int]]) -> None:
-        """Members as (userid or external_userid, type): type 1 = staff, 2 = external contact."""
-        self._customer_groups[chat_id]["member_list"] = [
-            {"userid": userid, "type": kind, "join_time": 1_700_000_000, "join_scene": 1, "name": userid,
-             **({"unionid": f"union-{userid}"} if kind == 2 else {})} for userid, kind in members]
-
-    def add_robot(self, key: str, chat_id: str) -> str:
-        self._robots[key] = chat_id
-        return f"{self.url}/cgi-bin/webhook/send?key={key}"
-
     def expire_tokens(self) -> None:
         self._tokens = dict.fromkeys(self._tokens, False)
 
@@ -133,14 +107,7 @@ class FakeWecomApi:
         return [body for body, _, _ in self._sent]
 
     def texts_to_user(self, userid: str) -> list[str]:
-        return [_content(body) for body in self.sent_messages() if userid in str(body.get("touser", "")).split("|")]
-
-    def group_posts(self) -> list[tuple[str, dict[str, Any]]]:
-        """(chat id, body) of every appchat/send and robot webhook post."""
-        return list(self._posts)
-
-    def group_texts(self, chat_id: str) -> list[str]:
-        return [_content(body) for target, body in self._posts if target == chat_id]
+        return [text_of(body) for body in self.sent_messages() if userid in str(body.get("touser", "")).split("|")]
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -252,59 +219,11 @@ class FakeWecomApi:
         self.card_updates.append(body)
         return {"invaliduser": []}
 
-    def _appchat_create(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        users = list(body.get("userlist") or [])
-        if not 2 <= len(users) <= 500:
-            raise WecomFailure(86215)
-        chat_id = str(body.get("chatid") or f"chat-{next(self._ids)}")
-        self.add_app_chat(chat_id, name=str(body.get("name", "")), owner=str(body.get("owner", "")), userlist=users)
-        return {"chatid": chat_id}
-
-    def _appchat_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        chat = self._app_chats.get(query.get("chatid", ""))
-        if chat is None:
-            raise WecomFailure(86003)
-        return {"chat_info": chat}
-
-    def _appchat_send(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        chat_id = str(body.get("chatid", ""))
-        if chat_id not in self._app_chats:
-            raise WecomFailure(86003)
-        self._posts.append((chat_id, body))
-        return {}
-
     def _menu_create(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         if str(query.get("agentid")) != str(self.agent_id):
             raise WecomFailure(40056)
         self.menu = body
         return {}
-
-    def _groupchat_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        group = self._customer_groups.get(str(body.get("chat_id", "")))
-        if group is None:
-            raise WecomFailure(40050)
-        return {"group_chat": group}
-
-    def _add_msg_template(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        return {"fail_list": [], "msgid": f"msgGAJ-{next(self._ids)}"}
-
-    def _robot(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
-        chat_id = self._robots.get(key)
-        if chat_id is None:
-            raise WecomFailure(93000)
-        recent = [t for t in self._robot_times.get(key, []) if self.now() - t < 60]
-        if len(recent) >= 20:
-            raise WecomFailure(45009)
-        self._robot_times[key] = [*recent, self.now()]
-        self._posts.append((chat_id, body))
-        return {"errcode": 0, "errmsg": "ok"}
-
-
-def _content(body: dict[str, Any]) -> str:
-    kind = body.get("msgtype", "")
-    if kind == "template_card":
-        return str(body["template_card"].get("main_title", {}).get("title", ""))
-    return str((body.get(kind) or {}).get("content", ""))
 
 
 def _without_check(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""The fake WeCom API's group chats: chats this app created (`appchat/*`, the only chats an app
+may post into), customer groups (`externalcontact/groupchat/get`, whose members are staff, type 1,
+and external contacts, type 2) and group robots (`webhook/send`, 20 messages a minute each)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bots.wecom.fakes.wire import WecomFailure, text_of
+
+
+class GroupChatRoutes:
+    """The group-chat routes and their state, mixed into FakeWecomApi (which holds the fields)."""
+
+    url: str
+    now: Callable[[], float]
+    _ids: itertools.count[int]
+    _posts: list[tuple[str, dict[str, Any]]]
+    _app_chats: dict[str, dict[str, Any]]
+    _customer_groups: dict[str, dict[str, Any]]
+    _robots: dict[str, str]
+    _robot_times: dict[str, list[float]]
+
+    # -- what a test sets up -------------------------------------------------------------
+    def add_app_chat(self, chat_id: str, *, name: str, owner: str, userlist: Sequence[str]) -> str:
+        self._app_chats[chat_id] = {"chatid": chat_id, "name": name, "owner": owner, "userlist": list(userlist), "chat_type": 0}
+        return chat_id
+
+    def add_customer_group(self, chat_id: str, *, name: str, owner: str, members: Sequence[tuple[str, int]]) -> None:
+        self._customer_groups[chat_id] = {"chat_id": chat_id, "name": name, "owner": owner, "create_time": 1_700_000_000,
+                                          "notice": "", "admin_list": [], "member_list": []}
+        self.set_customer_group_members(chat_id, members)
+
+    def set_customer_group_members(self, chat_id: str, members: Sequence[tuple[str, int]]) -> None:
+        """Members as (userid or external_userid, type): type 1 = staff, 2 = external contact."""
+        self._customer_groups[chat_id]["member_list"] = [
+            {"userid": userid, "type": kind, "join_time": 1_700_000_000, "join_scene": 1, "name": userid,
+             **({"unionid": f"union-{userid}"} if kind == 2 else {})} for userid, kind in members]
+
+    def add_robot(self, key: str, chat_id: str) -> str:
+        self._robots[key] = chat_id
+        return f"{self.url}/cgi-bin/webhook/send?key={key}"
+
+    # -- what a test reads -----------------------------------------------------------------
+    def group_posts(self) -> list[tuple[str, dict[str, Any]]]:
+        """(chat id, body) of every appchat/send and robot webhook post."""
+        return list(self._posts)
+
+    def group_texts(self, chat_id: str) -> list[str]:
+        return [text_of(body) for target, body in self._posts if target == chat_id]
+
+    # -- the routes ---------------------------------------------------------------------------
+    def _appchat_create(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        users = list(body.get("userlist") or [])
+        if not 2 <= len(users) <= 500:
+            raise WecomFailure(86215)
+        chat_id = str(body.get("chatid") or f"chat-{next(self._ids)}")
+        self.add_app_chat(chat_id, name=str(body.get("name", "")), owner=str(body.get("owner", "")), userlist=users)
+        return {"chatid": chat_id}
+
+    def _appchat_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        chat = self._app_chats.get(query.get("chatid", ""))
+        if chat is None:
+            raise WecomFailure(86003)
+        return {"chat_info": chat}
+
+    def _appchat_send(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        chat_id = str(body.get("chatid", ""))
+        if chat_id not in self._app_chats:
+            raise WecomFailure(86003)
+        self._posts.append((chat_id, body))
+        return {}
+
+    def _groupchat_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        group = self._customer_groups.get(str(body.get("chat_id", "")))
+        if group is None:
+            raise WecomFailure(40050)
+        return {"group_chat": group}
+
+    def _add_msg_template(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        return {"fail_list": [], "msgid": f"msgGAJ-{next(self._ids)}"}
+
+    def _robot(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._robots.get(key)
+        if chat_id is None:
+            raise WecomFailure(93000)
+        recent = [t for t in self._robot_times.get(key, []) if self.now() - t < 60]
+        if len(recent) >= 20:
+            raise WecomFailure(45009)
+        self._robot_times[key] = [*recent, self.now()]
+        self._posts.append((chat_id, body))
+        return {"errcode": 0, "errmsg": "ok"}

@@ -1,0 +1,48 @@
+"""The WeCom channel's settings: the self-built app's ids and callback secrets, all or none."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bots.settings_readers import ConfigError, read_int
+
+WECOM_PUBLIC_API = "https://qyapi.weixin.qq.com/cgi-bin/"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WecomSettings:
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+    encoding_aes_key: str = field(default="", repr=False)
+    api_base_url: str = WECOM_PUBLIC_API
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.corp_id)
+
+
+def wecom_settings(env: Mapping[str, str]) -> WecomSettings:
+    names = ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY")
+    given = {name: env.get(name, "").strip() for name in names}
+    base = env.get("WECOM_API_BASE_URL", "").strip() or WECOM_PUBLIC_API
+    if urlsplit(base).scheme not in {"http", "https"}:
+        raise ConfigError(f"WECOM_API_BASE_URL must be an http(s) URL, got {base!r}")
+    if not any(given.values()):
+        return WecomSettings(api_base_url=base)
+    missing = [name for name, value in given.items() if not value]
+    if missing:
+        raise ConfigError(f"WeCom is partly configured: also set {', '.join(missing)}")
+    if len(given["WECOM_ENCODING_AES_KEY"]) != 43:
+        raise ConfigError("WECOM_ENCODING_AES_KEY must be the 43-character EncodingAESKey from the WeCom admin console")
+    return WecomSettings(
+        corp_id=given["WECOM_CORP_ID"],
+        agent_id=read_int(env, "WECOM_AGENT_ID", 0, low=1, high=2**31 - 1),
+        secret=given["WECOM_SECRET"],
+        token=given["WECOM_TOKEN"],
+        encoding_aes_key=given["WECOM_ENCODING_AES_KEY"],
+        api_base_url=base.rstrip("/") + "/",
+    )
