@@ -29,16 +29,6 @@ class ChangeExternalChatEvent(BaseEvent):  # type: ignore[misc]
     mem_change_cnt = IntegerField("MemChangeCnt", 0)
 
 
-@register_event("change_external_contact")
-class ChangeExternalContactEvent(BaseEvent):  # type: ignore[misc]
-    """A staff member added or lost an external contact (a parent or student outside the school)."""
-
-    event = "change_external_contact"
-    change_type = StringField("ChangeType")
-    user_id = StringField("UserID")
-    external_user_id = StringField("ExternalUserID")
-
-
 @register_event("change_contact")
 class ChangeContactEvent(BaseEvent):  # type: ignore[misc]
     """The school's own directory changed (a member created, updated or deleted)."""

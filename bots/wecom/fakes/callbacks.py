@@ -67,7 +67,7 @@ class WecomCallbacks:
                          ResponseCode=response_code, AgentID=str(AGENT_ID))
 
     def event(self, sender: str, event: str, **fields: str) -> str:
-        """Any other event, with its own fields (e.g. change_external_contact, change_contact)."""
+        """Any other event, with its own fields (e.g. change_contact)."""
         return self._xml(sender, "event", Event=event, **fields)
 
     def external_chat(self, chat_id: str, change: str, *, detail: str = "", count: int = 0) -> str:

@@ -147,33 +147,29 @@ async def test_staff_ask_for_status_in_a_1to1_and_students_are_refused(wecom: We
 def test_every_event_we_need_parses_as_a_typed_class(wecom: WecomHarness) -> None:
     """wechatpy 1.8.18 alone parses these as UnknownMessage; registered, they are typed."""
     make = wecom.callbacks
-    contact = make.event("sys", "change_external_contact", ChangeType="add_external_contact", UserID=TEACHER,
-                         ExternalUserID="wm_parent_li")
     directory = make.event("sys", "change_contact", ChangeType="delete_user", UserID="leaver")
     parsed = {
         "change_external_chat": parse_callback(make.external_chat(CUSTOMER_GROUP, "update", detail="add_member")),
-        "change_external_contact": parse_callback(contact),
         "change_contact": parse_callback(directory),
         "template_card_event": parse_callback(make.card_click(DSL, "ack:C-2026-000001", task_id="t", response_code="rc")),
     }
     assert {name: type(event).__name__ for name, event in parsed.items()} == {
-        "change_external_chat": "ChangeExternalChatEvent", "change_external_contact": "ChangeExternalContactEvent",
-        "change_contact": "ChangeContactEvent", "template_card_event": "TemplateCardEvent"}
+        "change_external_chat": "ChangeExternalChatEvent", "change_contact": "ChangeContactEvent",
+        "template_card_event": "TemplateCardEvent"}
     assert (parsed["change_external_chat"].chat_id, parsed["change_external_chat"].update_detail) == (CUSTOMER_GROUP, "add_member")
-    assert parsed["change_external_contact"].external_user_id == "wm_parent_li"
+    assert (parsed["change_contact"].change_type, parsed["change_contact"].user_id) == ("delete_user", "leaver")
     assert parsed["template_card_event"].response_code == "rc"
 
 
 async def test_events_the_bot_does_not_act_on_are_answered_and_dropped_quietly(wecom: WecomHarness,
                                                                                 caplog: pytest.LogCaptureFixture) -> None:
-    contact = wecom.callbacks.event("sys", "change_external_contact", ChangeType="del_follow_user", UserID=TEACHER,
-                                    ExternalUserID="wm_parent_li")
+    contact = wecom.callbacks.event("sys", "change_contact", ChangeType="delete_user", UserID="leaver")  # typed, not acted on
     unknown = wecom.callbacks.event("sys", "change_external_tag", ChangeType="create")  # not even typed: UnknownMessage
     with caplog.at_level(logging.INFO):
         for callback in (contact, unknown):
             response = await wecom.deliver(callback)
             assert await response.text() == "success"
-        await until(lambda: any("wecom event change_external_contact ignored" in r.getMessage() for r in caplog.records))
+        await until(lambda: any("wecom event change_contact ignored" in r.getMessage() for r in caplog.records))
         await until(lambda: any("wecom callback of an unknown kind ignored" in r.getMessage() for r in caplog.records))
     assert wecom.api.sent_messages() == [], "nobody is answered: 'sys' is not a person"
     assert await wecom.bot.store.list_parked(Queue.INBOX) == []
