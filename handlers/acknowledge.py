@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from handlers.audit import decision
-from handlers.case_keys import CaseKeys, is_card
+from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item, receipt, send_durably
@@ -68,9 +68,8 @@ async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:
     tries again: the retried acknowledgement finds itself done and only updates the cards."""
     done = Message(key="case.card_title", fields={"reference": case.reference},
                    lines=(("case.acknowledged_by", {"by": actor.name or str(actor.ref), "at": _local(deps, case)}),))
-    card_keys = {step.detail.get("item", "") for step in case.steps if step.action == "delivered"}
     later: TryAgain | None = None
-    for key in sorted(filter(is_card, card_keys)):
+    for key in sorted(CaseKeys(case.reference).delivered_cards(case.steps)):
         sent = await receipt(deps, key)
         if sent is None:
             continue

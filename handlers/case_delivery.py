@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.audit import decision
-from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep, is_card
+from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
 from handlers.outbox import Envelope, after_sending, deliver, envelope, outbox_item
@@ -124,7 +124,7 @@ async def deliver_and_record(item: DueItem, deps: Deps) -> None:
     except (PermanentFailure, RetryLater) as error:
         if sealed.case:
             await record_failed_delivery(deps, item, str(error))
-            if is_card(item.item_id):
+            if sealed.keep_receipt:  # the case card itself
                 await escalate_at_once(deps, sealed)
         raise
     if sealed.case:

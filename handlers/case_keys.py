@@ -7,12 +7,12 @@ and 13; 000 §3). Built in one place, a new step is disarmed and found like the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 from state.models import Person, PersonRef, Role
-from state.records import Case, Urgency
+from state.records import Case, CaseStep, Urgency
 
 CARD, WORDS = "card", "text"
 """The two parts of a step's delivery to each reader: the card (kept, to be updated) and the words."""
@@ -60,6 +60,13 @@ class CaseKeys:
     def delivery(self, step: EscalationStep, reader: PersonRef, part: str) -> str:
         return f"{self.reference}|step{step.value}|{reader}|{part}"
 
+    def delivered_cards(self, steps: Iterable[CaseStep]) -> set[str]:
+        """The card of each step and reader the chronology records a delivery for: the copies
+        updated in place when the case is acknowledged (a reader who had only the words has a
+        card id too, with no receipt kept: nothing to update)."""
+        return {self.delivery(EscalationStep(int(step.detail["step"])), PersonRef.parse(step.actor), CARD)
+                for step in steps if step.action == "delivered" and step.detail.get("step")}
+
     def head_alert(self, person: PersonRef) -> str:
         return f"{self.reference}|step{EscalationStep.HEAD.value}|{person}"
 
@@ -80,8 +87,3 @@ class CaseKeys:
 
     def acknowledged_to_reporter(self) -> str:
         return f"{self.reference}|reporter-acknowledged"
-
-
-def is_card(item_id: str) -> bool:
-    """Whether an outbox id is a case card's (updated in place when the case is acknowledged)."""
-    return item_id.endswith(f"|{CARD}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.case_keys import CaseKeys, EscalationStep, is_card
+from handlers.case_keys import CaseKeys, EscalationStep
 from state.models import PersonRef, Role
-from state.records import Case, Urgency
+from state.records import Case, CaseStep, Urgency
 from tests.conftest import START
 from tests.handlers.conftest import SCHOOL
 
@@ -36,5 +36,14 @@ def test_ids_keep_the_form_stored_items_already_have() -> None:
     assert keys.escalation_timer(EscalationStep.DEPUTIES) == "C-2026-000007|escalate|2"
     assert keys.delivery(EscalationStep.LEADS, lead, "card") == "C-2026-000007|step1|teams:lead|card"
     assert keys.head_alert(lead) == "C-2026-000007|step3|teams:lead"
-    assert is_card(keys.delivery(EscalationStep.DEPUTIES, lead, "card"))
-    assert not is_card(keys.delivery(EscalationStep.DEPUTIES, lead, "text"))
+
+
+def test_the_cards_to_update_are_found_from_the_chronology() -> None:
+    """Each reader's card at each step they had a message of; words added later (no step) name no card."""
+    keys, lead, deputy = CaseKeys(CASE.reference), PersonRef("teams", "lead"), PersonRef("wecom", "deputy")
+    words = keys.delivery(EscalationStep.LEADS, lead, "text")
+    steps = [CaseStep(at=START, action="delivered", actor=str(lead), detail={"step": "1", "item": words}),
+             CaseStep(at=START, action="delivered", actor=str(deputy), detail={"step": "2"}),
+             CaseStep(at=START, action="delivered", actor=str(lead), detail={"step": "", "item": keys.addition("e9", str(lead))}),
+             CaseStep(at=START, action="delivery_failed", actor=str(deputy), detail={"step": "3"})]
+    assert keys.delivered_cards(steps) == {"C-2026-000007|step1|teams:lead|card", "C-2026-000007|step2|wecom:deputy|card"}
