@@ -1,5 +1,6 @@
-"""`esafety-bot backup FILE`: the SQLite file is a school's safeguarding record, so it can be
-copied while the server runs, consistently, through SQLite's online backup API."""
+"""`esafety-bot backup FILE`: the database is a school's safeguarding record, so it can be copied
+while the server runs, consistently; the Store does it (SQLite's online backup API), or says how
+its own tools do (Redis)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,14 @@ import asyncio
 from pathlib import Path
 
 from bots.config import Settings
-from bots.settings_readers import ConfigError
-from state.sqlite import SqliteStore
+from bots.store import store_for
+from state.clock import SystemClock
 
 
 async def backup_database(settings: Settings, target: Path) -> None:
-    if settings.redis_url:
-        raise ConfigError("REDIS_URL is set: back up Redis with its own persistence (AOF/RDB), not `esafety-bot backup`")
-    if not await asyncio.to_thread(Path(settings.db_path).exists):
-        raise FileNotFoundError(f"no database at {settings.db_path} (ESAFETY_DB)")
     if await asyncio.to_thread(target.exists):
         raise FileExistsError(f"{target} already exists; choose a new file")
-    store = await SqliteStore.open(settings.db_path)
+    store = await store_for(settings, SystemClock(), existing=True)
     try:
         await store.backup(target)
     finally:

@@ -32,7 +32,7 @@ from handlers.outbox_view import NotWaiting
 from handlers.roster_import import RosterError
 from policy_text.catalog import Catalog, CatalogError
 from state.clock import SystemClock
-from state.store import Store, StoreUnavailable
+from state.store import BackupRefused, Store, StoreUnavailable
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(os.environ)
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
-    except (ConfigError, StoreUnavailable, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError, FileNotFoundError,
-            FileExistsError, ScheduleError, CalendarError) as error:
+    except (ConfigError, StoreUnavailable, BackupRefused, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError,
+            FileNotFoundError, FileExistsError, ScheduleError, CalendarError) as error:
         print(f"esafety-bot: error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
     except KeyboardInterrupt:

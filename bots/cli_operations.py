@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from bots.user_ids import spell_user_id
 from handlers.audit import export_audit, record_decision
 from handlers.calendar_import import ImportedCalendar, parse_calendar
 from handlers.case_export import export_cases, render_case
@@ -20,7 +21,7 @@ from handlers.groups import infer_class, resolve_group
 from handlers.outbox_view import retry, undelivered
 from handlers.reminders import set_schedule
 from handlers.roster_guard import ImportPlan, guarded_import, plan_import
-from handlers.roster_import import parse_roster
+from handlers.roster_import import ParsedRoster, parse_roster
 from state.clock import Clock
 from state.records import Lesson
 from state.store import RosterChange, Store
@@ -30,13 +31,17 @@ CLI_ACTOR = "cli"
 
 async def roster_import(store: Store, clock: Clock, path: Path, *, merge: bool, force: bool = False) -> RosterChange:
     """Import, refused (RosterRefused) if it would lose the people reports depend on, unless forced."""
-    return await guarded_import(store, clock, parse_roster(await asyncio.to_thread(path.read_bytes)), merge=merge, actor=CLI_ACTOR,
-                                force=force)
+    return await guarded_import(store, clock, await _read_roster(path), merge=merge, actor=CLI_ACTOR, force=force)
+
+
+async def _read_roster(path: Path) -> ParsedRoster:
+    """A roster file, each id spelled as its channel spells it (bots/user_ids.py)."""
+    return parse_roster(await asyncio.to_thread(path.read_bytes), spell_user_id)
 
 
 async def roster_dry_run(store: Store, path: Path, out: IO[str], *, merge: bool) -> ImportPlan:
     """Print what an import would change, by role, and what it would lose; write nothing."""
-    plan = plan_import(await store.list_people(), parse_roster(await asyncio.to_thread(path.read_bytes)), merge=merge)
+    plan = plan_import(await store.list_people(), await _read_roster(path), merge=merge)
     for what, roles in plan.by_role().items():
         for role, people in sorted(roles.items()):
             out.write(f"{what} {role} ({len(people)}): {', '.join(f'{p.name} ({p.ref})' for p in people)}\n")

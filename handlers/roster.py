@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.audit import record_decision
 from handlers.roster_import import ParsedRoster
 from state.clock import Clock
-from state.models import Person, Role, normalise_user_id
+from state.models import Person, Role
 from state.store import RosterChange, Store
 
 ROSTER_CLAUSE = "000 §5; 004 strategy 18"
@@ -33,11 +33,12 @@ async def import_roster(store: Store, clock: Clock, roster: ParsedRoster, *, mer
 
 
 async def identify(store: Store, channel: str, user_id: str) -> Person:
-    """The roster's person, or an `unknown` stranger with least privilege (a guest)."""
+    """The roster's person, or an `unknown` stranger with least privilege (a guest). `user_id`
+    is spelled as its channel spells it (bots/<channel>/ids.py), so an exact match finds them."""
     person = await store.get_person(channel, user_id)
     if person is not None:
         return person
-    return Person(channel=channel, user_id=normalise_user_id(channel, user_id), name="", role=Role.UNKNOWN)
+    return Person(channel=channel, user_id=user_id, name="", role=Role.UNKNOWN)
 
 
 async def identify_reporter(store: Store, channel: str, user_id: str) -> Person:
@@ -46,4 +47,4 @@ async def identify_reporter(store: Store, channel: str, user_id: str) -> Person:
     try:
         return await identify(store, channel, user_id)
     except Exception:  # the Store is down
-        return Person(channel=channel, user_id=normalise_user_id(channel, user_id), name="", role=Role.UNKNOWN)
+        return Person(channel=channel, user_id=user_id, name="", role=Role.UNKNOWN)

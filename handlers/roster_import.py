@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from policy_text.catalog import normalise_locale
-from state.models import CHANNELS, Person, Role, normalise_user_id
+from state.models import CHANNELS, Person, Role
 
 REQUIRED_COLUMNS = ("channel", "user_id", "name", "role", "class", "consent")
 OPTIONAL_COLUMNS = ("locale",)
@@ -38,7 +39,12 @@ class ParsedRoster:
         return frozenset(person.channel for person in self.people)
 
 
-def parse_roster(data: bytes) -> ParsedRoster:
+IdSpelling = Callable[[str, str], str]
+"""(channel, a user id as written in the file) -> the id as that channel's own events spell it
+(bots/user_ids.py): an Entra id typed in capitals is still the person Teams sends in lower case."""
+
+
+def parse_roster(data: bytes, spell: IdSpelling) -> ParsedRoster:
     """Parse a UTF-8 CSV (a BOM is fine) with a header row, columns in any order."""
     try:
         text = data.decode("utf-8-sig")
@@ -62,7 +68,7 @@ def parse_roster(data: bytes) -> ParsedRoster:
         cells = {key: (value or "").strip() for key, value in row.items()}
         if not any(cells.values()):
             continue
-        person, errors = _person(cells)
+        person, errors = _person(cells, spell)
         if person is not None and (key := (person.channel, person.user_id)) in seen:
             errors.append(f"{person.channel}:{person.user_id} already on line {seen[key]}")
         problems += [f"line {line}: {error}" for error in errors]
@@ -76,7 +82,7 @@ def parse_roster(data: bytes) -> ParsedRoster:
     return ParsedRoster(tuple(people))
 
 
-def _person(cells: dict[str, str]) -> tuple[Person | None, list[str]]:
+def _person(cells: dict[str, str], spell: IdSpelling) -> tuple[Person | None, list[str]]:
     errors = []
     channel = cells["channel"].casefold()
     if channel not in CHANNELS:
@@ -99,7 +105,7 @@ def _person(cells: dict[str, str]) -> tuple[Person | None, list[str]]:
     classes = tuple(part.strip() for part in cells["class"].split(";") if part.strip())
     return Person(
         channel=channel,
-        user_id=normalise_user_id(channel, cells["user_id"]),
+        user_id=spell(channel, cells["user_id"]),
         name=cells["name"],
         role=Role(role),
         classes=classes,

@@ -34,13 +34,6 @@ SAFEGUARDING_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEAD})
 """Who may read and acknowledge a concern (004 strategy 9)."""
 
 
-def normalise_user_id(channel: str, user_id: str) -> str:
-    """One spelling per person: Entra object ids and user principal names ignore case, so
-    Teams ids are case-folded; WeCom userids are kept exactly as WeCom issues them."""
-    user_id = user_id.strip()
-    return user_id.casefold() if channel == "teams" else user_id
-
-
 def _split_ref(text: str, what: str) -> tuple[str, str]:
     channel, _, rest = text.partition(":")
     if channel not in CHANNELS or not rest:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from state.case_lifecycle import CaseAction, Moved
@@ -28,6 +29,10 @@ class Lifecycle(Protocol):
 
     async def durability(self) -> Durability:
         """Whether a committed write survives a crash and a power cut, in words (`doctor`)."""
+
+    async def backup(self, target: Path) -> None:
+        """Copy all it keeps to the new file `target`, consistently, while the bot runs. A
+        backend whose data a tool of its own backs up refuses (BackupRefused, saying which)."""
 
 
 class RosterPort(Protocol):

@@ -17,6 +17,7 @@ import json
 import logging
 import uuid
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from redis.exceptions import AuthenticationError, RedisError
 
 from state import codec, redis_scripts, redis_scripts_standalone
 from state.clock import Clock, SystemClock
-from state.models import Person, PersonRef, normalise_user_id
+from state.models import Person, PersonRef
 from state.redis_base import _people, _text, _texts
 from state.redis_due import RedisDueWork
 from state.redis_durability import VolatileRedis, durability_of, read_persistence, refuse_if_volatile
@@ -35,7 +36,7 @@ from state.redis_groups import RedisGroups
 from state.redis_keys import RedisKeys
 from state.redis_records import RedisRecords
 from state.roster_diff import diff_roster
-from state.store import LOCK_SUFFIX, Durability, RosterChange, StoreUnavailable
+from state.store import LOCK_SUFFIX, BackupRefused, Durability, RosterChange, StoreUnavailable
 from state.store_intents import StoreIntents
 
 T = TypeVar("T")
@@ -99,6 +100,9 @@ class RedisStore(RedisDueWork, RedisRecords, RedisGroups, StoreIntents):
         except (RedisError, OSError) as error:
             raise StoreUnavailable(f"Redis unavailable: {type(error).__name__}") from None
 
+    async def backup(self, target: Path) -> None:
+        raise BackupRefused("the Store is Redis (REDIS_URL): back it up with Redis' own persistence (AOF/RDB), not `esafety-bot backup`")
+
     async def close(self) -> None:
         await self._redis.aclose()
 
@@ -134,7 +138,7 @@ class RedisStore(RedisDueWork, RedisRecords, RedisGroups, StoreIntents):
             pipe.hset(self._keys.people(person.channel), person.user_id, codec.dumps(person))
 
     async def get_person(self, channel: str, user_id: str) -> Person | None:
-        return await self._hget(Person, self._keys.people(channel), normalise_user_id(channel, user_id))
+        return await self._hget(Person, self._keys.people(channel), user_id)
 
     async def list_people(self, channel: str | None = None) -> list[Person]:
         channels = [channel] if channel is not None else sorted(_texts(await self._redis.smembers(self._keys.people_channels)))

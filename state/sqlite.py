@@ -17,7 +17,7 @@ from typing import Any
 from state import codec
 from state.clock import Clock, SystemClock
 from state.effects import NO_EFFECTS, Effects
-from state.models import Group, GroupKey, Member, Person, PersonRef, normalise_user_id
+from state.models import Group, GroupKey, Member, Person, PersonRef
 from state.records import Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
@@ -57,7 +57,7 @@ class SqliteStore(SqliteDueWork, SqliteRecords, StoreIntents):
     async def close(self) -> None:
         await self._db.close()
 
-    async def backup(self, target: str | Path) -> None:
+    async def backup(self, target: Path) -> None:
         await self._db.backup_to(target)
 
     # -- roster ------------------------------------------------------------------------
@@ -80,7 +80,7 @@ class SqliteStore(SqliteDueWork, SqliteRecords, StoreIntents):
         return await self._db.write(work)
 
     async def get_person(self, channel: str, user_id: str) -> Person | None:
-        key = (channel, normalise_user_id(channel, user_id))
+        key = (channel, user_id)
         row = await self._db.read(lambda c: c.execute("SELECT data FROM people WHERE channel=? AND user_id=?", key).fetchone())
         return codec.loads(Person, row[0]) if row else None
 

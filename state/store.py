@@ -23,6 +23,10 @@ class StoreUnavailable(RuntimeError):
     """The database cannot be reached or read: a start-up error, never a silent no-op."""
 
 
+class BackupRefused(RuntimeError):
+    """This backend is backed up by its own tools; the message says which."""
+
+
 class UnknownCase(KeyError):
     """A case reference that names no case."""
 

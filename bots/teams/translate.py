@@ -14,8 +14,9 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 
+from bots.teams.ids import spell_user_id
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged, PersonReachable
-from state.models import GroupKey, Member, PersonRef, normalise_user_id
+from state.models import GroupKey, Member, PersonRef
 
 CHANNEL = "teams"
 
@@ -42,7 +43,7 @@ def is_personal(activity: Activity) -> bool:
 def roster_id(account: ChannelAccount) -> str:
     """The id the roster knows: Entra object id, else UPN / email, else the platform id."""
     upn = getattr(account, "user_principal_name", None) or getattr(account, "email", None)
-    return normalise_user_id(CHANNEL, account.aad_object_id or upn or account.id or "")
+    return spell_user_id(account.aad_object_id or upn or account.id or "")
 
 
 def person_of(account: ChannelAccount) -> PersonRef:

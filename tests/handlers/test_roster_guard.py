@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bots.user_ids import spell_user_id
 from handlers.roster_guard import RosterRefused, guarded_import, plan_import
 from handlers.roster_import import parse_roster
 from state.clock import ManualClock
@@ -26,9 +27,9 @@ CLASS_FILE = HEADER + "teams,t1,Tess Teacher,teacher,5A,\nteams,s1,Sol Pupil,stu
 
 
 async def test_a_two_row_class_file_cannot_replace_the_whole_school(store: Store, clock: ManualClock) -> None:
-    await guarded_import(store, clock, parse_roster(SCHOOL.encode()), merge=False, actor="cli")
+    await guarded_import(store, clock, parse_roster(SCHOOL.encode(), spell_user_id), merge=False, actor="cli")
     with pytest.raises(RosterRefused) as refused:
-        await guarded_import(store, clock, parse_roster(CLASS_FILE.encode()), merge=False, actor="cli")
+        await guarded_import(store, clock, parse_roster(CLASS_FILE.encode(), spell_user_id), merge=False, actor="cli")
     assert refused.value.losses == [
         "teams: no safeguarding lead (dsl) would be left: removes Lee Lead (teams:lead)",
         "teams: every deputy_dsl would be removed: removes Dee Deputy (teams:deputy)",
@@ -40,28 +41,28 @@ async def test_a_two_row_class_file_cannot_replace_the_whole_school(store: Store
 
 
 async def test_forced_it_is_imported_and_the_losses_audited(store: Store, clock: ManualClock) -> None:
-    await guarded_import(store, clock, parse_roster(SCHOOL.encode()), merge=False, actor="cli")
-    change = await guarded_import(store, clock, parse_roster(CLASS_FILE.encode()), merge=False, actor="cli", force=True)
+    await guarded_import(store, clock, parse_roster(SCHOOL.encode(), spell_user_id), merge=False, actor="cli")
+    change = await guarded_import(store, clock, parse_roster(CLASS_FILE.encode(), spell_user_id), merge=False, actor="cli", force=True)
     assert len(change.removed) == 9
     (forced,) = [e.record for e in await store.read_audit() if e.record.action == "roster.forced"]
     assert "no safeguarding lead" in forced.detail["losses"]
 
 
 async def test_a_merge_of_the_same_file_loses_nobody(store: Store, clock: ManualClock) -> None:
-    await guarded_import(store, clock, parse_roster(SCHOOL.encode()), merge=False, actor="cli")
-    change = await guarded_import(store, clock, parse_roster(CLASS_FILE.encode()), merge=True, actor="cli")
+    await guarded_import(store, clock, parse_roster(SCHOOL.encode(), spell_user_id), merge=False, actor="cli")
+    change = await guarded_import(store, clock, parse_roster(CLASS_FILE.encode(), spell_user_id), merge=True, actor="cli")
     assert change.removed == ()
 
 
 async def test_a_first_roster_without_a_lead_is_refused(store: Store, clock: ManualClock) -> None:
     with pytest.raises(RosterRefused, match="no safeguarding lead"):
-        await guarded_import(store, clock, parse_roster(CLASS_FILE.encode()), merge=False, actor="cli")
+        await guarded_import(store, clock, parse_roster(CLASS_FILE.encode(), spell_user_id), merge=False, actor="cli")
     assert await store.list_people() == []
 
 
 def test_the_plan_lists_changes_by_role() -> None:
-    stored = parse_roster(SCHOOL.encode()).people
-    plan = plan_import(stored, parse_roster((CLASS_FILE + "teams,s9,Fay Pupil,student,5A,\n").encode()), merge=False)
+    stored = parse_roster(SCHOOL.encode(), spell_user_id).people
+    plan = plan_import(stored, parse_roster((CLASS_FILE + "teams,s9,Fay Pupil,student,5A,\n").encode(), spell_user_id), merge=False)
     listing = {what: {role: [str(p.ref) for p in people] for role, people in roles.items()} for what, roles in plan.by_role().items()}
     assert listing["added"] == {"student": ["teams:s9"]}
     assert listing["removed"]["dsl"] == ["teams:lead"]

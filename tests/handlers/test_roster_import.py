@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bots.user_ids import spell_user_id
 from handlers.roster_import import RosterError, parse_roster
 from state.models import Role
 
@@ -17,7 +18,7 @@ GOOD = (
 
 def test_reads_columns_in_any_order_with_a_bom() -> None:
     """A UTF-8 BOM and shuffled columns are fine; Teams ids are case-folded; blank rows skipped."""
-    roster = parse_roster(GOOD.encode())
+    roster = parse_roster(GOOD.encode(), spell_user_id)
     amira, lee = roster.people
     assert (amira.user_id, amira.role, amira.classes, amira.consent, amira.locale) == ("0f5a-aaa", Role.STUDENT, ("5A", "5B"), True, "en")
     assert (lee.user_id, lee.role, lee.consent, lee.locale) == ("lead01", Role.DSL, None, "zh_CN")
@@ -34,7 +35,7 @@ def test_lists_every_problem_by_line() -> None:
         b"teams,A,Ann again,student,5A,\n"
     )
     with pytest.raises(RosterError) as caught:
-        parse_roster(data)
+        parse_roster(data, spell_user_id)
     problems = caught.value.problems
     assert any(p.startswith("line 3: channel") for p in problems)
     assert any(p.startswith("line 3: role") for p in problems)
@@ -58,4 +59,4 @@ def test_lists_every_problem_by_line() -> None:
 def test_malformed_files_are_refused(data: bytes, message: str) -> None:
     """Malformed CSV gets one clear error; `unknown` is not a role a school can assign."""
     with pytest.raises(RosterError, match=message):
-        parse_roster(data)
+        parse_roster(data, spell_user_id)

@@ -3,9 +3,15 @@ Opening, closing and reopening a backend, and what it promises to keep."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from state.due import Queue
 from state.effects import Effects
 from state.ports import Lifecycle
+from state.sqlite import SqliteStore
+from state.store import BackupRefused, Store
 from tests.conftest import StoreFactory
 from tests.state.contract.samples import ALICE, CLASS_5A, LEAD, audit, case, due, group
 
@@ -33,3 +39,20 @@ class TestLifecycle:
         assert await reopened.get_case("C-2026-000001") == case("C-2026-000001")
         assert [c.item.item_id for c in await reopened.claim_due(Queue.OUTBOX, limit=5, lease_seconds=5)] == ["deliver"]
         assert [e.record.action for e in await reopened.read_audit()] == ["roster.imported"]
+
+    async def test_a_backup_is_a_copy_or_a_named_refusal(self, store: Store, store_factory: StoreFactory, tmp_path: Path) -> None:
+        """SQLite copies itself while it runs (the copy opens as a Store with everyone in it);
+        Redis is backed up by its own persistence and says so, writing nothing."""
+        await store.merge_roster([ALICE, LEAD])
+        target = tmp_path / "copy.db"
+        if store_factory.backend == "redis":
+            with pytest.raises(BackupRefused, match="AOF"):
+                await store.backup(target)
+            assert not target.exists()
+            return
+        await store.backup(target)
+        copy = await SqliteStore.open(target)
+        try:
+            assert await copy.list_people() == await store.list_people()
+        finally:
+            await copy.close()

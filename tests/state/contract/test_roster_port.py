@@ -26,13 +26,6 @@ class TestRosterPort:
         assert change.removed == ()
         assert len(await store.list_people("teams")) == 2
 
-    async def test_lookup_ignores_case_of_teams_ids(self, store: RosterPort) -> None:
-        """Entra ids and UPNs match whatever case the platform sends them in."""
-        await store.merge_roster([ALICE])
-        found = await store.get_person("teams", "AAD-Alice")
-        assert found == ALICE
-        assert await store.get_person("teams", "nobody") is None
-
     async def test_person_address_round_trip(self, store: RosterPort) -> None:
         """A staff member's private conversation reference is kept to reach them later."""
         address = {"conversation": {"id": "a:1"}, "serviceUrl": "http://x/"}
