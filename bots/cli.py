@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
@@ -17,12 +18,13 @@ from typing import IO
 
 from bots import cli_operations
 from bots.backup import backup_database
+from bots.cli_operations import CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
 from bots.doctor import examine, report
 from bots.settings_readers import ConfigError
 from bots.store import store_for
-from bots.teams.package import PackageError, build_package
+from bots.teams.package import PackageError, Publisher, build_package
 from bots.wecom import cli_operations as wecom_operations
 from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
@@ -35,6 +37,9 @@ from state.clock import SystemClock
 from state.store import BackupRefused, Store, StoreUnavailable
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
+WECOM_OFF = ("WeCom is off: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY "
+             "(the README's configuration table), then run this again")
+log = logging.getLogger("esafety.cli")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +58,39 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
     except (ConfigError, StoreUnavailable, BackupRefused, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError,
-            FileNotFoundError, FileExistsError, ScheduleError, CalendarError) as error:
+            FileNotFoundError, FileExistsError, ScheduleError, CalendarError, CommandRefused) as error:
+        return _fail(str(error))
+    except OSError as error:  # a file that is a folder, unreadable, a port in use: what and where
+        return _fail(os_error_line(error))
+    except UsageError as error:  # a command line argparse could not check: usage, as argparse answers
         print(f"esafety-bot: error: {error}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FAILED
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except Exception as error:  # never a traceback: the kind of failure, and where the details are
+        log.debug("esafety-bot failed", exc_info=True)
+        return _fail(f"unexpected {type(error).__name__}; run again with ESAFETY_LOG_LEVEL=DEBUG for the details")
+
+
+class UsageError(ValueError):
+    """The command line itself is wrong in a way argparse cannot check (exit 2, as argparse's own)."""
+
+
+def _fail(line: str) -> int:
+    print(f"esafety-bot: error: {line}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def os_error_line(error: OSError) -> str:
+    """One line a person can act on: a folder given for a file, a file they may not read, a port in use."""
+    where = f" {error.filename}" if error.filename else ""
+    if isinstance(error, IsADirectoryError):
+        return f"{error.filename} is a folder: give the file itself"
+    if isinstance(error, PermissionError):
+        return f"not allowed to use{where}: check its permissions"
+    if error.errno == errno.EADDRINUSE:
+        return "the port is already in use: stop the other server, or set PORT to a free port"
+    return f"{error.strerror or type(error).__name__}{':' + where if where else ''}"
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -71,7 +104,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         return await run_demo(keep=args.keep)
     if args.command == "teams-package":
-        data = build_package(args.app_id, developer=args.developer, website=args.website, privacy=args.privacy, terms=args.terms)
+        publisher = Publisher(developer=args.developer, website=args.website, privacy=args.privacy, terms=args.terms,
+                              version=args.app_version)
+        data = build_package(args.app_id, publisher)
+        for option in publisher.placeholders():
+            print(f"esafety-bot: warning: {option} is still the placeholder: Teams shows it to everyone; give the school's own",
+                  file=sys.stderr)
         await asyncio.to_thread(args.out.write_bytes, data)
         print(f"wrote {args.out} ({len(data)} bytes): upload it in Teams admin center → Manage apps → Upload")
         return 0
@@ -79,6 +117,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await backup_database(settings, args.file)
         print(f"backed up {settings.db_path} to {args.file}")
         return 0
+    if args.command in ("wecom", "wecom-menu") and not settings.wecom.configured:
+        raise CommandRefused(WECOM_OFF)
     if args.command == "wecom-menu" or (args.command, getattr(args, "action", "")) == ("wecom", "create-chat"):
         return await _with_store(settings, lambda store: _wecom_api(args, settings, store))
     return await _with_store(settings, lambda store: _admin(args, store))
@@ -86,8 +126,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _wecom_api(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     """The commands that call WeCom's API (to the configured WECOM_API_BASE_URL)."""
-    if not settings.wecom.configured:
-        raise ConfigError("WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY")
     api = WecomApi(settings.wecom, store)
     try:
         if args.command == "wecom-menu":
@@ -154,7 +192,7 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
             print(f"{await cli_operations.outbox_list(store, out)} undelivered", file=sys.stderr)
         case ("outbox", "retry"):
             if bool(args.ids) == args.all:
-                raise ConfigError("outbox retry: give SHORT_ID(s) from `esafety-bot outbox list`, or --all")
+                raise UsageError("outbox retry: give SHORT_ID(s) from `esafety-bot outbox list`, or --all")
             print(f"{await cli_operations.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
         case ("audit", "export"):
             await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")

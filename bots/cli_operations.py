@@ -29,6 +29,10 @@ from state.store import RosterChange, Store
 CLI_ACTOR = "cli"
 
 
+class CommandRefused(ValueError):
+    """A command was asked for something it must not do; the message says what to do instead."""
+
+
 async def roster_import(store: Store, clock: Clock, path: Path, *, merge: bool, force: bool = False) -> RosterChange:
     """Import, refused (RosterRefused) if it would lose the people reports depend on, unless forced."""
     return await guarded_import(store, clock, await _read_roster(path), merge=merge, actor=CLI_ACTOR, force=force)
@@ -69,6 +73,8 @@ async def groups_list(store: Store, out: IO[str]) -> int:
 
 
 async def groups_set_class(store: Store, clock: Clock, name: str, class_name: str) -> str:
+    if not class_name.strip():
+        raise CommandRefused("the class name is empty: give the class as the roster names it, e.g. 5A")
     group = await resolve_group(store, name)
     await store.save_group(replace(group, class_name=class_name.strip()))
     await record_decision(store, clock, action="group.class_set", actor=CLI_ACTOR, group=str(group.key),
@@ -79,6 +85,8 @@ async def groups_set_class(store: Store, clock: Clock, name: str, class_name: st
 async def groups_set_webhook(store: Store, clock: Clock, name: str, url: str) -> str:
     """A WeCom group robot (群机器人) lets the bot post into a group it cannot otherwise reach."""
     group = await resolve_group(store, name)
+    if group.key.channel != "wecom":
+        raise CommandRefused(f"{group.key} is a {group.key.channel} group: a group robot webhook is for WeCom groups only")
     webhook = None if url == "none" else url
     await store.save_group(replace(group, webhook=webhook))
     await record_decision(store, clock, action="group.webhook_set", actor=CLI_ACTOR, group=str(group.key),

@@ -8,6 +8,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bots.teams.package import Publisher
+
+GROUP_HELP = "the group as `groups list` shows it: channel:conversation_id (or the conversation id alone)"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="esafety-bot", description="School e-safety assistant for Teams and WeCom class groups.")
@@ -19,30 +23,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", type=Path, help="keep the demo's database and exports in this folder")
     roster = sub.add_parser("roster", help="the school roster").add_subparsers(dest="action", required=True)
     imp = roster.add_parser("import", help="import a roster CSV (replaces the channels it contains)")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="the roster CSV (columns channel, user_id, name, role, class, consent, locale; "
+                                              "comma or semicolon separated)")
     imp.add_argument("--merge", action="store_true", help="add and update only; remove nobody")
     imp.add_argument("--dry-run", action="store_true", help="print the changes by role and what would be refused; write nothing")
     imp.add_argument("--force", action="store_true", help="import even if it leaves no dsl, removes every deputy or head, "
                                                          "or removes more than half of a channel's people")
     listing = roster.add_parser("list", help="show the stored roster")
-    listing.add_argument("--channel", choices=["teams", "wecom"])
+    listing.add_argument("--channel", choices=["teams", "wecom"], help="only this channel's people")
     groups = sub.add_parser("groups", help="class groups the bot is in").add_subparsers(dest="action", required=True)
     groups.add_parser("list", help="every known group as channel:conversation_id")
     set_class = groups.add_parser("set-class", help="set a group's class")
-    set_class.add_argument("group")
-    set_class.add_argument("class_name", metavar="CLASS")
+    set_class.add_argument("group", help=GROUP_HELP)
+    set_class.add_argument("class_name", metavar="CLASS", help="the class as the roster names it, e.g. 5A")
     webhook = groups.add_parser("set-webhook", help="post to a WeCom group through its group robot (20 messages a minute)")
-    webhook.add_argument("group")
+    webhook.add_argument("group", help=GROUP_HELP)
     webhook.add_argument("url", type=webhook_url, help="the robot's webhook URL; 'none' removes it")
     schedule = sub.add_parser("schedule", help="a group's e-safety reminder times").add_subparsers(dest="action", required=True)
     schedule_set = schedule.add_parser("set", help="set a cron line (minute hour day month weekday) in a time zone")
-    schedule_set.add_argument("group")
+    schedule_set.add_argument("group", help=GROUP_HELP)
     schedule_set.add_argument("--cron", required=True, help="e.g. '0 9 * * MON,THU'")
     schedule_set.add_argument("--tz", help="an IANA time zone (default: the schedule's or the group's)")
     for action, text in (("show", "the group's schedule and its next reminder"), ("off", "no more reminders for the group")):
-        schedule.add_parser(action, help=text).add_argument("group")
+        schedule.add_parser(action, help=text).add_argument("group", help=GROUP_HELP)
     calendar = sub.add_parser("calendar", help="the school's term dates").add_subparsers(dest="action", required=True)
-    calendar.add_parser("import", help="replace the term dates with those in an .ics file").add_argument("file", type=Path)
+    calendar.add_parser("import", help="replace the term dates with those in an .ics file").add_argument(
+        "file", type=Path, help="an iCalendar (.ics) file of terms and holidays, as school calendars export them")
     calendar.add_parser("show", help="the stored terms and holidays")
     lessons = sub.add_parser("lessons", help="live lessons and their registers").add_subparsers(dest="action", required=True)
     lessons_export = lessons.add_parser("export", help="every lesson with who was present, as CSV")
@@ -50,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("wecom-menu", help="create the WeCom app menu with 'report a worry privately' (menu/create)")
     wecom = sub.add_parser("wecom", help="WeCom class chats").add_subparsers(dest="action", required=True)
     add_chat = wecom.add_parser("add-chat", help="bring an existing chat under the bot (the server reads its members)")
-    add_chat.add_argument("chat_id")
+    add_chat.add_argument("chat_id", help="the chat's id: an appchat chatid, or a customer group's chat_id")
     add_chat.add_argument("--kind", choices=["appchat", "customer"], required=True,
                           help="appchat: created by this app; customer: a customer group (客户群)")
     create_chat = wecom.add_parser("create-chat", help="create a class chat owned by the app (appchat/create) and join it")
-    create_chat.add_argument("--name", required=True)
+    create_chat.add_argument("--name", required=True, help="the chat's name, as its members see it (e.g. 六年级B班)")
     create_chat.add_argument("--owner", required=True, help="the owner's WeCom userid")
     create_chat.add_argument("--members", required=True, help="WeCom userids separated by commas (2–500, staff directory)")
     outbox = sub.add_parser("outbox", help="messages not delivered yet, and why").add_subparsers(dest="action", required=True)
@@ -69,21 +75,24 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True)
     cases.add_parser("list", help="every case with its state")
     show = cases.add_parser("show", help="one case with its chronology")
-    show.add_argument("reference")
+    show.add_argument("reference", help="the case reference, e.g. C-2026-000001")
     show.add_argument("--include-text", action="store_true", help="also print what was reported (audited)")
     case_export = cases.add_parser("export", help="all cases with their chronology")
-    case_export.add_argument("--format", choices=["csv", "json"], default="csv")
+    case_export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json lines")
     case_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     case_export.add_argument("--include-text", action="store_true", help="include what was reported (audited)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
-    backup.add_argument("file", type=Path)
+    backup.add_argument("file", type=Path, help="the new file to write the copy to (never overwritten)")
     package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")
     package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft app id")
-    package.add_argument("--out", type=Path, default=Path("esafety-bot.zip"))
-    package.add_argument("--developer", default="Your school", help="publisher name shown in Teams")
-    package.add_argument("--website", default="https://example.org/", help="the school's website")
-    package.add_argument("--privacy", default="https://example.org/privacy", help="the school's privacy notice")
-    package.add_argument("--terms", default="https://example.org/terms", help="terms of use")
+    package.add_argument("--out", type=Path, default=Path("esafety-bot.zip"), help="the zip to write (default esafety-bot.zip)")
+    placeholder = Publisher()
+    package.add_argument("--developer", default=placeholder.developer, help="publisher name shown in Teams")
+    package.add_argument("--website", default=placeholder.website, help="the school's website (https)")
+    package.add_argument("--privacy", default=placeholder.privacy, help="the school's privacy notice (https)")
+    package.add_argument("--terms", default=placeholder.terms, help="terms of use (https)")
+    package.add_argument("--app-version", default=placeholder.version,
+                         help="the package's version, three numbers; raise it to upload an update (default 1.0.0)")
     return parser
 
 

@@ -26,8 +26,14 @@ class ScheduleError(ValueError):
 
 
 def check(cron: str, timezone: str) -> None:
+    """A readable five-field line, at most once an hour (a reminder every minute would drown a
+    class chat: the minute field names one minute), in a known time zone."""
     if not croniter.is_valid(cron) or len(cron.split()) != 5:
         raise _bad_cron(cron)
+    minutes = croniter(cron).expanded[0]  # ['*'] for every minute
+    if len(minutes) != 1 or minutes[0] == "*":
+        raise ScheduleError(f"{cron!r} would post more than once an hour: give one minute, e.g. '0 9 * * MON'",
+                            key="schedule.too_often", fields={"cron": cron})
     zone(timezone)
 
 

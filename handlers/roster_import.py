@@ -50,7 +50,7 @@ def parse_roster(data: bytes, spell: IdSpelling) -> ParsedRoster:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise RosterError([f"the file is not UTF-8 (byte {error.start})"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_separator(text))
     header = [name.strip().casefold() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
@@ -80,6 +80,13 @@ def parse_roster(data: bytes, spell: IdSpelling) -> ParsedRoster:
     if not people:
         raise RosterError(["the file has no people in it"])
     return ParsedRoster(tuple(people))
+
+
+def _separator(text: str) -> str:
+    """Commas, or semicolons: a spreadsheet saved as CSV where the decimal mark is a comma (much
+    of Europe) separates cells with `;`. The header row says which: it holds no other punctuation."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _person(cells: dict[str, str], spell: IdSpelling) -> tuple[Person | None, list[str]]:

@@ -10,13 +10,16 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from bots.teams.icons import color_icon, outline_icon
 
 MANIFEST_VERSION = "1.22"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+SEMVER = re.compile(r"^\d{1,9}\.\d{1,9}\.\d{1,9}$")
 
 PERSONAL_COMMANDS = [
     ("report", "Tell the safeguarding team about a worry, privately"),
@@ -40,9 +43,38 @@ class PackageError(ValueError):
     pass
 
 
-def manifest(app_id: str, *, developer: str, website: str, privacy: str, terms: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the app, as Teams shows it, and the package's version (raise it to upload an
+    update). Teams rejects a package whose links are not https URLs."""
+
+    developer: str = "Your school"
+    website: str = "https://example.org/"
+    privacy: str = "https://example.org/privacy"
+    terms: str = "https://example.org/terms"
+    version: str = "1.0.0"
+
+    def check(self) -> None:
+        for option, url in (("--website", self.website), ("--privacy", self.privacy), ("--terms", self.terms)):
+            parts = urlsplit(url)
+            if parts.scheme != "https" or not parts.netloc:
+                raise PackageError(f"{option} must be an https URL (Teams rejects anything else), got {url!r}")
+        if not SEMVER.match(self.version):
+            raise PackageError(f"--app-version must be three numbers such as 1.0.1 (raise it for each update), got {self.version!r}")
+
+    def placeholders(self) -> list[str]:
+        """The options still at their placeholder values: Teams shows them to every user."""
+        default = Publisher()
+        return [option for option, mine, theirs in (("--developer", self.developer, default.developer),
+                                                     ("--website", self.website, default.website),
+                                                     ("--privacy", self.privacy, default.privacy),
+                                                     ("--terms", self.terms, default.terms)) if mine == theirs]
+
+
+def manifest(app_id: str, publisher: Publisher) -> dict[str, Any]:
     if not GUID.match(app_id):
         raise PackageError(f"--app-id must be the bot's Microsoft app id (a GUID), got {app_id!r}")
+    publisher.check()
 
     def commands(items: list[tuple[str, str]]) -> list[dict[str, str]]:
         return [{"title": title, "description": description} for title, description in items]
@@ -50,9 +82,10 @@ def manifest(app_id: str, *, developer: str, website: str, privacy: str, terms: 
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
-        "version": "1.0.0",
+        "version": publisher.version,
         "id": app_id,
-        "developer": {"name": developer, "websiteUrl": website, "privacyUrl": privacy, "termsOfUseUrl": terms},
+        "developer": {"name": publisher.developer, "websiteUrl": publisher.website, "privacyUrl": publisher.privacy,
+                      "termsOfUseUrl": publisher.terms},
         "name": {"short": "e-Safety", "full": "e-Safety class assistant"},
         "description": {
             "short": "Keeps class chats supervised and routes worries to the safeguarding lead.",
@@ -78,10 +111,10 @@ def manifest(app_id: str, *, developer: str, website: str, privacy: str, terms: 
     }
 
 
-def build_package(app_id: str, *, developer: str, website: str, privacy: str, terms: str) -> bytes:
+def build_package(app_id: str, publisher: Publisher) -> bytes:
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
-        content = manifest(app_id, developer=developer, website=website, privacy=privacy, terms=terms)
+        content = manifest(app_id, publisher)
         archive.writestr("manifest.json", json.dumps(content, indent=2, ensure_ascii=False))
         archive.writestr("color.png", color_icon())
         archive.writestr("outline.png", outline_icon())

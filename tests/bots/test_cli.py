@@ -87,9 +87,9 @@ def test_bad_roster_is_refused_whole(tmp_path: Path) -> None:
 
 
 def test_bad_setting_names_the_variable(tmp_path: Path) -> None:
-    """A malformed setting is one clear line naming the variable, exit 2."""
+    """A malformed setting is one clear line naming the variable, exit 1 (2 is argparse's, for the command line)."""
     result = run(tmp_path, "roster", "list", ESAFETY_TIMEZONE="Nowhere/Land")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.strip().startswith("esafety-bot: error: ESAFETY_TIMEZONE")
 
 

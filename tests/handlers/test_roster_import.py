@@ -60,3 +60,9 @@ def test_malformed_files_are_refused(data: bytes, message: str) -> None:
     """Malformed CSV gets one clear error; `unknown` is not a role a school can assign."""
     with pytest.raises(RosterError, match=message):
         parse_roster(data, spell_user_id)
+
+
+def test_a_semicolon_separated_file_reads_as_the_same_roster() -> None:
+    """Excel saves CSV with `;` where the decimal mark is a comma; a cell with several classes is quoted."""
+    semicolons = GOOD.replace(",", ";").replace("5A;5B", '"5A;5B"')
+    assert parse_roster(semicolons.encode(), spell_user_id) == parse_roster(GOOD.encode(), spell_user_id)

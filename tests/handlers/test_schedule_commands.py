@@ -64,6 +64,15 @@ async def test_a_bad_schedule_is_explained_and_nothing_changes(school: Deps, mes
     assert keys_to(messenger, ref("t1"))[-2:] == ["schedule.usage", "schedule.bad_zone"]
 
 
+async def test_a_schedule_more_often_than_hourly_is_refused(school: Deps, messenger: RecordingMessenger) -> None:
+    """A reminder every few minutes would drown the class chat."""
+    await join(school, "s1", "t1", "a1")
+    before = await school.store.get_schedule(CLASS)
+    await in_group(school, "t1", 'schedule set "*/10 8-16 * * MON-FRI"')
+    assert await school.store.get_schedule(CLASS) == before
+    assert group_replies(messenger)[-1] == ("schedule.too_often", {"cron": "*/10 8-16 * * MON-FRI"})
+
+
 async def test_a_student_is_refused_privately_and_audited(school: Deps, messenger: RecordingMessenger) -> None:
     await join(school, "s1", "t1", "a1")
     before = await school.store.get_schedule(CLASS)

@@ -33,9 +33,10 @@ async def test_wecom_menu_creates_the_report_items(tmp_path: Path, wecom_api: Fa
 
 
 async def test_wecom_commands_need_wecom_configured(tmp_path: Path) -> None:
-    done = await asyncio.to_thread(run, tmp_path, "wecom-menu")
-    assert done.returncode == 2
-    assert "WECOM_CORP_ID" in done.stderr
+    for command in (("wecom-menu",), ("wecom", "add-chat", "wrX", "--kind", "customer")):
+        done = await asyncio.to_thread(run, tmp_path, *command)
+        assert done.returncode == 1
+        assert "WeCom is off: set WECOM_CORP_ID" in done.stderr
 
 
 async def test_create_chat_then_the_server_joins_it(tmp_path: Path, wecom_api: FakeWecomApi, clock: ManualClock) -> None:
