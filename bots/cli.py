@@ -121,7 +121,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandRefused(WECOM_OFF)
     if args.command == "wecom-menu" or (args.command, getattr(args, "action", "")) == ("wecom", "create-chat"):
         return await _with_store(settings, lambda store: _wecom_api(args, settings, store))
-    return await _with_store(settings, lambda store: _admin(args, store))
+    return await _with_store(settings, lambda store: _admin(args, store, settings))
 
 
 async def _wecom_api(args: argparse.Namespace, settings: Settings, store: Store) -> int:
@@ -150,7 +150,7 @@ async def _with_store(settings: Settings, work: Callable[[Store], Awaitable[int]
         await store.close()
 
 
-async def _admin(args: argparse.Namespace, store: Store) -> int:
+async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> int:
     clock, out = SystemClock(), sys.stdout
     match (args.command, args.action):
         case ("roster", "import") if args.dry_run:
@@ -197,7 +197,8 @@ async def _admin(args: argparse.Namespace, store: Store) -> int:
         case ("audit", "export"):
             await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")
         case ("cases", _):
-            return await cli_operations.cases(store, clock, args, out)
+            reading = await cli_operations.readable(store, Catalog.load(), settings.locale, settings.timezone)
+            return await cli_operations.cases(store, clock, args, out, reading)
     return 0
 
 

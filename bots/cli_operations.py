@@ -15,13 +15,16 @@ from typing import IO
 from bots.user_ids import spell_user_id
 from handlers.audit import export_audit, record_decision
 from handlers.calendar_import import ImportedCalendar, parse_calendar
-from handlers.case_export import export_cases, render_case
+from handlers.case_export import Readable, case_line, export_cases, render_case
 from handlers.cron import check, next_fire
 from handlers.groups import infer_class, resolve_group
+from handlers.names import group_words, person_words
 from handlers.outbox_view import retry, undelivered
 from handlers.reminders import set_schedule
 from handlers.roster_guard import ImportPlan, guarded_import, plan_import
 from handlers.roster_import import ParsedRoster, parse_roster
+from handlers.spoken_time import school_time_words
+from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.records import Lesson
 from state.store import RosterChange, Store
@@ -178,19 +181,26 @@ async def audit_export(store: Store, out: IO[str]) -> int:
     return await export_audit(store, out)
 
 
-async def cases(store: Store, clock: Clock, args: argparse.Namespace, out: IO[str]) -> int:
+async def readable(store: Store, catalog: Catalog, locale: str, timezone: str) -> Readable:
+    """Names for the ids in a case, and the school's clock for its times, in `locale`."""
+    groups = await store.list_groups()
+    names = {str(person.ref): str(catalog.value(person_words(person), locale)) for person in await store.list_people()}
+    names |= {str(group.key): str(catalog.value(group_words(group, groups), locale)) for group in groups}
+    return Readable(names, lambda at: str(catalog.value(school_time_words(at, timezone), locale)))
+
+
+async def cases(store: Store, clock: Clock, args: argparse.Namespace, out: IO[str], reading: Readable) -> int:
     """`cases list|show|export`; the words of a report only with --include-text, audited."""
     if args.action == "list":
         for listed in await store.list_cases():
-            out.write(f"{listed.reference}\t{listed.state.value}\t{listed.urgency.value}\t{listed.received_at.isoformat()}\t"
-                      f"{listed.group or '-'}\n")
+            out.write(case_line(listed, reading) + "\n")
         return 0
     if args.action == "show":
         found = await store.get_case(args.reference)
         if found is None:
             print(f"esafety-bot: error: no case {args.reference}", file=sys.stderr)
             return 1
-        out.write(render_case(found, include_text=args.include_text))
+        out.write(render_case(found, reading, include_text=args.include_text))
         if args.include_text:
             await record_decision(store, clock, action="case.text_read", actor=CLI_ACTOR, clause="004 strategy 13", outcome=found.reference)
         return 0

@@ -10,11 +10,14 @@ report — no name, no content.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from handlers.audit import decision
+from handlers.case_card import acknowledged, card_for
 from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
+from handlers.names import person_words
 from handlers.outbox import outbox_item, receipt, send_durably
 from handlers.runtime.retry import TryAgain
 from state import case_lifecycle as lifecycle
@@ -66,8 +69,7 @@ async def _update_cards(deps: Deps, case: Case, actor: Person) -> None:
     """Every lead's copy of the card now says who acknowledged, and loses its button. A card the
     channel asks to update later (a 429) fails the event once every card was tried, so the worker
     tries again: the retried acknowledgement finds itself done and only updates the cards."""
-    done = Message(key="case.card_title", fields={"reference": case.reference},
-                   lines=(("case.acknowledged_by", {"by": actor.name or str(actor.ref), "at": _local(deps, case)}),))
+    done = acknowledged(await card_for(deps, case), ("case.acknowledged_by", {"by": person_words(actor), "at": _local(deps, case)}))
     later: TryAgain | None = None
     for key in sorted(CaseKeys(case.reference).delivered_cards(case.steps)):
         sent = await receipt(deps, key)
@@ -87,14 +89,15 @@ async def _tell(deps: Deps, person: Person, message: Message, key: str) -> None:
     await send_durably(deps, person.ref, message, key=key)
 
 
-async def _name(deps: Deps, ref: str | None) -> str:
-    if not ref:
-        return "-"
-    channel, _, user_id = ref.partition(":")
-    person = await deps.store.get_person(channel, user_id)
-    return person.name if person and person.name else ref
+async def _name(deps: Deps, ref: str | None) -> dict[str, Any]:
+    """Who acknowledged, by name and role (never their id)."""
+    person = None
+    if ref:
+        channel, _, user_id = ref.partition(":")
+        person = await deps.store.get_person(channel, user_id)
+    return person_words(person)
 
 
-def _local(deps: Deps, case: Case) -> str:
+def _local(deps: Deps, case: Case) -> dict[str, Any]:
     at = case.acknowledged_at or deps.clock.now()
-    return deps.school_time_text(at)
+    return deps.school_time_words(at)

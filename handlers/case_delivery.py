@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.audit import decision
+from handlers.case_card import card_for
 from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep
 from handlers.duties import Deps
-from handlers.messenger import Button, Message
+from handlers.messenger import Message
 from handlers.outbox import Envelope, after_sending, deliver, envelope, outbox_item
 from handlers.runtime.retry import PermanentFailure, RetryLater
+from policy_text.catalog import words
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import FINISHED, Moved
 from state.due import DueItem, Queue
@@ -33,24 +35,6 @@ ESCALATE = "case.escalate"
 TIMED_OUT, UNDELIVERED = "timed_out", "undelivered"
 CLAUSE = "004 strategy 9; 004 strategy 13"
 CARD_FIRST_SECONDS, FOLLOW_AGAIN_SECONDS = 900, 2.0
-
-
-def card(case: Case, group_name: str, reporter: Person | None, deps: Deps, *,
-         escalated: tuple[str, dict[str, Any]] | None = None) -> Message:
-    """The lead's card: reference, urgency, group, reporter, and the Acknowledge button. An
-    escalated card is titled as one and says first why it came (never looks like a new case)."""
-    lines: list[tuple[str, dict[str, Any]]] = [*([escalated] if escalated else []),
-        ("case.card_urgency", {"urgency": deps.catalog.say(f"case.urgency_{case.urgency.value}")}),
-        ("case.card_group", {"group": group_name or "-"}),
-        ("case.card_reporter", {"reporter": reporter.name if reporter and reporter.name else str(case.reporter),
-                                "role": case.reporter_role.value}),
-    ]
-    if case.about_adult:
-        lines.append(("case.adult_subject", {}))
-    lines.append(("case.text_follows", {}))
-    return Message(key="case.card_title_escalated" if escalated else "case.card_title", fields={"reference": case.reference},
-                   lines=tuple(lines),
-                   buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": case.reference}),))
 
 
 def delivery_work(case: Case, recipients: Sequence[Person], step: EscalationStep, card_message: Message,
@@ -87,14 +71,15 @@ async def escalate(item: DueItem, deps: Deps) -> None:
     minutes = int((now - case.received_at).total_seconds() // 60)
     action, told, keys = step.taken, step.recipients(case, people), CaseKeys(case.reference)
     if step is EscalationStep.DEPUTIES:
-        why: tuple[str, dict[str, Any]] = ("case.escalated_deputy_undelivered", {"reference": case.reference}) if undelivered else \
-            ("case.escalated_deputy", {"reference": case.reference, "minutes": deps.cases.ack_timeout_seconds // 60})
-        messages = delivery_work(case, told, step, card(case, group, await _reporter(deps, case), deps, escalated=why), now)
+        first = ", ".join(lead.name or "-" for lead in EscalationStep.LEADS.recipients(case, people)) or "-"
+        why: tuple[str, dict[str, Any]] = ("case.escalated_deputy_undelivered", {"leads": first}) if undelivered else \
+            ("case.escalated_deputy", {"leads": first, "minutes": deps.cases.ack_timeout_seconds // 60})
+        messages = delivery_work(case, told, step, await card_for(deps, case, escalated=why), now)
         timers: tuple[DueItem, ...] = (escalation_timer(case, EscalationStep.HEAD,
                                                         now + timedelta(seconds=deps.cases.second_escalation_seconds)),)
     else:
         timers = ()
-        urgency = deps.catalog.say(f"case.urgency_{case.urgency.value}")
+        urgency = words(f"case.urgency_{case.urgency.value}")
         alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
                         fields={"reference": case.reference, "urgency": urgency, "group": group or "-", "minutes": minutes})
         messages = [outbox_item(p.ref, alert, key=keys.head_alert(p.ref), due_at=now, first=True) for p in told]
@@ -187,7 +172,3 @@ async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
 async def _group_name(deps: Deps, case: Case) -> str:
     group = await deps.store.get_group(case.group) if case.group else None
     return group.name if group else ""
-
-
-async def _reporter(deps: Deps, case: Case) -> Person | None:
-    return await deps.store.get_person(case.reporter.channel, case.reporter.user_id)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
 from handlers.audit import record_decision
@@ -49,14 +51,35 @@ async def export_cases(store: Store, clock: Clock, cases: Sequence[Case], out: I
     return len(rows)
 
 
-def render_case(case: Case, *, include_text: bool) -> str:
+@dataclass(frozen=True)
+class Readable:
+    """How a person reads a case at the command line: people and groups by name (ids only for
+    someone the roster does not list), times on the school's clock."""
+
+    names: Mapping[str, str]
+    time: Callable[[datetime], str]
+
+    def name(self, ref: str | None) -> str:
+        return self.names.get(ref, ref) if ref else "-"
+
+
+def case_line(case: Case, readable: Readable) -> str:
+    """One case in `cases list`: reference, state, urgency, when, who, where."""
+    return "\t".join((case.reference, case.state.value, case.urgency.value, readable.time(case.received_at),
+                      readable.name(str(case.reporter)), readable.name(str(case.group)) if case.group else "-"))
+
+
+def render_case(case: Case, readable: Readable, *, include_text: bool) -> str:
     buffer = io.StringIO()
-    row = case_row(case, include_text=include_text)
+    row = case_row(case, include_text=include_text) | {
+        "received_at": readable.time(case.received_at), "reporter": readable.name(str(case.reporter)),
+        "group": readable.name(str(case.group)) if case.group else "-", "acknowledged_by": readable.name(case.acknowledged_by),
+        "acknowledged_at": readable.time(case.acknowledged_at) if case.acknowledged_at else "-"}
     for field in CSV_FIELDS[:10]:
         buffer.write(f"{field:>16}: {row[field]}\n")
     for step in case.steps:
-        extra = " ".join(f"{k}={v}" for k, v in step.detail.items() if k != "item")
-        buffer.write(f"{'':>16}  {step.at.isoformat()}  {step.action:<22} {step.actor} {extra}".rstrip() + "\n")
+        extra = " ".join(f"{k}={v}" for k, v in step.detail.items() if k not in ("item", "recipients", "event"))
+        buffer.write(f"{'':>16}  {readable.time(step.at)}  {step.action:<22} {readable.name(step.actor)} {extra}".rstrip() + "\n")
     if include_text:
         buffer.write(f"{'text':>16}: {case.text}\n")
     return buffer.getvalue()

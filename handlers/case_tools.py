@@ -46,7 +46,8 @@ async def _open_cases(deps: Deps) -> Message:
 
 def _details(deps: Deps, case: Case, *, show_text: bool) -> Message:
     lines: list[tuple[str, dict[str, object]]] = [("case.list_line", _summary(deps, case))]
-    lines += [("case.step_line", {"at": deps.school_time_text(step.at), "action": step.action, "actor": step.actor}) for step in case.steps]
+    lines += [("case.step_line", {"at": deps.school_time_words(step.at), "action": step.action, "actor": step.actor})
+              for step in case.steps]
     if show_text:
         lines.append(("case.report_text", {"text": case.text}))
     return Message(key="case.card_title", fields={"reference": case.reference}, lines=tuple(lines))
@@ -72,4 +73,4 @@ async def _close(deps: Deps, person: Person, case: Case, outcome: str) -> Messag
 
 def _summary(deps: Deps, case: Case) -> dict[str, object]:
     return {"reference": case.reference, "state": case.state.value, "urgency": case.urgency.value,
-            "received": deps.school_time_text(case.received_at)}
+            "received": deps.school_time_words(case.received_at)}

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 from handlers import policies
 from handlers.audit import decision
-from handlers.case_delivery import card, delivery_work, escalation_timer
+from handlers.case_card import case_card
+from handlers.case_delivery import delivery_work, escalation_timer
 from handlers.case_keys import CaseKeys, EscalationStep
 from handlers.duties import Deps
 from handlers.events import storable_text
@@ -64,7 +65,7 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
         group = await deps.store.get_group(report.group) if report.group else None
         people = await deps.store.list_people()
         recipients = EscalationStep.LEADS.recipients(case, people)
-        first_card = card(case, group.name if group else "", report.reporter, deps)
+        first_card = case_card(deps, case, group=group, reporter=report.reporter, groups=await deps.store.list_groups())
         deliveries = delivery_work(case, recipients, EscalationStep.LEADS, first_card, now)
         received = decision(deps.clock, action="report.received", actor=str(report.reporter.ref), actor_role=report.reporter.role.value,
                             subject=str(report.reporter.ref), group=str(report.group or ""), clause=CLAUSE, outcome=reference,
@@ -112,7 +113,7 @@ def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) ->
     local = deps.school_time(case.received_at)
     if not deps.cases.school_hours.is_open(local):
         opens = deps.cases.school_hours.next_open(local)
-        replies.append(Message(key="report.out_of_hours", fields={"next_time": deps.school_time_text(opens), "contacts": contacts}))
+        replies.append(Message(key="report.out_of_hours", fields={"next_time": deps.school_time_words(opens), "contacts": contacts}))
     return [outbox_item(report.reporter.ref, message, key=CaseKeys(case.reference).reply(n), due_at=case.received_at, first=True)
             for n, message in enumerate(replies, 1)]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from handlers.events import Event
 from handlers.messenger import Messenger
 from handlers.policies import CasePolicy, ReminderPolicy, SupervisionPolicy
 from handlers.runtime.doorbell import Doorbell
+from handlers.spoken_time import school_time_words
 from handlers.tallies import Tallies
 from policy_text.catalog import Catalog
 from state.clock import Clock
@@ -19,7 +20,6 @@ from state.models import CHANNELS
 from state.store import Store
 
 E = TypeVar("E", bound=Event, contravariant=True)
-SCHOOL_TIME_FORMAT = "%a %d %b %H:%M"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,9 +41,10 @@ class Deps:
         """`at` on the school's clock: what a reference's year and any time told to people use."""
         return at.astimezone(ZoneInfo(self.school_timezone))
 
-    def school_time_text(self, at: datetime) -> str:
-        """`at` as every message tells a time: the school's clock, one format (`Mon 30 Nov 08:00`)."""
-        return self.school_time(at).strftime(SCHOOL_TIME_FORMAT)
+    def school_time_words(self, at: datetime) -> dict[str, Any]:
+        """`at` as every message tells a time: the school's clock, in the reader's language
+        (`Mon 30 Nov 08:00`, `11月30日（周一）08:00`)."""
+        return school_time_words(at, self.school_timezone)
 
 
 Duty = Callable[[E, Deps], Awaitable[None]]

@@ -25,13 +25,15 @@ class Button:
 
 @dataclass(frozen=True, kw_only=True)
 class Message:
-    """One message: a text key with its fields, optional buttons, and for cards the extra
-    lines shown under the title (each a key with fields). `toggles` are on/off choices, each an
-    (id, label) pair (a register's students), submitted with the buttons' data; a channel without
-    such inputs lists them numbered for a typed answer."""
+    """One message: a text key with its fields, optional buttons, and for cards the labelled
+    facts (each a label key and a value: text, or `words(...)`) and the extra lines shown under
+    the title (each a key with fields). `toggles` are on/off choices, each an (id, label) pair (a
+    register's students), submitted with the buttons' data; a channel without such inputs lists
+    them numbered for a typed answer."""
 
     key: str
     fields: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a report's words (to a lead)
+    facts: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
     lines: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), repr=False)
     buttons: tuple[Button, ...] = ()
     toggles: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # labels may be children's names (to staff only)

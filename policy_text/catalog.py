@@ -18,6 +18,16 @@ LOCALES = ("en", "zh_CN")
 AUDIENCES = frozenset({"group", "child", "parent", "staff", "lead", "anyone"})
 
 
+SAY = "say"
+
+
+def words(key: str, **fields: Any) -> dict[str, Any]:
+    """A field that is itself a sentence of the catalogue (a role, an urgency, a time, a
+    duration), said in the reader's language when the message is rendered, not when it is
+    queued. Plain data, so it is stored with the message in the outbox."""
+    return {SAY: key, **fields}
+
+
 class CatalogError(ValueError):
     """The policy text is inconsistent; the bot must not start with it."""
 
@@ -63,12 +73,19 @@ class Catalog:
             raise KeyError(f"no policy text {key!r}") from None
 
     def say(self, key: str, locale: str = "en", **fields: Any) -> str:
-        """The sentence for `key` in `locale`, filled in. A missing field is a bug: it raises."""
+        """The sentence for `key` in `locale`, filled in; a field made with `words` is said in
+        the same locale first. A missing field is a bug: it raises."""
         entry = self.entry(key, locale)
         missing = entry.placeholders - fields.keys()
         if missing:
             raise KeyError(f"policy text {key!r} needs {sorted(missing)}")
-        return entry.text.format(**fields).strip()
+        return entry.text.format(**{name: self.value(value, locale) for name, value in fields.items()}).strip()
+
+    def value(self, value: Any, locale: str = "en") -> Any:
+        """A field's value as the reader sees it: `words(...)` said in `locale`, anything else as it is."""
+        if isinstance(value, dict) and SAY in value:
+            return self.say(value[SAY], locale, **{name: part for name, part in value.items() if name != SAY})
+        return value
 
 
 def _parse(tree: dict[str, Any], prefix: str = "") -> dict[str, Entry]:

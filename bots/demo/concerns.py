@@ -9,7 +9,7 @@ from typing import Any
 
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
-from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.activities import card_text, teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.case_export import export_cases
@@ -53,7 +53,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.expect(await eventually(lambda: bool(lead_cards()) and lead_has_words()), "the lead receives the case card and the words")
     card = lead_cards()[0]
-    t.say("lead's card: " + " | ".join(block["text"] for block in card["body"]) + f"  [button: {card['actions'][0]['title']}]")
+    t.say(f"lead's card: {card_text(card)}")
 
     t.section("Nobody acknowledges: after 15 minutes it goes to the deputy")
     t.expect(connector.sent_to(DEPUTY_CHAT) == [], "the deputy is not told before the timeout")
@@ -70,7 +70,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     puts = [r for r in connector.received if r.method == "PUT"][puts_before:]
     t.expect(len(puts) == 2, "both copies of the card (lead's and deputy's) now show who acknowledged")
     if puts:
-        t.say("updated card: " + " | ".join(b["text"] for b in puts[0].body["attachments"][0]["content"]["body"]))
+        t.say(f"updated card: {card_text(puts[0].body['attachments'][0]['content'])}")
     t.expect(await eventually(lambda: bool(student_got("has seen", "看到"))),
              "the child hears that a safeguarding lead has seen the report (no name, no content)")
     t.say(f"bot → student: {student_got('has seen', '看到')}")

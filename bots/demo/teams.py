@@ -8,12 +8,14 @@ from bots.demo.scene import Scene
 from bots.teams.fakes.activities import teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
-from handlers.messenger import Button, Message
+from handlers.case_card import case_card
 from handlers.outbox import send_durably
 from state.models import GroupKey, PersonRef, Role
+from state.records import Case
 
 CLASS_CHAT = "19:class5a@thread.v2"
 LEAD = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000030")
+STUDENT = PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001")
 EXAMPLE = "C-2026-000000"  # a channel-only example card; the real case flow is in bots/demo/concerns.py
 
 
@@ -64,7 +66,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.section("Teams: a student messages the bot one-to-one")
     status, _ = await post("personal_message")
-    stored = await bot.store.get_person_address(PersonRef("teams", "0f5a1c2e-1111-4a4a-9a9a-000000000001"))
+    stored = await bot.store.get_person_address(STUDENT)
     t.say(f"POST /api/messages personal message → {status}; personal chat stored: {bool(stored)}")
     t.expect(status == 201 and stored is not None, "the direct message is accepted and the private chat remembered")
     replayed, _ = await post("personal_message")
@@ -72,10 +74,8 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
 
     t.section("Teams: a card with Acknowledge reaches the safeguarding lead")
     await connector.settled(quiet_seconds=0.5)  # the class chat's alerts are out; the 429 below is this card's
-    card = Message(key="case.card_title", fields={"reference": EXAMPLE},
-                   lines=(("case.card_urgency", {"urgency": bot.catalog.say("case.urgency_normal")}),
-                          ("case.card_group", {"group": "Class 5A"})),
-                   buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": EXAMPLE}),))
+    example = Case(reference=EXAMPLE, reporter=STUDENT, reporter_role=Role.STUDENT, received_at=scene.clock.now(), text="-")
+    card = case_card(bot.deps, example, group=None, reporter=await bot.store.get_person(STUDENT.channel, STUDENT.user_id))
     connector.fail_next(429, retry_after="1")
     await send_durably(bot.deps, LEAD, card, key=f"demo|{EXAMPLE}|card")
     await eventually(lambda: not connector.faults)

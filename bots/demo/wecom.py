@@ -92,7 +92,9 @@ async def play(scene: Scene, api: FakeWecomApi) -> None:
     t.expect(await eventually(lambda: len(cards()) > earlier), "the lead gets a template card with an Acknowledge button (key ack:C-…)")
     card = cards()[-1]
     reference = card["button_list"][0]["key"].removeprefix("ack:")
-    t.say(f"bot → 刘老师 (template card): {card['main_title']['title']} [{card['button_list'][0]['text']}]")
+    rows = " | ".join(f"{row['keyname']}：{row['value']}" for row in card.get("horizontal_content_list", []))
+    t.say(f"bot → 刘老师 (template card): {card['main_title']['title']} | {rows} | {card['sub_title_text']} "
+          f"[{card['button_list'][0]['text']}]")
     t.expect(await eventually(lambda: any(REPORT in x for x in api.texts_to_user(DSL))), "then the report's words, as their own message")
     t.expect(await eventually(lambda: any(reference in x for x in api.texts_to_user(STUDENT))),
              f"the student is told it was received, with the reference {reference}")

@@ -16,7 +16,7 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 def render(message: Message, catalog: Catalog, locale: str) -> Activity:
     text = catalog.say(message.key, locale, **message.fields)
-    if not message.lines and not message.buttons and not message.toggles:
+    if not message.facts and not message.lines and not message.buttons and not message.toggles:
         return Activity(type=ActivityTypes.message, text=text)
     return Activity(type=ActivityTypes.message, text=text, attachments=[
         Attachment(content_type=ADAPTIVE_CARD, content=card(message, catalog, locale))])
@@ -24,7 +24,10 @@ def render(message: Message, catalog: Catalog, locale: str) -> Activity:
 
 def card(message: Message, catalog: Catalog, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": catalog.say(message.key, locale, **message.fields),
-                                   "weight": "Bolder", "wrap": True}]
+                                   "weight": "Bolder", "size": "Medium", "wrap": True}]
+    if message.facts:
+        body.append({"type": "FactSet", "facts": [{"title": catalog.say(label, locale), "value": str(catalog.value(value, locale))}
+                                                  for label, value in message.facts]})
     body += [{"type": "TextBlock", "text": catalog.say(key, locale, **fields), "wrap": True} for key, fields in message.lines]
     body += [{"type": "Input.Toggle", "id": f"{TOGGLE_PREFIX}{toggle_id}", "title": label, "value": "false", "valueOn": "true",
               "valueOff": "false"} for toggle_id, label in message.toggles]

@@ -33,7 +33,7 @@ async def test_unacknowledged_case_escalates_to_deputy_then_head_without_text(sc
     await drain(school)
     assert keys_to(messenger, ref("deputy")) == ["case.card_title_escalated", "case.report_text"]
     deputy_card = next(m for p, m in messenger.to_people if p == ref("deputy"))
-    assert deputy_card.lines[0] == ("case.escalated_deputy", {"reference": reference, "minutes": 15})  # why it came, first
+    assert deputy_card.lines[0] == ("case.escalated_deputy", {"leads": "Lee Lead", "minutes": 15})  # why it came, from whom, first
     school.clock.advance(school.cases.second_escalation_seconds)  # type: ignore[attr-defined]
     await drain(school)
     for boss in ("head", "a1"):
@@ -85,7 +85,7 @@ async def test_out_of_hours_reporter_is_told_when_someone_will_read_it(school: D
     await drain(school)
     replies = [m for p, m in messenger.to_people if p == ref("s1")]
     assert [m.key for m in replies] == ["report.received", "report.out_of_hours"]
-    assert replies[1].fields["next_time"] == "Mon 30 Nov 08:00"
+    assert school.catalog.value(replies[1].fields["next_time"]) == "Mon 30 Nov 08:00"
 
 
 async def test_a_concern_about_an_adult_also_goes_to_the_head(school: Deps, messenger: RecordingMessenger) -> None:
@@ -164,7 +164,7 @@ async def test_a_lead_card_that_cannot_be_delivered_goes_to_the_deputies_at_once
     await drain(school)
     assert keys_to(messenger, ref("deputy")) == ["case.card_title_escalated", "case.report_text"]
     deputy_card = next(m for p, m in messenger.to_people if p == ref("deputy"))
-    assert deputy_card.lines[0] == ("case.escalated_deputy_undelivered", {"reference": reference})
+    assert deputy_card.lines[0] == ("case.escalated_deputy_undelivered", {"leads": "Lee Lead"})
     case = await school.store.get_case(reference)
     assert case is not None
     assert [s.action for s in case.steps if s.action in ("delivery_failed", "escalated_to_deputies")] == [

@@ -21,7 +21,7 @@ from tests.fakes.recording_messenger import RecordingMessenger
 
 GROUP = GroupKey("teams", "19:a")
 LEAD = PersonRef("teams", "lead")
-CARD = Message(key="case.card_title", fields={"reference": "C-2026-000001"}, lines=(("case.card_urgency", {"urgency": "urgent"}),),
+CARD = Message(key="case.card_title", fields={"reference": "C-2026-000001"}, lines=(("case.next_step", {}),),
                buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
 
 

@@ -30,3 +30,16 @@ async def taken_from_inbox(store: Store, activity: dict[str, Any], *, seconds: f
         return item is None or item.attempts > 0
 
     return await eventually(taken, seconds=seconds)
+
+
+def card_text(card: dict[str, Any]) -> str:
+    """An Adaptive Card as one line, the way a reader takes it in: text blocks, `label: value`
+    facts, and the buttons' titles."""
+    parts: list[str] = []
+    for block in card.get("body", []):
+        if block.get("type") == "FactSet":
+            parts += [f"{fact['title']}: {fact['value']}" for fact in block["facts"]]
+        elif "text" in block:
+            parts.append(str(block["text"]))
+    parts += [f"[{action['title']}]" for action in card.get("actions", [])]
+    return " | ".join(parts)

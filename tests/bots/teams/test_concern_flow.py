@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bots.teams.fakes.activities import card_text
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.teams.translate import dedup_key
 from bots.waiting import eventually
@@ -52,7 +53,7 @@ async def test_report_card_acknowledge_and_reporter_informed(teams: TeamsHarness
     assert case.state is CaseState.ACKNOWLEDGED
     puts = [r for r in teams.connector.received if r.method == "PUT"]
     assert len(puts) == 1
-    assert "Dr Lead" in puts[0].body["attachments"][0]["content"]["body"][1]["text"]
+    assert "Acknowledged by Dr Lead" in card_text(puts[0].body["attachments"][0]["content"])
     await until(lambda: len(teams.connector.texts_to("a:personal-s1")) >= 2)
     assert teams.bot.catalog.say("report.acknowledged", "en", reference="C-2026-000001") in teams.connector.texts_to("a:personal-s1")
     assert all(REPORT not in str(body) for body in teams.connector.sent_to(CLASS_CHAT))

@@ -57,7 +57,7 @@ async def test_cards_carry_action_execute_buttons(teams: TeamsHarness) -> None:
     """A message with buttons becomes an Adaptive Card whose buttons are Action.Execute."""
     await teams.install_quietly()
     card = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
-                   lines=(("case.card_urgency", {"urgency": "urgent"}),),
+                   lines=(("case.next_step", {}),),
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
     await teams.bot.messenger.send_to_group(GROUP, card)
     (activity,) = teams.connector.sent_to(CLASS_CHAT)
