@@ -83,6 +83,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             recheck_seconds=read_int(env, "ESAFETY_RECHECK_SECONDS", SUPERVISION.recheck_seconds, low=60, high=86_400),
             warning_interval_seconds=read_int(env, "ESAFETY_WARNING_INTERVAL_SECONDS", SUPERVISION.warning_interval_seconds,
                                               low=60, high=604_800),
+            grace_seconds=read_int(env, "ESAFETY_SUPERVISION_GRACE_SECONDS", SUPERVISION.grace_seconds, low=0, high=86_400),
+            warnings_per_day=read_int(env, "ESAFETY_GROUP_WARNINGS_PER_DAY", SUPERVISION.warnings_per_day, low=0, high=24),
             escalate_seconds=read_int(env, "ESAFETY_UNSUPERVISED_ESCALATE_SECONDS", SUPERVISION.escalate_seconds, low=60, high=604_800),
             recording_retention_days=read_int(env, "ESAFETY_RECORDING_RETENTION_DAYS", SUPERVISION.recording_retention_days,
                                               low=1, high=3_650),

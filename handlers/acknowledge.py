@@ -19,6 +19,7 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import person_words
 from handlers.outbox import outbox_item, receipt, send_durably
+from handlers.policies import emergency_contacts
 from handlers.runtime.retry import TryAgain
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import Moved
@@ -49,7 +50,8 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
                                  outcome=reference) for event in moved.events)
         replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}),
                                key=keys.acknowledged_to_acknowledger(), due_at=now),
-                   outbox_item(acknowledged.reporter, Message(key="report.acknowledged", fields={"reference": reference}),
+                   outbox_item(acknowledged.reporter, Message(key="report.acknowledged", fields={
+                       "reference": reference, "contacts": emergency_contacts(deps.cases)}),
                                key=keys.acknowledged_to_reporter(), due_at=now, first=True))
         return Effects(messages=replies, disarmed=keys.escalation_timers() if moved.ends_chain else (), audit=audited)
 
@@ -57,6 +59,9 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
         moved = (await deps.store.change_case(reference, lifecycle.acknowledge(step), effects)).case
     except lifecycle.AlreadyDone as retried:  # this very acknowledgement, retried: the cards may not all have been updated
         moved = retried.case
+    except lifecycle.NotOpen:  # closed before anyone acknowledged it
+        await _tell(deps, actor, Message(key="case.already_closed", fields={"reference": reference}), f"reply:{event_id}")
+        return
     except lifecycle.CaseRefused as refused:
         current = refused.case
         fields = {"reference": reference, "by": await _name(deps, current.acknowledged_by), "at": _local(deps, current)}

@@ -20,6 +20,7 @@ from handlers.case_card import card_for
 from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep
 from handlers.duties import Deps
 from handlers.messenger import Message
+from handlers.names import group_words
 from handlers.outbox import Envelope, after_sending, deliver, envelope, outbox_item
 from handlers.runtime.retry import PermanentFailure, RetryLater
 from policy_text.catalog import words
@@ -71,7 +72,7 @@ async def escalate(item: DueItem, deps: Deps) -> None:
     minutes = int((now - case.received_at).total_seconds() // 60)
     action, told, keys = step.taken, step.recipients(case, people), CaseKeys(case.reference)
     if step is EscalationStep.DEPUTIES:
-        first = ", ".join(lead.name or "-" for lead in EscalationStep.LEADS.recipients(case, people)) or "-"
+        first = ", ".join(lead.name or "-" for lead in people if lead.role is Role.DSL) or "-"
         why: tuple[str, dict[str, Any]] = ("case.escalated_deputy_undelivered", {"leads": first}) if undelivered else \
             ("case.escalated_deputy", {"leads": first, "minutes": deps.cases.ack_timeout_seconds // 60})
         messages = delivery_work(case, told, step, await card_for(deps, case, escalated=why), now)
@@ -81,7 +82,7 @@ async def escalate(item: DueItem, deps: Deps) -> None:
         timers = ()
         urgency = words(f"case.urgency_{case.urgency.value}")
         alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
-                        fields={"reference": case.reference, "urgency": urgency, "group": group or "-", "minutes": minutes})
+                        fields={"reference": case.reference, "urgency": urgency, "group": group, "minutes": minutes})
         messages = [outbox_item(p.ref, alert, key=keys.head_alert(p.ref), due_at=now, first=True) for p in told]
         reminder = Message(key="case.reminder_lead", fields={"reference": case.reference, "minutes": minutes})
         leads = [p for p in people if p.role is Role.DSL]
@@ -169,6 +170,7 @@ async def record_failed_delivery(deps: Deps, item: DueItem, error: str) -> None:
         await deps.store.change_case(sealed.case, lifecycle.record_failure(step))
 
 
-async def _group_name(deps: Deps, case: Case) -> str:
+async def _group_name(deps: Deps, case: Case) -> dict[str, Any]:
+    """The case's group by name, or a private chat (never an id)."""
     group = await deps.store.get_group(case.group) if case.group else None
-    return group.name if group else ""
+    return group_words(group, await deps.store.list_groups()) if group else words("case.private_chat")

@@ -98,17 +98,17 @@ def _first_escalation(deps: Deps, case: Case) -> DueItem:
 def _replies(deps: Deps, case: Case, report: Report, *, lead_reachable: bool) -> list[DueItem]:
     """What the reporter is told: never "safe with the safeguarding team" when no lead can
     receive it (handlers/reception.py), and then no promise of when a person will read it."""
-    locale = report.locale or report.reporter.locale or deps.school_locale
-    contacts = policies.emergency_contacts(deps.catalog, deps.cases, locale)
+    contacts = policies.emergency_contacts(deps.cases)  # every reply to a report says whom to call in danger
     if not lead_reachable:
         return [outbox_item(report.reporter.ref, Message(key="report.no_lead", fields={"reference": case.reference, "contacts": contacts}),
                             key=CaseKeys(case.reference).reply(1), due_at=case.received_at, first=True)]
     if case.about_adult:
-        first = Message(key="report.adult_received", fields={"reference": case.reference})
+        first = Message(key="report.adult_received", fields={"reference": case.reference, "contacts": contacts})
     elif case.urgency is Urgency.URGENT:
         first = Message(key="report.received_urgent", fields={"reference": case.reference, "contacts": contacts})
     else:
-        first = Message(key="report.received", fields={"reference": case.reference, "minutes": deps.cases.report_window_seconds // 60})
+        first = Message(key="report.received", fields={"reference": case.reference, "minutes": deps.cases.report_window_seconds // 60,
+                                                       "contacts": contacts})
     replies = [first]
     local = deps.school_time(case.received_at)
     if not deps.cases.school_hours.is_open(local):
@@ -134,8 +134,8 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
         addition = Message(key="case.report_addition", fields={"reference": reference, "text": words})
         messages = [outbox_item(PersonRef.parse(reader), addition, key=CaseKeys(reference).addition(event_id, reader), due_at=now,
                                 first=case.urgency is Urgency.URGENT, case=reference) for reader in sorted(readers)]
-        messages.append(outbox_item(reporter.ref, Message(key="report.added", fields={"reference": reference}), key=f"reply:{event_id}",
-                                    due_at=now, first=True))
+        added_reply = Message(key="report.added", fields={"reference": reference, "contacts": policies.emergency_contacts(deps.cases)})
+        messages.append(outbox_item(reporter.ref, added_reply, key=f"reply:{event_id}", due_at=now, first=True))
         added = decision(deps.clock, action="report.added", actor=str(reporter.ref), actor_role=reporter.role.value,
                          subject=str(reporter.ref), clause=CLAUSE, outcome=reference)
         return Effects(messages=tuple(messages), audit=(added,))

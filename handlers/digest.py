@@ -1,9 +1,10 @@
 """The weekly safeguarding digest to each designated lead (004 strategy 13: concerns recorded and
 followed up; 000 §5: every group supervised): what a lead would otherwise gather by hand.
 
-Per group, for the past week: minutes spent unsupervised, guests flagged, students still without
-recorded consent, refused direct messages from its members, lessons held and registers taken;
-then open and overdue cases by reference — never a report's words. Sent at `ESAFETY_DIGEST`
+Per group (by name and class), for the past week: how long it was unsupervised (in minutes,
+hours or days), guests flagged, students still without recorded consent, refused direct messages
+from its members, lessons held and registers taken; then open cases counted as new, acknowledged
+and overdue, and each overdue one with its age and class — never a report's words. Sent at `ESAFETY_DIGEST`
 (default `MON 08:00`, school time) by a Store timer chain like the reminders, once per week
 whichever instance claims it, in each lead's language.
 """
@@ -18,11 +19,14 @@ from datetime import datetime, timedelta
 from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
+from handlers.names import group_words
 from handlers.outbox import send_durably
+from handlers.spoken_time import duration_words
+from policy_text.catalog import words
 from state.case_lifecycle import OPEN, UNACKNOWLEDGED
 from state.due import DueItem, Queue
 from state.models import Group, PersonRef, Role, Supervision
-from state.records import AuditRecord
+from state.records import AuditRecord, Case, CaseState
 from state.store import Store
 
 DIGEST = "digest.send"
@@ -53,7 +57,7 @@ async def send_digest(item: DueItem, deps: Deps) -> None:
         return  # the setting changed: the chain armed at start-up under the new one takes over
     end = item.due_at
     lines = await week_lines(deps, end - WEEK, end)
-    week = f"{deps.school_time(end - WEEK).date().isoformat()} – {deps.school_time(end).date().isoformat()}"
+    week = words("time.date_range", start=_date(deps, end - WEEK), end=_date(deps, end))
     digest = Message(key="digest.title", fields={"week": week}, lines=tuple(lines))
     for lead in [p for p in await deps.store.list_people() if p.role is Role.DSL]:
         await send_durably(deps, lead.ref, digest, key=f"digest|{end.isoformat()}|{lead.ref}")
@@ -63,11 +67,11 @@ async def send_digest(item: DueItem, deps: Deps) -> None:
 async def week_lines(deps: Deps, start: datetime, end: datetime) -> list[tuple[str, dict[str, object]]]:
     audit = [record for record in await _audit(deps.store) if start <= record.at < end]
     lines: list[tuple[str, dict[str, object]]] = []
-    for group in await deps.store.list_groups():
+    groups = await deps.store.list_groups()
+    for group in groups:
         stats = await _group_week(deps, group, audit, start, end)
-        lines.append(("digest.group_line", {"group": group.name or str(group.key), **stats.fields()}))
-    lines.append(("digest.cases_line", await _cases(deps, end)))
-    return lines
+        lines.append(("digest.group_line", {"group": group_words(group, groups), **stats.fields()}))
+    return [*lines, *await _cases(deps, end)]
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ class GroupWeek:
     registers: int
 
     def fields(self) -> dict[str, object]:
-        return {"minutes": self.minutes, "guests": self.guests, "consent_gaps": self.consent_gaps, "refused": self.refused,
+        unsupervised = duration_words(self.minutes * 60) if self.minutes else words("digest.not_at_all")
+        return {"unsupervised": unsupervised, "guests": self.guests, "consent_gaps": self.consent_gaps, "refused": self.refused,
                 "lessons": self.lessons, "registers": self.registers}
 
 
@@ -119,11 +124,32 @@ def _unsupervised_minutes(group: Group, records: Sequence[AuditRecord], start: d
     return int(total.total_seconds() // 60)
 
 
-async def _cases(deps: Deps, end: datetime) -> dict[str, object]:
+async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]]]:
+    """Open cases counted apart (new, acknowledged and being handled, overdue), then each overdue
+    one with its age and class: the ones a lead must act on first."""
     cases = await deps.store.list_cases(OPEN)
     due = timedelta(seconds=deps.cases.ack_timeout_seconds)
-    overdue = [c.reference for c in cases if c.state in UNACKNOWLEDGED and end - c.received_at > due]
-    return {"open": ", ".join(c.reference for c in cases) or "-", "overdue": ", ".join(overdue) or "-"}
+    overdue = [c for c in cases if c.state in UNACKNOWLEDGED and end - c.received_at > due]
+    counts: dict[str, object] = {"new": sum(1 for c in cases if c.state in UNACKNOWLEDGED) - len(overdue), "overdue": len(overdue),
+                                 "acknowledged": sum(1 for c in cases if c.state is CaseState.ACKNOWLEDGED)}
+    lines: list[tuple[str, dict[str, object]]] = [("digest.cases_line", counts)]
+    for case in overdue:
+        lines.append(("digest.overdue_line", {"reference": case.reference, "age": duration_words((end - case.received_at).total_seconds()),
+                                              "class_name": await _class_of(deps, case) or words("case.class_unknown")}))
+    return lines
+
+
+async def _class_of(deps: Deps, case: Case) -> str:
+    group = await deps.store.get_group(case.group) if case.group else None
+    if group is not None and group.class_name:
+        return group.class_name
+    reporter = await deps.store.get_person(case.reporter.channel, case.reporter.user_id)
+    return ", ".join(reporter.classes) if reporter else ""
+
+
+def _date(deps: Deps, at: datetime) -> dict[str, object]:
+    local = deps.school_time(at)
+    return words("time.date", day=local.day, month=words(f"month.{local.month}"))
 
 
 async def _audit(store: Store) -> list[AuditRecord]:

@@ -11,9 +11,11 @@ from handlers.audit import decision
 from handlers.duties import Deps
 from handlers.events import BotRemoved, GroupJoined, MembersChanged
 from handlers.messenger import Button, Message
+from handlers.names import group_words, person_words
 from handlers.outbox import outbox_item, send_durably
 from handlers.redelivery import redeliver_to_members
 from handlers.supervision import CLAUSE, check_group
+from policy_text.catalog import words
 from state.due import DueItem
 from state.effects import Effects
 from state.models import GroupKey, Role, Supervision
@@ -57,11 +59,12 @@ async def on_bot_removed(event: BotRemoved, deps: Deps) -> None:
     """The group becomes unmonitored with the leads' alerts, the disarmed re-check and the audit
     row in one compare-and-set, keyed by the removal event: retried, it changes nothing."""
     remover = await deps.store.get_person(event.by.channel, event.by.user_id) if event.by else None
-    removed_by = remover.name if remover and remover.name else deps.catalog.say("supervision.removed_by_unknown", deps.school_locale)
+    removed_by = person_words(remover) if remover else words("supervision.removed_by_unknown")
+    groups = await deps.store.list_groups()
     leads = [p for p in await deps.store.list_people(event.group.channel) if p.role is Role.DSL]
     now = deps.clock.now()
     while (group := await deps.store.get_group(event.group)) is not None and group.supervision is not Supervision.UNMONITORED:
-        alert = Message(key="supervision.alert_bot_removed", fields={"group": group.name, "removed_by": removed_by})
+        alert = Message(key="supervision.alert_bot_removed", fields={"group": group_words(group, groups), "removed_by": removed_by})
         removed = decision(deps.clock, action="supervision.bot_removed", actor=str(event.by or "unknown"), group=str(event.group),
                            clause=CLAUSE, outcome="unmonitored")
         effects = Effects(messages=tuple(outbox_item(lead.ref, alert, key=f"{event.group}|removed|{event.event_id}|{lead.ref}", due_at=now)

@@ -19,7 +19,7 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
     """Register a newly joined group; a rejoin refreshes its address and marks it watched."""
     group = Group(
         key=event.group, name=event.name, joined_at=event.at, address=event.address, kind=event.kind,
-        locale=normalise_locale(event.locale, deps.school_locale), timezone=deps.school_timezone,
+        locale=normalise_locale(event.locale, deps.school_locale), timezone=deps.school_timezone, added_by=event.by,
     )
     if await deps.store.register_group(group):
         return
@@ -27,7 +27,7 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
     if known is not None:
         supervision = Supervision.UNCHECKED if known.supervision is Supervision.UNMONITORED else known.supervision
         await deps.store.save_group(replace(known, name=event.name or known.name, address=event.address or known.address,
-                                            supervision=supervision))
+                                            supervision=supervision, added_by=event.by or known.added_by))
 
 
 async def remember_members(event: MembersChanged, deps: Deps) -> None:

@@ -21,6 +21,6 @@ NotSaved = Callable[[str], Message]
 def not_saved_reply(catalog: Catalog, cases: CasePolicy, school_locale: str) -> NotSaved:
     def reply(locale: str) -> Message:
         chosen = locale or school_locale
-        return Message(key="inbound.not_saved", fields={"contacts": emergency_contacts(catalog, cases, chosen)})
+        return Message(key="inbound.not_saved", fields={"contacts": catalog.value(emergency_contacts(cases), chosen)})
 
     return reply

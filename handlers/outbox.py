@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.messenger import Message, Sent, Unreachable
+from handlers.names import group_words, person_words
 from handlers.runtime.retry import RetryLater
 from handlers.tallies import DELIVERIES_FAILED
 from state import codec
@@ -62,6 +64,13 @@ class Envelope:
         return GroupKey.parse(self.recipient) if self.to == "group" else PersonRef.parse(self.recipient)
 
 
+def _stored(sealed: Envelope) -> dict[str, Any]:
+    """The envelope as its payload, leaving out the case fields it does not use: an entry that is
+    not a case's reads the same to an instance of the previous version (a rolling upgrade)."""
+    plain: dict[str, Any] = codec.to_plain(sealed)
+    return {name: value for name, value in plain.items() if name in ("to", "recipient", "message") or value}
+
+
 def envelope(item: DueItem) -> Envelope:
     """An outbox entry's payload, read back."""
     return codec.from_plain(Envelope, item.payload)
@@ -77,7 +86,7 @@ def outbox_item(recipient: GroupKey | PersonRef, message: Message, *, key: str, 
     sealed = Envelope(to="group" if isinstance(recipient, GroupKey) else "person", recipient=str(recipient), message=message,
                       case=case, step=step, keep_receipt=keep_receipt, follows=follows)
     return DueItem(queue=Queue.OUTBOX_FIRST if first else Queue.OUTBOX, item_id=key, kind=SEND, due_at=due_at, partition=str(recipient),
-                   payload=codec.to_plain(sealed))
+                   payload=_stored(sealed))
 
 
 async def queue_once(deps: Deps, item: DueItem) -> bool:
@@ -158,6 +167,11 @@ async def _report_unreachable(deps: Deps, item: DueItem, message: Message) -> No
                           clause="004 strategy 9", outcome="parked", detail={"item": item.item_id})
     if message.key == "admin.unreachable_staff":
         return  # never alert about an alert: that could loop between unreachable admins
-    for admin in [p for p in await deps.store.list_people() if p.role in ADMIN_ROLES]:
-        await send_durably(deps, admin.ref, Message(key="admin.unreachable_staff", fields={"person": recipient}),
+    people = await deps.store.list_people()
+    if envelope(item).to == "group":
+        who = group_words(await deps.store.get_group(GroupKey.parse(recipient)), await deps.store.list_groups())
+    else:
+        who = person_words(next((p for p in people if str(p.ref) == recipient), None))
+    for admin in [p for p in people if p.role in ADMIN_ROLES]:
+        await send_durably(deps, admin.ref, Message(key="admin.unreachable_staff", fields={"person": who}),
                            key=f"unreachable:{recipient}:{admin.ref}")

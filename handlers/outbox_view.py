@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.audit import record_decision
-from handlers.outbox import envelope, redrive, undelivered_in_every_lane
+from handlers.outbox import SEND, envelope, redrive, undelivered_in_every_lane
 from state.clock import Clock
 from state.due import Undelivered
 from state.models import Group, GroupKey, Person
@@ -61,7 +61,10 @@ async def retry(store: Store, clock: Clock, short_ids: list[str], *, actor: str)
 
 
 def _described(waiting: Undelivered, people: dict[str, Person], groups: dict[str, Group]) -> Waiting:
-    item, sealed = waiting.item, envelope(waiting.item)
+    item = waiting.item
+    if item.kind != SEND:  # not a message (an item parked for a kind no handler knows): said as it is
+        return Waiting(short_id(item.item_id), item.partition or "-", item.kind, waiting.parked, waiting.next_attempt, item.last_error)
+    sealed = envelope(item)
     recipient = sealed.recipient
     if isinstance(sealed.address, GroupKey):
         group = groups.get(str(sealed.address))
@@ -69,5 +72,4 @@ def _described(waiting: Undelivered, people: dict[str, Person], groups: dict[str
     else:
         person = people.get(recipient)
         who = f"{person.name} ({person.role.value})" if person else f"{recipient} (not on the roster)"
-    what = sealed.message.key
-    return Waiting(short_id(item.item_id), who, what, waiting.parked, waiting.next_attempt, item.last_error)
+    return Waiting(short_id(item.item_id), who, sealed.message.key, waiting.parked, waiting.next_attempt, item.last_error)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from typing import Any
 
 from handlers.school_hours import SchoolHours
-from policy_text.catalog import Catalog
+from policy_text.catalog import words
 
 CONTACT_KEYS = {"GB": "emergency.contacts_gb", "CN": "emergency.contacts_cn"}
 DEFAULT_SCHOOL_HOURS = "MON-FRI 08:00-16:00"
@@ -28,9 +29,10 @@ class CasePolicy:
     emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default
 
 
-def emergency_contacts(catalog: Catalog, cases: CasePolicy, locale: str) -> str:
-    """Whom a child in danger should call now: the school's own contacts, else its country's."""
-    return cases.emergency_contacts or catalog.say(CONTACT_KEYS[cases.school_country], locale)
+def emergency_contacts(cases: CasePolicy) -> Any:
+    """Whom a child in danger should call now: the school's own contacts, else its country's (in
+    the reader's language)."""
+    return cases.emergency_contacts or words(CONTACT_KEYS[cases.school_country])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +42,8 @@ class SupervisionPolicy:
     rule: str = "admin_team"
     recheck_seconds: int = 1800
     warning_interval_seconds: int = 3600
+    grace_seconds: int = 600  # the group is warned only this long after it was found unsupervised
+    warnings_per_day: int = 3  # group warnings a day at most (never in quiet hours)
     escalate_seconds: int = 3600
     recording_retention_days: int = 365
 

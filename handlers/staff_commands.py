@@ -10,8 +10,10 @@ from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.groups import GroupNotFound, resolve_group
 from handlers.messenger import Message
+from handlers.names import group_words
 from handlers.outbox import send_durably
 from handlers.supervision import CLAUSE, check_group
+from policy_text.catalog import words
 from state.models import GroupKey, Person
 
 
@@ -26,9 +28,8 @@ async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, 
         await send_durably(deps, person.ref, Message(key="help.unknown_command"), key=f"reply:{event_id}")
         return
     group = await deps.store.get_group(key)
-    locale = group.locale if group else deps.school_locale
     status = (Message(key="supervision.status_ok") if result.supervised else
-              Message(key="supervision.status_missing", fields={"missing": deps.catalog.say(result.missing_key, locale)}))
+              Message(key="supervision.status_missing", fields={"missing": words(result.missing_key)}))
     await record_decision(deps.store, deps.clock, key=f"{event_id}|{verb}", action=f"staff_command.{verb}", actor=str(person.ref),
                           actor_role=person.role.value, group=str(key), clause=CLAUSE,
                           outcome="supervised" if result.supervised else "unsupervised")
@@ -36,7 +37,7 @@ async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, 
         await send_durably(deps, key, status, key=f"reply:{event_id}")
         return
     await send_durably(deps, person.ref, status, key=f"reply:{event_id}")
-    name = group.name if group else str(key)
+    name = group_words(group, await deps.store.list_groups())
     if result.guests:
         guests = ", ".join(sorted(m.display_name or m.user_id or m.platform_id for m in result.guests))
         await send_durably(deps, person.ref, Message(key="supervision.alert_guest", fields={"group": name, "guests": guests}),

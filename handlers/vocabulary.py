@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 COMMANDS = {
-    "report": "report", "举报": "report", "报告": "report",
+    "report": "report", "告诉老师": "report", "求助": "report", "举报": "report", "报告": "report",
     "ack": "ack", "确认": "ack",
     "cases": "cases", "case": "case", "close": "close",
     "help": "help", "帮助": "help",
@@ -17,7 +17,7 @@ COMMANDS = {
     "lesson": "lesson", "课堂": "lesson", "register": "register", "点名": "register",
 }
 ADULT_WORDS = ("adult", "大人", "成人")
-PREFIX_WORDS = ("举报", "报告", "确认", "帮助", "状态", "检查", "点名")  # Chinese commands are often typed without a space
+PREFIX_WORDS = ("告诉老师", "求助", "举报", "报告", "确认", "帮助", "状态", "检查", "点名")  # often typed without a space
 
 WORRY_WORDS = (
     "hurt", "scared", "afraid", "bully", "bullied", "bullying", "unsafe", "threat", "frighten", "touched me",

@@ -138,3 +138,6 @@ class Group:
     supervision: Supervision = Supervision.UNCHECKED
     supervision_since: datetime | None = None
     last_warning_at: datetime | None = None
+    warnings_day: str = ""  # the group's local date of `warnings_on_day`, as YYYY-MM-DD
+    warnings_on_day: int = 0  # group warnings posted on that day (a daily cap)
+    added_by: PersonRef | None = None  # who added the bot: told first, privately, when the group is unsupervised

@@ -1,8 +1,8 @@
 """The Redis Store: for production and for several instances sharing one database.
 
-Every race between instances is settled inside Redis: claims, leases, audit order, replay keys,
-cache locks, send slots, lessons and a case with its delivery are Lua scripts
-(state/redis_scripts.py); counters are INCR; read-modify-write of a case or a roster is a
+Every race between instances is settled inside Redis: claims, leases, audit order, replay keys
+and a case with its delivery are Lua scripts (state/redis_scripts.py); cache locks, send slots and
+lessons are too (state/redis_scripts_standalone.py); counters are INCR; read-modify-write of a case or a roster is a
 WATCH/MULTI transaction retried when another instance wrote first. Logical time (expiry,
 due times, leases, send windows) is the injected clock's; Redis' own expiry only collects
 garbage a day after an entry is logically gone. Its due work (state/redis_due.py), its records

@@ -26,11 +26,15 @@ class RedisGroups(RedisBase):
         await self._redis.hset(self._keys.groups, str(group.key), codec.dumps(group))
 
     async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
-        """Lua: the compare-and-set and the effects of the change are one step on every instance."""
+        """Lua: the compare-and-set and the effects of the change are one step on every instance. The
+        records are compared, not their stored text (a row written by an earlier version lacks the
+        fields added since): the text read here is what the script then expects, unchanged."""
+        stored = await self._redis.hget(self._keys.groups, str(expected.key))
+        if stored is None or codec.loads(Group, stored) != expected:
+            return False
         args = self._effects_args([self._keys.groups])
         spec = args.spec(effects)
-        replaced = await self._run("REPLACE_FIELD", args.keys,
-                                   [str(expected.key), codec.dumps(expected), codec.dumps(new), spec, repr(self._now())])
+        replaced = await self._run("REPLACE_FIELD", args.keys, [str(expected.key), stored, codec.dumps(new), spec, repr(self._now())])
         return bool(replaced)
 
     async def get_group(self, key: GroupKey) -> Group | None:

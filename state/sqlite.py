@@ -105,12 +105,15 @@ class SqliteStore(SqliteDueWork, SqliteRecords, StoreIntents):
         await self._put("groups", "key", str(group.key), codec.dumps(group))
 
     async def replace_group(self, expected: Group, new: Group, effects: Effects = NO_EFFECTS) -> bool:
-        sql = "UPDATE groups SET data = ? WHERE key = ? AND data = ?"
-        args, now = (codec.dumps(new), str(expected.key), codec.dumps(expected)), self._now()
+        """Compares the records, not their stored text: a row written by an earlier version (without
+        a field added since) is still the group its reader saw."""
+        key, data, now = str(expected.key), codec.dumps(new), self._now()
 
         def work(c: sqlite3.Connection) -> bool:
-            if c.execute(sql, args).rowcount != 1:
+            row = c.execute("SELECT data FROM groups WHERE key = ?", (key,)).fetchone()
+            if row is None or codec.loads(Group, row[0]) != expected:
                 return False
+            c.execute("UPDATE groups SET data = ? WHERE key = ?", (data, key))
             apply_effects(c, effects, now)
             return True
 

@@ -37,7 +37,7 @@ async def run_demo(*, keep: Path | None = None) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
         clock = ManualClock(DEMO_START)
-        connector = FakeBotConnector()
+        connector = FakeBotConnector(now=lambda: clock.now().timestamp())
         await connector.start()
         wecom_api = FakeWecomApi(now=lambda: clock.now().timestamp())
         await wecom_api.start()

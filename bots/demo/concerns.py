@@ -71,9 +71,9 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(len(puts) == 2, "both copies of the card (lead's and deputy's) now show who acknowledged")
     if puts:
         t.say(f"updated card: {card_text(puts[0].body['attachments'][0]['content'])}")
-    t.expect(await eventually(lambda: bool(student_got("has seen", "看到"))),
-             "the child hears that a safeguarding lead has seen the report (no name, no content)")
-    t.say(f"bot → student: {student_got('has seen', '看到')}")
+    t.expect(await eventually(lambda: bool(student_got("has read what you told us", "已经看到了你说的事"))),
+             "the child hears that a teacher whose job is keeping children safe has read it, and what happens next (no name, no content)")
+    t.say(f"bot → student: {student_got('has read what you told us', '已经看到了你说的事')}")
 
     t.section("An urgent report: emergency numbers at once (004 strategy 9)")
     await post("personal_message", text="I'm not safe at home tonight")

@@ -15,7 +15,7 @@ from typing import Any
 
 from bots import cli_operations
 from bots.demo.scene import Scene
-from bots.teams.fakes.activities import teams_activity
+from bots.teams.fakes.activities import card_text, teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
 from handlers.reminders import TOPICS
@@ -112,10 +112,13 @@ async def play_digest(scene: Scene, connector: FakeBotConnector) -> None:
     title = bot.catalog.say("digest.title", "en", week="")
 
     def digest() -> str:
-        cards = [" | ".join(block["text"] for block in a["content"]["body"]) for m in connector.sent_to(LEAD_CHAT)
+        cards = [card_text(a["content"]) for m in connector.sent_to(LEAD_CHAT)
                  if (m.get("text") or "").startswith(title) for a in m.get("attachments") or []]
         return cards[-1] if cards else ""
 
-    t.expect(await eventually(lambda: bool(digest())), "the lead gets the week per group and the open cases, by reference")
+    t.expect(await eventually(lambda: bool(digest())), "the lead gets the week per group, and the cases counted")
     t.say("bot → lead (private card): " + digest())
-    t.expect("C-2026-" in digest() and "lessons 1 (registers 1)" in digest(), "it lists lessons with registers and cases by reference")
+    t.expect("lessons 1 (registers 1)" in digest() and "about 7 days" in digest(),
+             "it reads at a glance: lessons with registers, time unsupervised in days, not minutes")
+    t.expect("Overdue C-2026-" in digest() and "new," in digest() and "acknowledged and being handled" in digest(),
+             "cases are counted as new, acknowledged and overdue, each overdue one with its age and class")

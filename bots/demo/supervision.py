@@ -9,6 +9,7 @@ from bots.demo.scene import Scene
 from bots.teams.fakes.activities import teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
+from policy_text.catalog import words
 from state.models import GroupKey, Supervision
 
 CLASS_CHAT = "19:class5a@thread.v2"
@@ -16,6 +17,11 @@ LEAD_CHAT, TEACHER_CHAT = "a:personal-lead", "a:personal-29:teacher"
 COORDINATOR = {"id": "29:coordinator", "name": "Mr Coordinator", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000020",
                "userRole": "user"}
 STUDENT_NAMES = ("Amira", "Ben", "Chloe")
+
+
+def sent_at(connector: FakeBotConnector, chat: str, text: str) -> float | None:
+    """When (on the demo's clock) the connector first received `text` for `chat`."""
+    return next((request.at for request in connector.received if request.conversation_id == chat and text in str(request.body)), None)
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
@@ -28,11 +34,19 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
         return connector.texts_to(CLASS_CHAT)
 
     t.section("Supervision: the class chat has a teacher and students but no admin-team member")
-    warning = said("supervision.group_warning", missing=said("supervision.role_admin_team"))
-    t.expect(await eventually(lambda: warning in group_texts()), "a neutral warning in the group: an admin-team member must be added")
-    t.say(f"bot → class chat: {warning}")
     t.expect(await eventually(lambda: any("Class 5A" in x and "admin" in x for x in connector.texts_to(LEAD_CHAT))),
-             "the safeguarding lead is alerted privately, naming the group and what is missing")
+             "the safeguarding lead is alerted privately at once, naming the group, what is missing and since when")
+    t.say("bot → lead (private): " + next(x for x in connector.texts_to(LEAD_CHAT) if "unsupervised" in x))
+    t.expect(await eventually(lambda: any("You added the safety bot" in x for x in connector.texts_to(TEACHER_CHAT))),
+             "the teacher who added the bot is told first, privately: who to add and how")
+    t.say("bot → teacher (private): " + next(x for x in connector.texts_to(TEACHER_CHAT) if "You added the safety bot" in x))
+    warning = said("supervision.group_warning", missing=words("supervision.group_missing_admin"))
+    scene.clock.advance(bot.settings.supervision.grace_seconds)  # the grace period passes (if the scenes before have not let it)
+    t.expect(await eventually(lambda: warning in group_texts()), "then a calm notice in the group, with no names")
+    told, warned = sent_at(connector, TEACHER_CHAT, "You added the safety bot"), sent_at(connector, CLASS_CHAT, warning)
+    t.expect(told is not None and warned is not None and warned - told >= bot.settings.supervision.grace_seconds,
+             f"the group heard only after the grace period ({bot.settings.supervision.grace_seconds} s): the teacher could fix it first")
+    t.say(f"bot → class chat: {warning}")
     t.expect(said("supervision.group_warning_guest") in group_texts(), "the group hears an unknown account is present, without a name")
     t.expect(await eventually(lambda: any("Visitor" in x for x in connector.texts_to(LEAD_CHAT))),
              "the guest is named only to staff, privately")

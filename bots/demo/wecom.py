@@ -8,13 +8,18 @@ in the app's 1:1 and the lead acknowledges on the template card; the group is di
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bots.demo.scene import Scene
 from bots.waiting import eventually
 from bots.wecom.cli_operations import create_menu
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import WecomCallbacks
+from handlers.cron import in_quiet_hours
+from handlers.policies import emergency_contacts
+from policy_text.catalog import words
 from state.models import GroupKey, Supervision
 
 CLASS_GROUP = "wrOgQhDgAAdemo6B"
@@ -34,7 +39,7 @@ async def play(scene: Scene, api: FakeWecomApi) -> None:
         async with http.post("/wecom/callback", params=query, data=body) as response:
             return f"{response.status} {await response.text()}"
 
-    def said(key: str, **fields: str) -> str:
+    def said(key: str, **fields: Any) -> str:
         return bot.catalog.say(key, "zh_CN", **fields)
 
     t.section("WeCom: the callback URL is checked, forged and replayed callbacks are refused or ignored")
@@ -58,8 +63,22 @@ async def play(scene: Scene, api: FakeWecomApi) -> None:
     t.say(f"POST /wecom/callback change_external_chat create → {answer}")
     replay = await deliver(callbacks.external_chat(CLASS_GROUP, "create"))
     t.expect(replay == "200 success", "WeCom's retry of the same event is answered 'success' and not processed again")
-    warning = said("supervision.group_warning", missing=said("supervision.role_admin_team"))
-    t.expect(await eventually(lambda: any(warning in x and "转发" in x for x in api.texts_to_user(TEACHER))),
+    t.expect(await eventually(lambda: any("您把安全机器人加入了" in x for x in api.texts_to_user(TEACHER))),
+             "the owner, who added the bot, is told first and privately who to add and how (群设置 → +)")
+    t.say("bot → 张老师 (private): " + next(x for x in api.texts_to_user(TEACHER) if "您把安全机器人加入了" in x))
+    scene.clock.advance(bot.settings.supervision.grace_seconds)
+    warning = said("supervision.group_warning", missing=words("supervision.group_missing_admin"))
+
+    def forwarded() -> bool:
+        return any(warning in x and "转发" in x for x in api.texts_to_user(TEACHER))
+
+    local = scene.clock.now().astimezone(ZoneInfo(bot.settings.timezone))
+    if in_quiet_hours(scene.clock.now(), bot.settings.timezone, bot.settings.reminders.quiet_hours):
+        t.expect(not await eventually(forwarded, seconds=0.5),
+                 f"it is {local:%H:%M} at school, in quiet hours: the group's notice waits for the morning")
+        morning = (local + timedelta(days=1 if local.hour >= 7 else 0)).replace(hour=7, minute=5)
+        scene.clock.advance((morning - local).total_seconds())
+    t.expect(await eventually(forwarded),
              "an app cannot post in a customer group: the warning goes to its owner, ready to forward")
     t.say("bot → 张老师 (private): " + next((x for x in api.texts_to_user(TEACHER) if warning in x), "-").replace("\n\n", " ⏎ "))
     t.expect(await eventually(lambda: any("六年级B班家长群" in x for x in api.texts_to_user(DSL))),
@@ -103,8 +122,9 @@ async def play(scene: Scene, api: FakeWecomApi) -> None:
           + await deliver(callbacks.card_click(DSL, f"ack:{reference}", task_id=card["task_id"], response_code=code)))
     t.expect(await eventually(lambda: any(u["response_code"] == code for u in api.card_updates)),
              "the card is updated with the click's single-use response code")
-    t.expect(await eventually(lambda: said("report.acknowledged", reference=reference) in api.texts_to_user(STUDENT)),
-             "the student hears that a safeguarding lead has it")
+    heard = said("report.acknowledged", reference=reference, contacts=emergency_contacts(bot.settings.cases))
+    t.expect(await eventually(lambda: heard in api.texts_to_user(STUDENT)),
+             "the student hears that a teacher whose job is keeping children safe has read it and will talk to them")
 
     t.section("WeCom: the class group is dismissed")
     before = len(api.texts_to_user(DSL))

@@ -23,7 +23,7 @@ from bots.teams.delivery import TeamsDelivery
 from bots.teams.render import render
 from bots.teams.roster import read_members
 from handlers.messenger import Message, Sent, Unreachable
-from policy_text.catalog import Catalog
+from policy_text.catalog import Catalog, Queued
 from state.models import Group, GroupKey, Member, PersonRef
 from state.store import Store
 
@@ -36,7 +36,7 @@ class TeamsMessenger:
         self._adapter = adapter
         self._clients = clients
         self._store = store
-        self._catalog = catalog
+        self._catalog = Queued(catalog)  # a message queued by an earlier version still renders
         self._delivery = delivery
         self._app_id = app_id or None
         self._school_locale = school_locale

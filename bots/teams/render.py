@@ -9,12 +9,12 @@ from typing import Any
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from handlers.messenger import TOGGLE_PREFIX, Message
-from policy_text.catalog import Catalog
+from policy_text.catalog import Speech
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 
 
-def render(message: Message, catalog: Catalog, locale: str) -> Activity:
+def render(message: Message, catalog: Speech, locale: str) -> Activity:
     text = catalog.say(message.key, locale, **message.fields)
     if not message.facts and not message.lines and not message.buttons and not message.toggles:
         return Activity(type=ActivityTypes.message, text=text)
@@ -22,13 +22,14 @@ def render(message: Message, catalog: Catalog, locale: str) -> Activity:
         Attachment(content_type=ADAPTIVE_CARD, content=card(message, catalog, locale))])
 
 
-def card(message: Message, catalog: Catalog, locale: str) -> dict[str, Any]:
+def card(message: Message, catalog: Speech, locale: str) -> dict[str, Any]:
     body: list[dict[str, Any]] = [{"type": "TextBlock", "text": catalog.say(message.key, locale, **message.fields),
                                    "weight": "Bolder", "size": "Medium", "wrap": True}]
     if message.facts:
-        body.append({"type": "FactSet", "facts": [{"title": catalog.say(label, locale), "value": str(catalog.value(value, locale))}
-                                                  for label, value in message.facts]})
-    body += [{"type": "TextBlock", "text": catalog.say(key, locale, **fields), "wrap": True} for key, fields in message.lines]
+        facts = [(catalog.say(label, locale), str(catalog.value(value, locale))) for label, value in message.facts]
+        body.append({"type": "FactSet", "facts": [{"title": title, "value": value} for title, value in facts if title]})
+    lines = [catalog.say(key, locale, **fields) for key, fields in message.lines]
+    body += [{"type": "TextBlock", "text": line, "wrap": True} for line in lines if line]  # "" is a retired sentence
     body += [{"type": "Input.Toggle", "id": f"{TOGGLE_PREFIX}{toggle_id}", "title": label, "value": "false", "valueOn": "true",
               "valueOff": "false"} for toggle_id, label in message.toggles]
     actions = [{"type": "Action.Execute", "title": catalog.say(button.label_key, locale), "verb": button.verb, "data": button.data}

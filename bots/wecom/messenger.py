@@ -23,7 +23,7 @@ from bots.wecom.api import WecomApi, WecomError
 from bots.wecom.roster import KINDS_WITH_MEMBERS, read_group
 from handlers.messenger import Message, Sent, Unreachable
 from handlers.send_slots import take_send_slot
-from policy_text.catalog import Catalog
+from policy_text.catalog import Catalog, Queued
 from state.clock import Clock
 from state.models import STAFF_ROLES, Group, GroupKey, Member, PersonRef
 from state.store import Store
@@ -41,7 +41,7 @@ class WecomMessenger:
                  sleep: Callable[[float], Awaitable[None]]) -> None:
         self._api = api
         self._store = store
-        self._catalog = catalog
+        self._catalog = Queued(catalog)  # a message queued by an earlier version still renders
         self._clock = clock
         self._school_locale = school_locale
         self._sleep = sleep

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bots.wecom import render
+from bots.wecom.ids import spell_user_id
 from bots.wecom.roster import GroupSnapshot
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, MembersChanged, PersonReachable
 from state.models import GroupKey, PersonRef
@@ -20,7 +21,7 @@ MENU_VERBS = frozenset({"report", "report_adult"})
 
 
 def person(userid: str) -> PersonRef:
-    return PersonRef(CHANNEL, userid)
+    return PersonRef(CHANNEL, spell_user_id(userid))
 
 
 def group_of(chat_id: str) -> GroupKey:

@@ -1,6 +1,7 @@
-"""The weekly digest to the lead, with the real Store backends: per group the time unsupervised,
-guests, consent gaps, refused direct messages, lessons and registers; open and overdue cases by
-reference and never a report's words; then next week's is armed."""
+"""The weekly digest to the lead, with the real Store backends, read at a glance: per group the
+time unsupervised in hours or days, guests, consent gaps, refused direct messages, lessons and
+registers; cases counted as new, acknowledged and overdue, each overdue one with its age and
+class; never a report's words; then next week's is armed."""
 
 from __future__ import annotations
 
@@ -33,11 +34,15 @@ async def test_the_weeks_digest_reaches_the_lead(school: Deps, messenger: Record
     school.clock.advance((DIGEST_AT - school.clock.now()).total_seconds())  # type: ignore[attr-defined]
     await drain(school)
     (digest,) = [m for p, m in messenger.to_people if p == ref("lead") and m.key == "digest.title"]
-    assert digest.fields == {"week": "2026-11-23 – 2026-11-30"}
-    (group_line, cases_line) = digest.lines
-    assert group_line == ("digest.group_line", {"group": "Class 5A", "minutes": 6 * 24 * 60 + 23 * 60, "guests": 1, "consent_gaps": 1,
-                                                "refused": 1, "lessons": 1, "registers": 0})
-    assert cases_line == ("digest.cases_line", {"open": "C-2026-000001", "overdue": "C-2026-000001"})
+    said = [school.catalog.say(digest.key, "en", **digest.fields),
+            *(school.catalog.say(key, "en", **fields) for key, fields in digest.lines)]
+    assert said == [
+        "Weekly safeguarding summary: 23 Nov – 30 Nov",
+        "Class 5A: unsupervised about 7 days, guests 1, consent gaps 1, refused direct messages 1, lessons 1 (registers 0).",
+        "Cases: 0 new, 0 acknowledged and being handled, 1 overdue.",
+        "Overdue C-2026-000001: received about 7 days ago, class 5A, still not acknowledged.",
+    ]
+    assert school.catalog.say(digest.lines[1][0], "zh_CN", **digest.lines[1][1]) == "个案：新 0 个，已确认跟进中 0 个，逾期 1 个。"
     assert REPORT not in str(digest)
     assert [m for p, m in messenger.to_people if p == ref("t1") and m.key == "digest.title"] == [], "leads only"
     upcoming = await school.store.get_due(Queue.TIMERS, f"digest|{(DIGEST_AT + timedelta(days=7)).isoformat()}")

@@ -11,12 +11,13 @@ import pytest
 from bots.waiting import eventually
 from handlers.duties import Deps
 from handlers.messenger import Button, Message, Sent, Unreachable
-from handlers.outbox import SEND, Envelope, deliver, envelope, failure_reason, receipt, send_durably
+from handlers.outbox import SEND, Envelope, deliver, envelope, failure_reason, outbox_item, receipt, send_durably
 from handlers.runtime.retry import RetryPolicy
 from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
 from state.due import OUTBOX_LANES, DueItem, Queue
 from state.models import GroupKey, Person, PersonRef, Role
+from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
 
 GROUP = GroupKey("teams", "19:a")
@@ -71,7 +72,7 @@ async def test_an_unreachable_person_waits_is_tried_again_and_admins_are_told_on
     is never counted as a failed attempt;
     audited, and each admin gets one alert. Once they can be reached, it is delivered."""
     admin = Person(channel="teams", user_id="admin1", name="A", role=Role.ADMIN)
-    await deps.store.merge_roster([admin])
+    await deps.store.merge_roster([admin, Person(channel="teams", user_id="lead", name="Lee Lead", role=Role.DSL)])
     flaky = FlakyMessenger(unreachable={LEAD})
     deps = Deps(store=deps.store, messenger=flaky, clock=clock, catalog=deps.catalog)
     await send_durably(deps, LEAD, CARD, key="k1")
@@ -82,7 +83,9 @@ async def test_an_unreachable_person_waits_is_tried_again_and_admins_are_told_on
         assert (waiting.item.last_error, waiting.item.attempts) == ("unreachable: teams:lead never installed the bot", 0)
         await worker(deps).run_once()  # the admin's alert, the first time only
         clock.advance(wait)
-    assert flaky.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": str(LEAD)}))]
+    ((told, alert),) = flaky.to_people
+    assert (told, alert.key) == (admin.ref, "admin.unreachable_staff")
+    assert deps.catalog.value(alert.fields["person"]) == "Lee Lead (safeguarding lead)"  # by name, never an id
     flaky.unreachable.clear()  # they installed the bot
     clock.advance(3 * 3600)
     await worker(deps).run_once()
@@ -115,7 +118,9 @@ async def test_a_recipient_on_an_off_channel_is_unreachable(deps: Deps, clock: M
     await worker(deps).run_once()
     assert [(u.item.item_id, u.item.last_error) for u in await deps.store.list_undelivered(Queue.OUTBOX)] == [
         ("k1", "unreachable: the wecom channel is off")]
-    assert teams_only.to_people == [(admin.ref, Message(key="admin.unreachable_staff", fields={"person": "wecom:lead"}))]
+    ((told, alert),) = teams_only.to_people
+    assert (told, alert.key) == (admin.ref, "admin.unreachable_staff")
+    assert deps.catalog.value(alert.fields["person"]) == "someone not on the roster"
 
 
 async def test_a_key_already_delivered_is_not_sent_again(deps: Deps, messenger: RecordingMessenger) -> None:
@@ -195,3 +200,10 @@ async def test_an_entry_queued_before_its_envelope_grew_is_still_delivered(deps:
     await deps.store.schedule_due(item)
     assert await worker(deps).run_once() == 1
     assert [(person, message.key) for person, message in messenger.to_people] == [(LEAD, "report.prompt")]
+
+
+def test_a_message_that_is_not_a_cases_stores_no_case_fields() -> None:
+    """An instance of the previous version reads it the same during a rolling upgrade."""
+    item = outbox_item(LEAD, Message(key="report.prompt"), key="k", due_at=START)
+    assert sorted(item.payload) == ["message", "recipient", "to"]
+    assert envelope(item).case == ""

@@ -8,7 +8,7 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
 from handlers.outbox_view import NotWaiting, retry, short_id, undelivered
-from state.due import Queue
+from state.due import DueItem, Queue
 from state.models import Group, GroupKey, PersonRef
 
 
@@ -31,6 +31,16 @@ async def test_each_waiting_message_says_who_what_and_why(deps: Deps) -> None:
     assert (parked.recipient, parked.what, parked.parked, parked.reason) == ("Class 5A (group)", "supervision.group_warning", True,
                                                                               "403 Forbidden")
     assert (stranger.recipient, stranger.parked) == ("teams:stranger (not on the roster)", False)
+
+
+async def test_an_item_that_is_not_a_message_is_listed_as_it_is(deps: Deps) -> None:
+    """Something parked in an outbox lane with a kind no handler knows still lists, by its kind."""
+    odd = DueItem(queue=Queue.OUTBOX, item_id="odd-1", kind="something.else", due_at=deps.clock.now(), partition="teams:x")
+    await deps.store.schedule_due(odd)
+    (claim,) = await deps.store.claim_due(Queue.OUTBOX, limit=1, lease_seconds=60)
+    await deps.store.park_due(claim, error="no handler for kind something.else")
+    (listed,) = await undelivered(deps.store)
+    assert (listed.recipient, listed.what, listed.parked) == ("teams:x", "something.else", True)
 
 
 async def test_retry_all_or_by_id_and_unknown_ids_are_refused(deps: Deps) -> None:

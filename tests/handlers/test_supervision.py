@@ -43,14 +43,22 @@ def test_the_two_rules() -> None:
     assert assess(members("s1", "t1"), ROSTER, "two_adults").one_to_one
 
 
+async def grace_passes(deps: Deps) -> None:
+    deps.clock.advance(deps.supervision.grace_seconds)  # type: ignore[attr-defined]
+    await drain(deps)
+
+
 async def test_join_welcomes_once_and_flags_an_unsupervised_group(school: Deps, messenger: RecordingMessenger) -> None:
-    """Welcome with the report buttons; then a neutral group warning and private alerts; audited."""
+    """Welcome with the report buttons; private alerts at once; a calm group warning only after
+    the grace period; audited."""
     await join(school, "s1", "s2", "t1")
     await join(school, "s1", "s2", "t1")
     assert group_keys(messenger).count("welcome.summary") == 1
-    assert group_keys(messenger).count("supervision.group_warning") == 1
     assert keys_to(messenger, ref("lead")) == ["supervision.alert_unsupervised"]
     assert keys_to(messenger, ref("a1")) == ["supervision.alert_unsupervised"]  # admin of class 5A
+    assert group_keys(messenger).count("supervision.group_warning") == 0
+    await grace_passes(school)
+    assert group_keys(messenger).count("supervision.group_warning") == 1
     group = await school.store.get_group(CLASS)
     assert group is not None
     assert (group.supervision, group.supervision_since) == (Supervision.UNSUPERVISED, START)
@@ -62,6 +70,7 @@ async def test_join_welcomes_once_and_flags_an_unsupervised_group(school: Deps, 
 async def test_warning_is_rate_limited_and_resolution_announced(school: Deps, messenger: RecordingMessenger) -> None:
     """Repeated changes do not repeat the warning within the interval; adding an admin resolves it."""
     await join(school, "s1", "s2", "t1")
+    await grace_passes(school)
     await join(school, "s1", "t1")
     school.clock.advance(school.supervision.warning_interval_seconds)  # type: ignore[attr-defined]
     await join(school, "s1", "s2", "t1")
@@ -177,7 +186,8 @@ async def test_bot_removed_is_a_safeguarding_event(school: Deps, messenger: Reco
     await Dispatcher(policy_routes(), school).dispatch(BotRemoved(event_id="r", at=START, group=CLASS, by=ref("t1")))
     await drain(school)
     ((_, alert),) = [(p, m) for p, m in messenger.to_people if p == ref("lead") and m.key == "supervision.alert_bot_removed"]
-    assert alert.fields == {"group": "Class 5A", "removed_by": "Tess Teacher"}
+    assert {name: school.catalog.value(value) for name, value in alert.fields.items()} == {
+        "group": "Class 5A", "removed_by": "Tess Teacher (teacher, 5A)"}
     group = await school.store.get_group(CLASS)
     assert group is not None
     assert group.supervision is Supervision.UNMONITORED
@@ -215,7 +225,7 @@ async def test_two_racing_checks_alert_once(school: Deps, messenger: RecordingMe
     school.clock.advance(1)  # type: ignore[attr-defined]  # whichever decision won is due now
     await drain(school)
     assert keys_to(messenger, ref("lead")).count("supervision.alert_unsupervised") == 1
-    assert group_keys(messenger).count("supervision.group_warning") == 1
     school.clock.advance(school.supervision.escalate_seconds + 1)  # type: ignore[attr-defined]
     await drain(school)
+    assert group_keys(messenger).count("supervision.group_warning") == 1
     assert keys_to(messenger, ref("deputy")).count("supervision.alert_escalated") == 1, "one escalation timer fired"

@@ -39,13 +39,13 @@ def test_group_messages_have_no_slot_for_a_name(catalog: Catalog) -> None:
 
 def test_say_fills_fields_and_picks_the_locale(catalog: Catalog) -> None:
     """`say` renders in the asked locale (mapped from platform spellings) and needs every field."""
-    english = catalog.say("report.received", "en-GB", reference="C-2026-000001", minutes=5)
-    chinese = catalog.say("report.received", "zh-CN", reference="C-2026-000001", minutes=5)
+    english = catalog.say("report.received", "en-GB", reference="C-2026-000001", minutes=5, contacts="999")
+    chinese = catalog.say("report.received", "zh-CN", reference="C-2026-000001", minutes=5, contacts="110")
     assert "C-2026-000001" in english
     assert "C-2026-000001" in chinese
     assert english != chinese
     with pytest.raises(KeyError, match="reference"):
-        catalog.say("report.received", "en", minutes=5)
+        catalog.say("report.received", "en", minutes=5, contacts="999")
     with pytest.raises(KeyError, match="no policy text"):
         catalog.say("no.such.key")
 
@@ -74,6 +74,7 @@ BUILT = {  # keys built at run time from a value: the code that builds each fami
     'f"channel.{': {f"channel.{channel}" for channel in CHANNELS},
     'f"weekday.{': {f"weekday.{day}" for day in range(7)},
     'f"month.{': {f"month.{month}" for month in range(1, 13)},
+    'f"supervision.how_to_add_{': {f"supervision.how_to_add_{channel}" for channel in CHANNELS},
 }
 NAMED = re.compile(r'(?:\bkey=|\bwords\(|\.say\(|label_key=|Refusal\()"([a-z_]+\.[a-z_0-9]+)"'
                    r'|\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*(?:\{|words\(|[a-z_]+_words\()')
@@ -101,3 +102,25 @@ def test_every_sentence_the_product_names_exists(catalog: Catalog) -> None:
     named = {first or second for first, second in NAMED.findall(product_code())}
     assert len(named) > 80  # the pattern still finds the product's sentences
     assert sorted(named - catalog.keys) == []
+
+
+REPORT_REPLIES = ("report.received", "report.received_urgent", "report.adult_received", "report.added", "report.acknowledged",
+                  "report.out_of_hours", "report.no_lead")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_reply_to_a_report_says_whom_to_call_in_danger(catalog: Catalog, locale: str) -> None:
+    for key in REPORT_REPLIES:
+        assert "contacts" in catalog.entry(key, locale).placeholders, key
+
+
+def test_children_read_words_for_children(catalog: Catalog) -> None:
+    """No staff jargon to a child, and what happens next; in Chinese, gentle words (告诉老师) are the
+    way offered, never 举报, which reads as denouncing someone (it still works when typed)."""
+    child = [key for key in catalog.keys if catalog.entry(key).audience == "child"]
+    assert len(child) > 8
+    for key in child:
+        assert "safeguarding" not in catalog.entry(key, "en").text.casefold(), key
+        assert "举报" not in catalog.entry(key, "zh_CN").text, key
+    assert "talk to you" in catalog.entry("report.received", "en").text
+    assert "告诉老师" in catalog.entry("direct.refusal_student", "zh_CN").text

@@ -13,6 +13,7 @@ from bots.waiting import eventually
 from handlers.dispatch import Route
 from handlers.events import DirectMessage
 from handlers.runtime.retry import RetryPolicy
+from policy_text.catalog import words
 from state.clock import ManualClock
 from state.due import Queue
 from state.models import Person, Role
@@ -55,7 +56,8 @@ async def test_report_card_acknowledge_and_reporter_informed(teams: TeamsHarness
     assert len(puts) == 1
     assert "Acknowledged by Dr Lead" in card_text(puts[0].body["attachments"][0]["content"])
     await until(lambda: len(teams.connector.texts_to("a:personal-s1")) >= 2)
-    assert teams.bot.catalog.say("report.acknowledged", "en", reference="C-2026-000001") in teams.connector.texts_to("a:personal-s1")
+    assert teams.bot.catalog.say("report.acknowledged", "en", reference="C-2026-000001",
+                                 contacts=words("emergency.contacts_gb")) in teams.connector.texts_to("a:personal-s1")
     assert all(REPORT not in str(body) for body in teams.connector.sent_to(CLASS_CHAT))
 
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from bots.teams.render import card
 from handlers.case_card import case_card
 from handlers.duties import Deps
-from policy_text.catalog import Catalog
+from handlers.messenger import Button, Message
+from policy_text.catalog import Catalog, Queued
 from state.clock import ManualClock
 from state.models import Person, PersonRef, Role
 from state.records import Case
@@ -31,3 +32,16 @@ def test_a_case_card_is_a_factset_in_the_readers_language() -> None:
         ("班级", "5A"), ("来自", "与机器人的私聊（Teams）")]
     assert [action["title"] for action in content["actions"]] == ["确认接手"]
     assert len(json.dumps(content, ensure_ascii=False).encode()) < 28_000
+
+
+def test_a_card_queued_by_an_earlier_version_still_renders() -> None:
+    """An outbox entry from before the card changed: a retired sentence is left out, a field added
+    since is shown as '-', and the card (with its button) still goes."""
+    old = Message(key="case.card_title", fields={"reference": "C-2026-000001"},
+                  lines=(("case.escalated_deputy", {"reference": "C-2026-000001", "minutes": 15}),
+                         ("case.card_urgency", {"urgency": "normal"})),
+                  buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": "C-2026-000001"}),))
+    content = card(old, Queued(CATALOG), "en")
+    assert [block["text"] for block in content["body"]] == [
+        "New concern C-2026-000001", "Passed on to you: - did not acknowledge it within 15 minutes."]
+    assert [action["verb"] for action in content["actions"]] == ["ack"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.policies import emergency_contacts
 from state.records import CaseState
 from tests.bots.wecom.conftest import DSL, INTERNAL_STUDENT, WecomHarness, until
 
@@ -38,7 +39,8 @@ async def test_report_card_acknowledge_and_reporter_informed(wecom: WecomHarness
     assert update["response_code"] == click_code
     assert update["userids"] == [DSL]
     assert "刘老师" in update["button"]["replace_name"]
-    told = wecom.bot.catalog.say("report.acknowledged", "zh_CN", reference="C-2026-000001")
+    told = wecom.bot.catalog.say("report.acknowledged", "zh_CN", reference="C-2026-000001",
+                                 contacts=emergency_contacts(wecom.bot.settings.cases))
     await until(lambda: told in wecom.api.texts_to_user(INTERNAL_STUDENT))
 
 

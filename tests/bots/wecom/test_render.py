@@ -76,3 +76,11 @@ def test_a_register_is_numbered_with_how_to_answer() -> None:
     text = render.markdown(register, CATALOG, "zh_CN")
     assert "1. 李同学\n2. 王同学" in text
     assert text.endswith(CATALOG.say("lesson.register_reply_hint", "zh_CN"))
+
+
+def test_plain_text_shows_no_markdown() -> None:
+    """WeCom's plain text would show backticks as typed: a command is quoted instead."""
+    refusal = Message(key="direct.refusal_student", fields={"group_hint": ""})
+    said = render.text(refusal, CATALOG, "en")
+    assert "`" not in said
+    assert "“report”" in said

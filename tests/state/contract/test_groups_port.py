@@ -4,8 +4,14 @@ Class groups, their members, reminder schedules, calendars and lessons."""
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 
+import redis.asyncio as aioredis
+
+from state import codec
 from state.due import Queue
 from state.effects import Effects
 from state.models import Group, GroupKey, Member, PersonRef, Supervision
@@ -99,3 +105,24 @@ class TestGroupsPort:
         await store.save_lesson(ended)
         assert await store.active_lesson(CLASS_5A) is None
         assert await store.list_lessons() == [ended]
+
+    async def test_a_group_stored_by_an_earlier_version_can_still_be_replaced(self, store: GroupsPort,
+                                                                             store_factory: StoreFactory) -> None:
+        """A row written before a field was added to Group lacks it: the compare-and-set compares
+        the record, so the group a reader saw is still the group stored, and the change lands."""
+        await store.register_group(group())
+        plain = codec.to_plain(group())
+        earlier = json.dumps({name: value for name, value in plain.items() if name not in ("warnings_day", "warnings_on_day", "added_by")})
+        if store_factory.backend == "sqlite":
+            with sqlite3.connect(store_factory.sqlite_path) as db:
+                db.execute("UPDATE groups SET data = ? WHERE key = ?", (earlier, str(CLASS_5A)))
+        else:
+            client = aioredis.Redis.from_url(store_factory.redis_server.url)
+            await client.hset("esafety:groups", str(CLASS_5A), earlier)
+            await client.aclose()
+        seen = await store.get_group(CLASS_5A)
+        assert seen == group()
+        assert await store.replace_group(seen, replace(seen, supervision=Supervision.SUPERVISED)) is True
+        stored = await store.get_group(CLASS_5A)
+        assert stored is not None
+        assert stored.supervision is Supervision.SUPERVISED
