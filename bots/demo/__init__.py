@@ -7,6 +7,7 @@ happens, and exits non-zero if any expected step did not happen. Each duty adds 
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,12 @@ DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
 
 async def run_demo(*, keep: Path | None = None) -> int:
     transcript = Transcript()
+    with transcript.watching(logging.getLogger()):
+        await _play_all(transcript, keep)
+    return transcript.verdict()
+
+
+async def _play_all(transcript: Transcript, keep: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="esafety-demo-") as scratch:
         folder = keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -46,10 +53,12 @@ async def run_demo(*, keep: Path | None = None) -> int:
         bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep),
                               wecom_options=WecomOptions(sleep=clock.sleep))
         stop, started = asyncio.Event(), asyncio.Event()
-        server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
-        await started.wait()
         transcript.section(f"esafety-bot demo: server on http://127.0.0.1:{port}, fake Bot Connector on {connector.url}, "
                            f"fake WeCom API on {wecom_api.url}, store {settings.db_path}")
+        with transcript.staged("esafety.server", "NOBODY WILL RECEIVE REPORTS",
+                               "started on an empty database, the server says at once that nobody would receive a report yet"):
+            server = asyncio.create_task(run_bot(bot, host="127.0.0.1", port=port, stop=stop, started=started))
+            await started.wait()
         try:
             async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
                 scene = Scene(bot=bot, clock=clock, http=http, folder=folder, transcript=transcript)
@@ -69,4 +78,3 @@ async def run_demo(*, keep: Path | None = None) -> int:
             await connector.stop()
             await wecom_api.stop()
         await foundation.play_after_restart(transcript, clock, settings)
-    return transcript.verdict()

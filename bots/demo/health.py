@@ -49,7 +49,8 @@ async def play(settings: Settings, clock: ManualClock, connector: FakeBotConnect
             async with http.post("/api/messages", json=activity) as accepted:
                 t.expect(accepted.status < 300, "the webhook accepts the child's message into the durable inbox")
             clock.advance(bot.settings.auditor_margin_seconds + 60)
-            late = await Auditor(bot.deps, bot.settings.auditor_margin_seconds).check()
+            with t.staged("handlers.auditor", "LATE WORK", "the auditor logs the late work as an error, for the server's log watchers"):
+                late = await Auditor(bot.deps, bot.settings.auditor_margin_seconds).check()
             t.expect(bool(late), f"{bot.settings.auditor_margin_seconds + 60} s later the auditor finds the message still waiting")
             t.expect(any("延误" in text for text in wecom_api.texts_to_user(WECOM_ADMIN)),
                      "the admins are told directly, on every channel they are on (here 陈主任 on WeCom)")

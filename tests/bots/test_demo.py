@@ -9,8 +9,29 @@ from bots.demo.foundation import DEMO_REPORT
 
 
 async def test_demo_passes_and_never_prints_report_text(capsys: pytest.CaptureFixture[str]) -> None:
-    """The demo exits 0 and its transcript never shows a report's words."""
+    """The demo exits 0, with no error logged that it did not stage (staged ones are told in the
+    transcript instead), and its transcript never shows a report's words."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     assert "Demo complete" in out
+    assert "no unexpected error was logged" in out
+    assert out.count("server log (expected): ERROR") == 2
     assert DEMO_REPORT not in out
+
+
+def test_an_error_the_demo_did_not_stage_fails_it() -> None:
+    """Staged errors are kept off stderr and told; any other fails the verdict."""
+    import io
+    import logging
+
+    from bots.demo.transcript import Transcript
+
+    out, logger = io.StringIO(), logging.getLogger("esafety.demo-check")
+    transcript = Transcript(out)
+    with transcript.watching(logging.getLogger()):
+        with transcript.staged("esafety.demo-check", "on purpose", "the staged error is logged"):
+            logger.error("failing on purpose")
+        logger.error("something nobody expected")
+    assert transcript.verdict() == 1
+    assert "server log (expected): ERROR failing on purpose" in out.getvalue()
+    assert "an unexpected error was logged: esafety.demo-check: something nobody expected" in out.getvalue()
