@@ -82,10 +82,15 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
         reference = await deps.store.save_case_with_delivery(case, effects, origin=report.origin)
     except Exception as error:
         log.error("a report could not be stored (%s): the reporter is asked to try again", type(error).__name__)
-        await deps.messenger.send_to_person(report.reporter.ref, Message(key="report.store_failed"))
+        await deps.messenger.send_to_person(report.reporter.ref, store_failed(deps))
         return None
     await deps.store.open_report_window(report.reporter.ref, reference, deps.cases.report_window_seconds or 1)
     return reference
+
+
+def store_failed(deps: Deps) -> Message:
+    """The Store could not take the report: try again or tell a grown-up now, and whom to call in danger."""
+    return Message(key="report.store_failed", fields={"contacts": policies.emergency_contacts(deps.cases)})
 
 
 def _first_escalation(deps: Deps, case: Case) -> DueItem:

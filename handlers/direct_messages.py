@@ -14,7 +14,7 @@ import logging
 
 from handlers.audit import decision
 from handlers.chat_verbs import Place, Use, may_use, use_verb
-from handlers.concerns import PENDING, REPORT_BUTTON, Report, add_to_report, receive_report
+from handlers.concerns import PENDING, REPORT_BUTTON, Report, add_to_report, receive_report, store_failed
 from handlers.duties import Deps
 from handlers.events import DirectMessage
 from handlers.messenger import Message
@@ -78,7 +78,7 @@ async def start_report(deps: Deps, person: Person, text: str, *, about_adult: bo
         await send_durably(deps, person.ref, Message(key="report.prompt"), key=f"prompt:{origin}", first=True)
     except Exception as error:  # the Store is down: the child is told at once, never left unanswered
         log.error("a report could not be opened (%s): the reporter is asked to try again", type(error).__name__)
-        await deps.messenger.send_to_person(person.ref, Message(key="report.store_failed"))
+        await deps.messenger.send_to_person(person.ref, store_failed(deps))
 
 
 async def _continue_report(deps: Deps, person: Person, window: str, event: DirectMessage) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from handlers.audit import record_decision
 from handlers.duties import Deps
+from handlers.group_warning import GROUP_MISSING
 from handlers.groups import GroupNotFound, resolve_group
 from handlers.messenger import Message
 from handlers.names import group_words
@@ -28,8 +29,9 @@ async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, 
         await send_durably(deps, person.ref, Message(key="help.unknown_command"), key=f"reply:{event_id}")
         return
     group = await deps.store.get_group(key)
+    missing = GROUP_MISSING.get(result.missing_key, result.missing_key) if in_group is not None else result.missing_key
     status = (Message(key="supervision.status_ok") if result.supervised else
-              Message(key="supervision.status_missing", fields={"missing": words(result.missing_key)}))
+              Message(key="supervision.status_missing", fields={"missing": words(missing)}))  # in the group, a parent's words
     await record_decision(deps.store, deps.clock, key=f"{event_id}|{verb}", action=f"staff_command.{verb}", actor=str(person.ref),
                           actor_role=person.role.value, group=str(key), clause=CLAUSE,
                           outcome="supervised" if result.supervised else "unsupervised")

@@ -25,7 +25,7 @@ from handlers.messenger import Message
 from handlers.names import group_words, person_words
 from handlers.outbox import outbox_item, send_durably
 from handlers.spoken_time import duration_words
-from handlers.supervision_rule import Assessment, assess
+from handlers.supervision_rule import NEEDED, Assessment, assess
 from policy_text.catalog import words
 from state.due import DueItem, Queue
 from state.effects import NO_EFFECTS, Effects
@@ -170,6 +170,7 @@ async def escalate_unsupervised(item: DueItem, deps: Deps) -> None:
     minutes = int((deps.clock.now() - group.supervision_since).total_seconds() // 60)
     alert = Message(key="supervision.alert_escalated", fields={
         "group": group_words(group, await deps.store.list_groups()), "since": deps.school_time_words(group.supervision_since),
+        "missing": words(NEEDED.get(deps.supervision.rule, NEEDED["admin_team"])),
         "how_long": duration_words((deps.clock.now() - group.supervision_since).total_seconds())})
     people = await deps.store.list_people(group.key.channel)
     for person in [p for p in people if p.role in (Role.DEPUTY_DSL, Role.HEAD)]:

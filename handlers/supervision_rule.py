@@ -16,6 +16,8 @@ from state.models import STAFF_ROLES, Member, Person, Role
 
 ADMIN_TEAM = frozenset({Role.ADMIN, Role.HEAD, Role.DSL, Role.DEPUTY_DSL})
 RULES = ("admin_team", "two_adults")
+NEEDED = {"admin_team": "supervision.role_admin_team", "two_adults": "supervision.role_second_adult"}
+"""What each rule needs in a group with students, as staff read it (policy_text)."""
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ def assess(members: Sequence[Member], roster: Mapping[str, Person], rule: str) -
     students = tuple(p for p, m in zip(people, members, strict=True) if p and p.role is Role.STUDENT and not m.platform_guest)
     staff = tuple(p for p, m in zip(people, members, strict=True) if p and p.role in STAFF_ROLES and not m.platform_guest)
     guests = tuple(m for p, m in zip(people, members, strict=True) if p is None or p.role is Role.UNKNOWN or m.platform_guest)
-    if rule == "two_adults":
-        supervised, missing = len(staff) >= 2, "supervision.role_second_adult"
-    else:
-        supervised, missing = any(p.role in ADMIN_TEAM for p in staff), "supervision.role_admin_team"
-    supervised = supervised or not students
-    return Assessment(supervised, "" if supervised else missing, len(staff) == 1 and len(students) == 1, students, staff, guests)
+    supervised = (len(staff) >= 2 if rule == "two_adults" else any(p.role in ADMIN_TEAM for p in staff)) or not students
+    missing = "" if supervised else NEEDED.get(rule, NEEDED["admin_team"])
+    return Assessment(supervised, missing, len(staff) == 1 and len(students) == 1, students, staff, guests)

@@ -38,7 +38,8 @@ async def test_the_weeks_digest_reaches_the_lead(school: Deps, messenger: Record
             *(school.catalog.say(key, "en", **fields) for key, fields in digest.lines)]
     assert said == [
         "Weekly safeguarding summary: 23 Nov – 30 Nov",
-        "Class 5A: unsupervised about 7 days, guests 1, consent gaps 1, refused direct messages 1, lessons 1 (registers 0).",
+        "Class 5A: unsupervised for about 7 days, guests flagged 1, students without consent 1, direct messages from students refused 1,"
+        " lessons 1 (registers 0).",
         "Cases: 0 new, 0 acknowledged and being handled, 1 overdue.",
         "Overdue C-2026-000001: received about 7 days ago, class 5A, still not acknowledged.",
     ]
