@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_FAILED
     try:
         settings = load_settings(os.environ)
-        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        level = settings.log_level if args.command != "demo" or "ESAFETY_LOG_LEVEL" in os.environ else logging.ERROR
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
     except (ConfigError, StoreUnavailable, BackupRefused, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError,
             FileNotFoundError, FileExistsError, ScheduleError, CalendarError, CommandRefused) as error:

@@ -35,3 +35,18 @@ def test_an_error_the_demo_did_not_stage_fails_it() -> None:
     assert transcript.verdict() == 1
     assert "server log (expected): ERROR failing on purpose" in out.getvalue()
     assert "an unexpected error was logged: esafety.demo-check: something nobody expected" in out.getvalue()
+
+
+def test_make_demo_leaves_stderr_clean() -> None:
+    """As `make demo` runs it: exit 0, and nothing at all on stderr (log lines at ERROR only, and
+    the errors it stages are told in the transcript)."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ESAFETY_", "REDIS_", "WECOM_", "Microsoft"))}
+    done = subprocess.run([sys.executable, "-m", "bots.cli", "demo"], env=environment, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert done.stderr == ""
+    assert "Demo complete" in done.stdout
