@@ -33,6 +33,16 @@ def test_nothing_in_the_product_or_the_benchmarks_imports_the_tests() -> None:
     assert offenders == []
 
 
+def test_the_teams_sdk_is_imported_only_inside_bots_teams() -> None:
+    """botbuilder-python is archived (Microsoft points to the Microsoft 365 Agents SDK): keeping it
+    behind bots/teams/ keeps a migration to one folder (docs/deploy.md)."""
+    sdk = ("botbuilder", "botframework", "msrest")
+    outside = [path for path in product_modules() if not path.is_relative_to(ROOT / "bots" / "teams")]
+    offenders = [f"{path.relative_to(ROOT)}: {name}" for path in outside for name in imported_names(path) if name.split(".")[0] in sdk]
+    assert offenders == []
+    assert any(name.startswith("botbuilder") for path in (ROOT / "bots" / "teams").rglob("*.py") for name in imported_names(path))
+
+
 def test_every_product_folder_is_a_regular_package() -> None:
     folders = {path.parent for path in product_modules() if path.parent.name != "bench"}
     assert sorted(str(folder.relative_to(ROOT)) for folder in folders if not (folder / "__init__.py").exists()) == []
