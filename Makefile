@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server faketime wrk demo test date-check serve lint bench bench-against clean
+.PHONY: install redis-server faketime wrk demo test date-check faults serve lint bench bench-against clean
 
 install: $(STAMP)
 
@@ -54,6 +54,10 @@ test: install redis-server faketime lint
 date-check: install redis-server faketime
 	@echo "date check: the fixed-clock tests with the machine's date moved a year ahead"
 	faketime -f +365d $(BIN)/pytest -q -m fixed_clock -p no:cacheprovider
+
+# The long run of what `make test` runs capped: the hostile-input properties with many more examples.
+faults: install redis-server faketime
+	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q -p no:cacheprovider tests/security
 
 serve: install
 	$(BIN)/esafety-bot serve

@@ -55,10 +55,11 @@ ACCEPTED, ALREADY_ACCEPTED = b'{"status": "accepted"}', b'{"status": "already ac
 def inbox_item(activity: dict[str, Any], now: datetime) -> DueItem:
     """The inbox entry of an accepted activity. Its id is the dedup key (conversation and
     activity id: Teams' ids are unique within a conversation); one sender's activities share a
-    partition, so they are worked one at a time, in the order they came."""
+    partition, so they are worked one at a time, in the order they came. An activity without a
+    timestamp is stamped with when it was accepted: every event needs its time."""
     conversation = activity["conversation"]["id"]
     return DueItem(queue=Queue.INBOX, item_id=dedup_key(conversation, activity["id"]), kind=TEAMS_ACTIVITY, due_at=now,
-                   payload={"activity": activity}, partition=f"teams:{conversation}")
+                   payload={"activity": {"timestamp": now.isoformat(), **activity}}, partition=f"teams:{conversation}")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,6 @@ class TeamsEndpoint:
         if activity["type"] not in activity_shape.HANDLED or (activity["type"] == "invoke" and not card_action):
             return web.json_response({"status": "ignored"}, status=200)
         now = self.clock.now()
-        activity.setdefault("timestamp", now.isoformat())
         item = inbox_item(activity, now)
         try:
             fresh = await self.store.accept_inbound(f"teams:activity:{item.item_id}", item, REPLAY_MEMORY_SECONDS)

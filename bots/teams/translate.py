@@ -102,7 +102,7 @@ def direct_message(activity: Activity) -> DirectMessage:
 
 def group_message(activity: Activity) -> GroupMessage:
     """A group message addressed to the bot, with the @mention of the bot removed."""
-    text = TurnContext.remove_recipient_mention(activity) or ""
+    text = (TurnContext.remove_recipient_mention(activity) or "") if activity.text else ""  # an activity may carry no text
     return GroupMessage(**_common(activity), group=group_of(activity), sender=person_of(activity.from_property), text=text.strip())
 
 

@@ -72,8 +72,7 @@ class WecomCallbacks:
     async def receive(self, request: web.Request) -> web.Response:
         try:
             signature, timestamp, nonce = self._signed(request)
-            plaintext = self._decrypt(await _body(request), signature, timestamp, nonce)
-            message = _parse(plaintext, "decrypted message")
+            plaintext, message = opened(self.crypto, await _body(request), signature, timestamp, nonce)
         except Refused as refusal:
             return _refused(refusal)
         key, sender = dedup_key(message), message.findtext("FromUserName") or ""
@@ -109,18 +108,39 @@ class WecomCallbacks:
             raise Refused(403, f"timestamp more than {timedelta(seconds=MAX_CLOCK_SKEW_SECONDS)} off")
         return signature, timestamp, nonce
 
-    def _decrypt(self, body: bytes, signature: str, timestamp: str, nonce: str) -> str:
-        envelope = _parse(body, "envelope")
-        encrypted = envelope.findtext("Encrypt")
-        if not encrypted:
-            raise Refused(400, "envelope has no Encrypt element")
-        try:
-            plain = self.crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
-        except InvalidSignatureException:
-            raise Refused(403, "bad signature") from None
-        except Exception as error:  # wrong key, padding or corp id
-            raise Refused(400, f"message does not decrypt ({type(error).__name__})") from None
-        return plain if isinstance(plain, str) else plain.decode()
+
+def opened(crypto: WeChatCrypto, body: bytes, signature: str, timestamp: str, nonce: str) -> tuple[str, ET.Element]:
+    """The callback's plaintext and its parsed message, from the signed, encrypted envelope; or
+    `Refused` (400 for what is malformed, 403 for a bad signature), never anything else."""
+    envelope = _parse(body, "envelope")
+    encrypted = envelope.findtext("Encrypt")
+    if not encrypted:
+        raise Refused(400, "envelope has no Encrypt element")
+    try:
+        plain = crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+    except InvalidSignatureException:
+        raise Refused(403, "bad signature") from None
+    except Exception as error:  # wrong key, padding or corp id
+        raise Refused(400, f"message does not decrypt ({type(error).__name__})") from None
+    plaintext = plain if isinstance(plain, str) else plain.decode()
+    return plaintext, _well_formed(_parse(plaintext, "decrypted message"))
+
+
+def _well_formed(message: ET.Element) -> ET.Element:
+    """A message as WeCom writes one: flat, each field once, a Unix CreateTime, a MsgType, and an
+    Event for an event. Anything else is refused here, with the reason, rather than accepted and
+    then failing in the worker, where it would be parked unanswered."""
+    tags = [child.tag for child in message]
+    if len(tags) != len(set(tags)):
+        raise Refused(400, "a field appears twice in the message")
+    if any(len(child) for child in message):
+        raise Refused(400, "a field of the message holds elements")
+    created, kind = (message.findtext("CreateTime") or "").strip(), (message.findtext("MsgType") or "").strip()
+    if not (created.isascii() and created.isdigit() and len(created) <= MAX_TIMESTAMP_DIGITS):
+        raise Refused(400, "CreateTime is not a Unix time in seconds")
+    if not kind or (kind == "event" and not (message.findtext("Event") or "").strip()):
+        raise Refused(400, "the message has no MsgType, or an event no Event")
+    return message
 
 
 def dedup_key(message: ET.Element) -> str:

@@ -9,26 +9,27 @@ from handlers.chat_verbs import VERBS, Place, Use, use_verb
 from handlers.direct_messages import on_direct_message
 from handlers.duties import Deps
 from handlers.events import DirectMessage
-from state.models import SAFEGUARDING_ROLES, STAFF_ROLES
+from state.models import SAFEGUARDING_ROLES, STAFF_ROLES, Person
 from state.records import CaseState
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import CLASS, SCHOOL, drain, keys_to, ref
 
-STUDENT = SCHOOL[0]
+STUDENT, PARENT = SCHOOL[0], SCHOOL[2]
 EVERY_USE = [(verb, place) for verb, row in VERBS.items() for place in (Place.PRIVATE, Place.GROUP, Place.CARD) if place in row.places]
 
 
+@pytest.mark.parametrize("who", [STUDENT, PARENT], ids=["student", "parent"])
 @pytest.mark.parametrize(("verb", "place"), EVERY_USE, ids=[f"{verb}-{place.name}" for verb, place in EVERY_USE])
-async def test_a_student_is_refused_every_verb_everywhere_privately_and_audited(school: Deps, messenger: RecordingMessenger, verb: str,
-                                                                                place: Place) -> None:
+async def test_a_student_or_parent_is_refused_every_verb_everywhere_privately_and_audited(
+        school: Deps, messenger: RecordingMessenger, verb: str, place: Place, who: Person) -> None:
     use = Use(verb=verb, args="my friend is sad", event_id="e1", in_group=CLASS if place is Place.GROUP else None)
-    assert await use_verb(school, STUDENT, use, place) is True
+    assert await use_verb(school, who, use, place) is True
     await drain(school)
     assert messenger.to_groups == []
-    assert len(keys_to(messenger, STUDENT.ref)) == 1
+    assert len(keys_to(messenger, who.ref)) == 1
     (refused,) = [entry.record for entry in await school.store.read_audit()]
-    assert (refused.actor, refused.outcome) == ("teams:s1", VERBS[verb].refusal(use).outcome or verb)
+    assert (refused.actor, refused.outcome) == (str(who.ref), VERBS[verb].refusal(use).outcome or verb)
     assert refused.action.endswith("refused")
     assert "sad" not in str(refused)
 

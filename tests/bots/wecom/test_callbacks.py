@@ -128,6 +128,21 @@ async def test_a_timestamp_that_is_not_a_unix_time_is_refused(wecom: WecomHarnes
     assert (await wecom.client.get("/healthz")).status == 200
 
 
+async def test_a_signed_message_the_worker_could_not_read_is_refused_at_the_door(wecom: WecomHarness) -> None:
+    """Found by the property tests (tests/security): a field twice, a nested field, a CreateTime
+    that is not a number, an event without Event. Each is a 400 now, never a 'success' whose
+    worker then fails and parks it unanswered."""
+    good = wecom.callbacks.text(INTERNAL_STUDENT, "你好")
+    for broken in (good.replace("<MsgType>", "<MsgType>text</MsgType><MsgType>", 1),
+                   good.replace("<CreateTime>", "<CreateTime><MsgType>event</MsgType>", 1),
+                   good.replace("<CreateTime>", "<CreateTime>:", 1),
+                   wecom.callbacks.event(INTERNAL_STUDENT, "click").replace("<Event><![CDATA[click]]></Event>", "")):
+        query, body = wecom.callbacks.seal(broken)
+        response = await wecom.client.post("/wecom/callback", params=query, data=body)
+        assert response.status == 400, broken
+    assert await wecom.bot.store.claim_due(Queue.INBOX, limit=10, lease_seconds=5) == []
+
+
 async def test_a_message_while_the_store_is_down_is_answered_and_wecom_retries_it(
         tmp_path: Path, wecom_api: FakeWecomApi, clock: ManualClock, redis_server: RedisServer) -> None:
     """Redis stopped: the callback is answered 503 (so WeCom retries it) and the student is told at
