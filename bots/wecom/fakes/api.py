@@ -4,7 +4,8 @@ Nothing here can reach qyapi.weixin.qq.com, so the real wechatpy client is point
 server through its API base URL (CHANNEL_NOTES.md W7) by the tests, `make demo` and the bench.
 It issues and checks access tokens (and can expire them), records every message sent, enforces
 the rules that shape the bot's design (single-use card response codes, all-invalid recipients →
-81013, `enable_duplicate_check`; the group chats' own rules are in group_chats.py), and injects
+81013, `enable_duplicate_check`, and the silent one: app messages to a member beyond 30 a minute
+are answered ok and dropped; the group chats' own rules are in group_chats.py), and injects
 faults: an errcode (e.g. 45009) or a bare HTTP 5xx.
 
 Route shapes: `GET gettoken`, `POST message/send`, `POST message/update_template_card`,
@@ -64,6 +65,8 @@ class FakeWecomApi(GroupChatRoutes):
     token_fetches: int = 0
     unknown_users: set[str] = field(default_factory=set)
     duplicates_suppressed: int = 0
+    member_limit_per_minute: int = 30  # WeCom's silent limit: app messages to one member beyond it are dropped, no error
+    silently_dropped: int = 0
     card_updates: list[dict[str, Any]] = field(default_factory=list)
     menu: dict[str, Any] | None = None
     url: str = ""
@@ -196,11 +199,22 @@ class FakeWecomApi(GroupChatRoutes):
             self.duplicates_suppressed += 1
             return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": previous}
         msgid = f"msg-{next(self._ids)}"
+        if any(self._over_member_limit(user) for user in users if user not in invalid):
+            self.silently_dropped += 1  # answered ok, never shown: what WeCom does past its per-member limit
+            return {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": msgid}
         self._sent.append((body, msgid, self.now()))
         answer = {"invaliduser": "|".join(invalid), "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": msgid}
         if body.get("msgtype") == "template_card" and body["template_card"].get("card_type") in CARD_WITH_CODE:
             answer["response_code"] = self.issue_response_code()
         return answer
+
+    def _over_member_limit(self, userid: str) -> bool:
+        recent = [when for body, _, when in self._sent if userid in str(body.get("touser", "")).split("|") and self.now() - when < 60]
+        return len(recent) >= self.member_limit_per_minute
+
+    def delivered_at(self, userid: str) -> list[float]:
+        """When each message shown to `userid` was accepted (by the fake's clock)."""
+        return [when for body, _, when in self._sent if userid in str(body.get("touser", "")).split("|")]
 
     def _duplicate_of(self, body: dict[str, Any]) -> str | None:
         if not body.get("enable_duplicate_check"):
