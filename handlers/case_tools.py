@@ -7,7 +7,7 @@ concern about an adult (allegations against staff are the head's to handle).
 
 from __future__ import annotations
 
-from handlers.audit import decision
+from handlers.audit import decision, record_decision
 from handlers.case_keys import CaseKeys
 from handlers.duties import Deps
 from handlers.messenger import Message
@@ -33,7 +33,11 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
         if case is None:
             message = Message(key="case.not_found", fields={"reference": reference or "-"})
         elif verb == "case":
-            message = _details(deps, case, show_text=person.role is not Role.HEAD or case.about_adult)
+            show_text = person.role is not Role.HEAD or case.about_adult
+            message = _details(deps, case, show_text=show_text)
+            if show_text:  # who read a child's words, and when, is on the record (never the words)
+                await record_decision(deps.store, deps.clock, key=f"{event_id}|text_read", action="case.text_read", actor=str(person.ref),
+                                      actor_role=person.role.value, clause=CLAUSE, outcome=case.reference)
         else:
             message = await _close(deps, person, case, rest.strip())
     await send_durably(deps, person.ref, message, key=key)

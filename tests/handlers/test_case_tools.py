@@ -25,6 +25,9 @@ async def test_cases_case_and_close(school: Deps, messenger: RecordingMessenger)
     assert (listing.key, listing.fields["count"], listing.lines[0][1]["reference"]) == ("case.list_header", 1, reference)
     assert [key for key, _ in details.lines][-1] == "case.report_text"
     assert closed.fields == {"reference": reference, "outcome": "spoke with the family"}
+    reads = [e.record for e in await school.store.read_audit() if e.record.action == "case.text_read"]
+    assert [(r.actor, r.outcome) for r in reads] == [(str(LEAD.ref), reference)]  # who read the words, never the words
+    assert "the words of the report" not in str(reads)
     case = await school.store.get_case(reference)
     assert case is not None
     assert case.state is CaseState.CLOSED
@@ -37,6 +40,7 @@ async def test_head_sees_no_words_unless_about_an_adult(school: Deps, messenger:
     await drain(school)
     details = [m for p, m in messenger.to_people if p == HEAD.ref][-1]
     assert "case.report_text" not in [key for key, _ in details.lines]
+    assert [e for e in await school.store.read_audit() if e.record.action == "case.text_read"] == []
 
 
 async def test_others_are_refused_and_audited(school: Deps, messenger: RecordingMessenger) -> None:
