@@ -127,7 +127,7 @@ async def _card_first(deps: Deps, item: DueItem, follows: str) -> None:
         return
     card = await deps.store.get_due(item.queue, follows)
     if card is not None and card.attempts:
-        raise RetryLater("the case card goes first", FOLLOW_AGAIN_SECONDS)
+        raise RetryLater("the case card goes first", FOLLOW_AGAIN_SECONDS, routine=True)
 
 
 async def escalate_at_once(deps: Deps, card_sent: Envelope) -> None:

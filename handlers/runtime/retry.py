@@ -30,9 +30,10 @@ class RetryLater(Exception):
     the item waits `delay_seconds` with the reason, however often that happens; it is never
     parked for it, and anything that makes it worth trying sooner can redrive it."""
 
-    def __init__(self, reason: str, delay_seconds: float) -> None:
+    def __init__(self, reason: str, delay_seconds: float, *, routine: bool = False) -> None:
         super().__init__(reason)
         self.delay_seconds = delay_seconds
+        self.routine = routine  # an ordinary wait (the words behind their card), not something to warn about
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,8 @@ class DueWorker:
             log.error("%s item %s parked: %s", self._queue, item.item_id, error)
             await self._store.park_due(claim, error=str(error))
         except RetryLater as error:
-            log.warning("%s item %s waits %.0f s: %s", self._queue, item.item_id, error.delay_seconds, error)
+            log.log(logging.DEBUG if error.routine else logging.WARNING, "%s item %s waits %.0f s: %s", self._queue, item.item_id,
+                    error.delay_seconds, error)
             await self._store.retry_due(claim, delay_seconds=error.delay_seconds, error=str(error), attempt=False)
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"[:500]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
+
+import pytest
 
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
@@ -24,7 +27,8 @@ class ThrottlesTheFirstCard(RecordingMessenger):
         return await super().send_to_person(person, message)
 
 
-async def test_the_words_wait_for_a_throttled_card(school: Deps) -> None:
+async def test_the_words_wait_for_a_throttled_card(school: Deps, caplog: pytest.LogCaptureFixture) -> None:
+    """The words' wait is routine: it is not a warning every 2 s in the server's log."""
     messenger = ThrottlesTheFirstCard()
     deps = replace(school, messenger=messenger)
     await receive_report(deps, Report(reporter=SCHOOL[0], text="someone keeps messaging me", origin="event-1"))
@@ -35,3 +39,4 @@ async def test_the_words_wait_for_a_throttled_card(school: Deps) -> None:
         await drain(deps)
     assert keys_to(messenger, ref("lead")) == ["case.card_title", "case.report_text"]
     assert messenger.throttled == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "card goes first" in r.getMessage()] == []
