@@ -15,7 +15,7 @@ from typing import Any
 
 from handlers.duties import Deps
 from handlers.messenger import Button, Message
-from handlers.names import group_words, person_words
+from handlers.names import class_of, group_words, person_words
 from handlers.spoken_time import duration_words
 from policy_text.catalog import words
 from state.models import Group, Person
@@ -27,7 +27,7 @@ Line = tuple[str, dict[str, Any]]
 def case_card(deps: Deps, case: Case, *, group: Group | None, reporter: Person | None, groups: Sequence[Group] = (),
               escalated: Line | None = None) -> Message:
     """`escalated`: why the card came to its reader (a deputy, after the leads), said first."""
-    class_name = (group.class_name if group else "") or ", ".join(reporter.classes if reporter else ())
+    class_name = class_of(group, reporter)
     place = group_words(group, groups) if case.group else words("case.private_chat")
     facts: tuple[tuple[str, Any], ...] = (
         ("case.fact_received", deps.school_time_words(case.received_at)),

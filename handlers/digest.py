@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
-from handlers.names import group_words
+from handlers.names import class_of, group_words
 from handlers.outbox import send_durably
 from handlers.spoken_time import duration_words
 from policy_text.catalog import words
@@ -141,10 +141,7 @@ async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]
 
 async def _class_of(deps: Deps, case: Case) -> str:
     group = await deps.store.get_group(case.group) if case.group else None
-    if group is not None and group.class_name:
-        return group.class_name
-    reporter = await deps.store.get_person(case.reporter.channel, case.reporter.user_id)
-    return ", ".join(reporter.classes) if reporter else ""
+    return class_of(group, await deps.store.get_person(case.reporter.channel, case.reporter.user_id))
 
 
 def _date(deps: Deps, at: datetime) -> dict[str, object]:

@@ -40,6 +40,11 @@ def group_words(group: Group | None, others: Sequence[Group] = ()) -> dict[str, 
     return words("name.group", name=name)
 
 
+def class_of(group: Group | None, reporter: Person | None) -> str:
+    """A case's class: its group's, else the reporter's classes from the roster ("" when neither says)."""
+    return (group.class_name if group else "") or ", ".join(reporter.classes if reporter else ())
+
+
 def short_id(key: GroupKey) -> str:
     """Four characters that tell groups apart in a message; `groups list` shows them too."""
     return hashlib.sha256(str(key).encode()).hexdigest()[:4]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import string
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -85,9 +86,7 @@ class Catalog:
 
     def value(self, value: Any, locale: str = "en") -> Any:
         """A field's value as the reader sees it: `words(...)` said in `locale`, anything else as it is."""
-        if isinstance(value, dict) and SAY in value:
-            return self.say(value[SAY], locale, **{name: part for name, part in value.items() if name != SAY})
-        return value
+        return said(value, locale, self.say)
 
 
 class Speech(Protocol):
@@ -119,9 +118,14 @@ class Queued:
         return entry.text.format(**{name: self.value(fields.get(name, "-"), locale) for name in entry.placeholders}).strip()
 
     def value(self, value: Any, locale: str = "en") -> Any:
-        if isinstance(value, dict) and SAY in value:
-            return self.say(value[SAY], locale, **{name: part for name, part in value.items() if name != SAY})
-        return value
+        return said(value, locale, self.say)
+
+
+def said(value: Any, locale: str, say: Callable[..., str]) -> Any:
+    """`value` with a `words(...)` field said in `locale` by `say`; anything else as it is."""
+    if isinstance(value, dict) and SAY in value:
+        return say(value[SAY], locale, **{name: part for name, part in value.items() if name != SAY})
+    return value
 
 
 def _parse(tree: dict[str, Any], prefix: str = "") -> dict[str, Entry]:
