@@ -127,9 +127,9 @@ def opened(crypto: WeChatCrypto, body: bytes, signature: str, timestamp: str, no
 
 
 def _well_formed(message: ET.Element) -> ET.Element:
-    """A message as WeCom writes one: flat, each field once, a Unix CreateTime, a MsgType, and an
-    Event for an event. Anything else is refused here, with the reason, rather than accepted and
-    then failing in the worker, where it would be parked unanswered."""
+    """A message as WeCom writes one: flat, each field once, a Unix CreateTime, a MsgType, an
+    Event for an event, and who sent it. Anything else is refused here, with the reason, rather
+    than accepted and then failing in the worker, where it would be parked unanswered."""
     tags = [child.tag for child in message]
     if len(tags) != len(set(tags)):
         raise Refused(400, "a field appears twice in the message")
@@ -140,6 +140,8 @@ def _well_formed(message: ET.Element) -> ET.Element:
         raise Refused(400, "CreateTime is not a Unix time in seconds")
     if not kind or (kind == "event" and not (message.findtext("Event") or "").strip()):
         raise Refused(400, "the message has no MsgType, or an event no Event")
+    if not (message.findtext("FromUserName") or "").strip():
+        raise Refused(400, "the message has no FromUserName")
     return message
 
 

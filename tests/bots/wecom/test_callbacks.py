@@ -136,6 +136,7 @@ async def test_a_signed_message_the_worker_could_not_read_is_refused_at_the_door
     for broken in (good.replace("<MsgType>", "<MsgType>text</MsgType><MsgType>", 1),
                    good.replace("<CreateTime>", "<CreateTime><MsgType>event</MsgType>", 1),
                    good.replace("<CreateTime>", "<CreateTime>:", 1),
+                   good.replace("<FromUserName>", "<Other>", 1).replace("</FromUserName>", "</Other>", 1),
                    wecom.callbacks.event(INTERNAL_STUDENT, "click").replace("<Event><![CDATA[click]]></Event>", "")):
         query, body = wecom.callbacks.seal(broken)
         response = await wecom.client.post("/wecom/callback", params=query, data=body)
