@@ -55,9 +55,10 @@ date-check: install redis-server faketime
 	@echo "date check: the fixed-clock tests with the machine's date moved a year ahead"
 	faketime -f +365d $(BIN)/pytest -q -m fixed_clock -p no:cacheprovider
 
-# The long run of what `make test` runs capped: the hostile-input properties with many more examples.
+# The long run of what `make test` runs capped: at least 100 kills of the real server, and the
+# hostile-input properties with many more examples. `-s` prints each fault run's counts.
 faults: install redis-server faketime
-	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q -p no:cacheprovider tests/security
+	ESAFETY_TEST_PROFILE=soak $(BIN)/pytest -q -s -p no:cacheprovider tests/faults tests/security
 
 serve: install
 	$(BIN)/esafety-bot serve
