@@ -4,6 +4,16 @@ The worker claims due items with a lease, runs the handler for each item's `kind
 finishes it, retries it with bounded back-off, or parks it with the error where a person can
 see it. Nothing is dropped silently. If the process stops mid-item the lease runs out and
 another instance (or this one, restarted) takes it: at-least-once, so handlers are idempotent.
+
+A channel send has no idempotency key, so an item done must never be run again; issue 17's
+fault tests found two ways it was, both now closed here:
+- an item done while the Store did not answer (a paused Redis) cannot be marked finished: the
+  worker remembers it and, when its lease brings it back to this worker, finishes it without
+  running it again;
+- an item whose lease ran out while it was still in hand (a send stalled behind a paused Redis
+  or a rate limit's wait) is claimed again by this worker's next poll: that claim renews the
+  lease of the item in hand, which is then settled with it, rather than given back (which left
+  the first claim's finish unrecorded and the item to be sent again).
 """
 
 from __future__ import annotations
@@ -65,6 +75,8 @@ class DueWorker:
         self._holder = holder  # this instance's id: its claims carry it (handlers/heartbeat.py)
         self._partitions: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}  # items holding or awaiting each partition's lock
+        self._done_unrecorded: set[str] = set()  # item ids done whose finish the Store did not take
+        self._in_hand: dict[str, Claim] = {}  # item id → its latest claim (a lease renewed by claiming it again)
 
     async def run_once(self) -> int:
         """Claim what is due and work through it, items side by side; return how many were claimed."""
@@ -103,11 +115,15 @@ class DueWorker:
             await _finish_or_hand_on(running)
 
     async def _one_per_partition(self, claims: list[Claim]) -> list[Claim]:
-        """The claims to work now; the rest (their partition already in hand) are given back."""
+        """The claims to work now; the rest (their partition already in hand) are given back. A
+        claim of an item already in hand renews its lease: it is kept for that item's settling."""
         kept: list[Claim] = []
         busy: list[Claim] = []
         in_hand = set(self._waiting)
         for claim in claims:
+            if claim.item.item_id in self._in_hand:
+                self._in_hand[claim.item.item_id] = claim
+                continue
             partition = claim.item.partition
             (busy if partition and partition in in_hand else kept).append(claim)
             in_hand.add(partition)
@@ -129,6 +145,13 @@ class DueWorker:
     async def _work(self, claim: Claim) -> None:
         """Items of one partition (one sender's messages) run one at a time, in claim order: a
         child's bare `report` is taken before the words that follow it."""
+        self._in_hand[claim.item.item_id] = claim
+        try:
+            await self._in_partition(claim)
+        finally:
+            del self._in_hand[claim.item.item_id]
+
+    async def _in_partition(self, claim: Claim) -> None:
         partition = claim.item.partition
         if not partition:
             await self._run(claim)
@@ -145,6 +168,9 @@ class DueWorker:
 
     async def _run(self, claim: Claim) -> None:
         item = claim.item
+        if item.item_id in self._done_unrecorded:
+            await self._finish(claim)
+            return
         handler = self._handlers.get(item.kind)
         if handler is None:
             log.error("%s item %s has unknown kind %s: parked", self._queue, item.item_id, item.kind)
@@ -154,23 +180,40 @@ class DueWorker:
             await handler(item)
         except PermanentFailure as error:
             log.error("%s item %s parked: %s", self._queue, item.item_id, error)
-            await self._store.park_due(claim, error=str(error))
+            await self._store.park_due(self._latest(claim), error=str(error))
         except RetryLater as error:
             log.log(logging.DEBUG if error.routine else logging.WARNING, "%s item %s waits %.0f s: %s", self._queue, item.item_id,
                     error.delay_seconds, error)
-            await self._store.retry_due(claim, delay_seconds=error.delay_seconds, error=str(error), attempt=False)
+            await self._store.retry_due(self._latest(claim), delay_seconds=error.delay_seconds, error=str(error), attempt=False)
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"[:500]
             if item.attempts + 1 >= self._retry.max_attempts:
                 log.error("%s item %s failed %d times: parked", self._queue, item.item_id, item.attempts + 1)
-                await self._store.park_due(claim, error=reason)
+                await self._store.park_due(self._latest(claim), error=reason)
             else:
                 asked = _asked_wait(error)
                 log.warning("%s item %s failed (attempt %d): retrying", self._queue, item.item_id, item.attempts + 1)
-                await self._store.retry_due(claim, delay_seconds=self._retry.delay(item.attempts, asked), error=reason)
+                await self._store.retry_due(self._latest(claim), delay_seconds=self._retry.delay(item.attempts, asked), error=reason)
         else:
-            await self._store.finish_due(claim)
+            await self._finish(claim)
             self._doorbell.ring(*AFTER_AN_ITEM)  # the work may have queued messages (a timer's, a callback's reply)
+
+    def _latest(self, claim: Claim) -> Claim:
+        """The claim that holds the item's lease now: a later claim of it renewed the lease."""
+        return self._in_hand.get(claim.item.item_id, claim)
+
+    async def _finish(self, claim: Claim) -> None:
+        try:
+            finished = await self._store.finish_due(self._latest(claim))
+        except Exception as error:
+            self._done_unrecorded.add(claim.item.item_id)
+            log.warning("%s item %s was done but could not be marked finished (%s): it is finished when its lease brings it back, "
+                        "not done again", self._queue, claim.item.item_id, type(error).__name__)
+            return
+        self._done_unrecorded.discard(claim.item.item_id)
+        if not finished:
+            log.warning("%s item %s was done after its lease ran out and another instance took it: it may be done twice",
+                        self._queue, claim.item.item_id)
 
 
 def _asked_wait(error: BaseException) -> float | None:

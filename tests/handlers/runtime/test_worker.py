@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any, cast
 
 from bots.waiting import eventually
 from handlers.runtime.doorbell import Doorbell
 from handlers.runtime.retry import PermanentFailure, RetryPolicy, TryAgain
 from handlers.runtime.worker import DueWorker
 from state.clock import ManualClock
-from state.due import DueItem, Queue
+from state.due import Claim, DueItem, Queue
 from state.store import Store
 from tests.conftest import START
 
@@ -67,6 +68,85 @@ async def test_a_channels_try_again_waits_as_long_as_it_asked_within_the_cap(sto
     assert await worker.run_once() == 1
     (parked,) = await store.list_parked(Queue.OUTBOX)
     assert (parked.attempts, parked.last_error) == (3, "TryAgain: Teams answered 429")
+
+
+class Watched:
+    """The real Store, watched: the items each claim took, and the first `unanswered` finishes
+    not answered (as when Redis is paused)."""
+
+    def __init__(self, store: Store, *, unanswered: int = 0) -> None:
+        self._store = store
+        self.unanswered = unanswered
+        self.refused = 0
+        self.claimed: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def claim_due(self, queue: Queue, **options: Any) -> list[Claim]:
+        claims = await self._store.claim_due(queue, **options)
+        self.claimed += [claim.item.item_id for claim in claims]
+        return claims
+
+    async def finish_due(self, claim: Claim) -> bool:
+        if self.refused < self.unanswered:
+            self.refused += 1
+            raise TimeoutError("the Store did not answer")
+        return await self._store.finish_due(claim)
+
+
+async def test_an_item_done_while_the_store_did_not_answer_is_not_done_again(store: Store, clock: ManualClock) -> None:
+    """A card sent but not marked sent (the Store paused) comes back when its lease runs out,
+    and is then finished without being sent again: a channel send has no idempotency key."""
+    sent: list[str] = []
+
+    async def send(due: DueItem) -> None:
+        sent.append(due.item_id)
+
+    flaky = Watched(store, unanswered=1)
+    worker = DueWorker(cast(Store, flaky), Queue.OUTBOX, {"send": send}, lease_seconds=30)
+    await store.schedule_due(item("a"))
+    assert await worker.run_once() == 1
+    assert flaky.refused == 1
+    assert await store.get_due(Queue.OUTBOX, "a") is not None, "the item was kept: its finish was never recorded"
+    clock.advance(31)
+    assert await worker.run_once() == 1
+    assert sent == ["a"]
+    assert await store.get_due(Queue.OUTBOX, "a") is None
+
+
+async def test_an_item_still_in_hand_when_its_lease_runs_out_is_done_once(store: Store, clock: ManualClock) -> None:
+    """A send stalled past its lease (behind a paused Redis, a rate limit's wait) is claimed
+    again by the worker's next poll: that renews the lease of the send in hand, which then
+    finishes with it; the item is neither run a second time nor left to be sent again."""
+    sent: list[str] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def send(due: DueItem) -> None:
+        started.set()
+        await release.wait()
+        sent.append(due.item_id)
+
+    watched, stop = Watched(store), asyncio.Event()
+    worker = DueWorker(cast(Store, watched), Queue.OUTBOX, {"send": send}, lease_seconds=30)
+    task = asyncio.create_task(worker.run_until(stop, poll_seconds=0.01))
+    try:
+        await store.schedule_due(item("a"))
+        await asyncio.wait_for(started.wait(), timeout=5)
+        clock.advance(31)
+        assert await eventually(lambda: watched.claimed == ["a", "a"]), "the worker did not claim the item whose lease ran out"
+        release.set()
+
+        async def finished() -> bool:
+            return await store.get_due(Queue.OUTBOX, "a") is None
+
+        assert await eventually(finished), "the send in hand did not finish with the renewed lease"
+        clock.advance(60)
+        await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+    assert sent == ["a"]
 
 
 async def test_unknown_kinds_and_permanent_failures_are_parked(store: Store) -> None:
