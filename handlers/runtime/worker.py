@@ -10,10 +10,12 @@ fault tests found two ways it was, both now closed here:
 - an item done while the Store did not answer (a paused Redis) cannot be marked finished: the
   worker remembers it and, when its lease brings it back to this worker, finishes it without
   running it again;
-- an item whose lease ran out while it was still in hand (a send stalled behind a paused Redis
-  or a rate limit's wait) is claimed again by this worker's next poll: that claim renews the
-  lease of the item in hand, which is then settled with it, rather than given back (which left
-  the first claim's finish unrecorded and the item to be sent again).
+- an outbox item whose lease ran out while it was still in hand (a send stalled behind a paused
+  Redis or a rate limit's wait) is claimed again by this worker's next poll: that claim renews
+  the lease of the send in hand, which is then settled with it, rather than given back (which
+  left the first claim's finish refused and the message to be sent again). Other work (timers,
+  the inbox) only queues keyed messages, so running it again repeats nothing anyone sees, and
+  it is run again as before: with the time as it is now, which a stalled first run may not be.
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ class DueWorker:
         self._holder = holder  # this instance's id: its claims carry it (handlers/heartbeat.py)
         self._partitions: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}  # items holding or awaiting each partition's lock
-        self._done_unrecorded: set[str] = set()  # item ids done whose finish the Store did not take
-        self._in_hand: dict[str, Claim] = {}  # item id → its latest claim (a lease renewed by claiming it again)
+        self._done_unrecorded: dict[str, DueItem] = {}  # items done whose finish the Store did not take, by id
+        self._in_hand: dict[str, Claim] = {}  # outbox item id → its latest claim (a lease renewed by claiming it again)
+        self._renews = queue in OUTBOX_LANES
 
     async def run_once(self) -> int:
         """Claim what is due and work through it, items side by side; return how many were claimed."""
@@ -116,16 +119,18 @@ class DueWorker:
 
     async def _one_per_partition(self, claims: list[Claim]) -> list[Claim]:
         """The claims to work now; the rest (their partition already in hand) are given back. A
-        claim of an item already in hand renews its lease: it is kept for that item's settling."""
+        claim of an item already in hand renews its lease: it is kept for that item's settling.
+        A new occurrence under an id in hand (a timer re-armed by its own handler) waits its turn."""
         kept: list[Claim] = []
         busy: list[Claim] = []
         in_hand = set(self._waiting)
         for claim in claims:
-            if claim.item.item_id in self._in_hand:
+            held = self._in_hand.get(claim.item.item_id)
+            if held is not None and held.item == claim.item:  # the same occurrence, its lease run out
                 self._in_hand[claim.item.item_id] = claim
                 continue
             partition = claim.item.partition
-            (busy if partition and partition in in_hand else kept).append(claim)
+            (busy if held is not None or (partition and partition in in_hand) else kept).append(claim)
             in_hand.add(partition)
         try:
             await asyncio.gather(*(self._store.release_due(claim) for claim in busy))
@@ -145,6 +150,9 @@ class DueWorker:
     async def _work(self, claim: Claim) -> None:
         """Items of one partition (one sender's messages) run one at a time, in claim order: a
         child's bare `report` is taken before the words that follow it."""
+        if not self._renews:
+            await self._in_partition(claim)
+            return
         self._in_hand[claim.item.item_id] = claim
         try:
             await self._in_partition(claim)
@@ -168,7 +176,7 @@ class DueWorker:
 
     async def _run(self, claim: Claim) -> None:
         item = claim.item
-        if item.item_id in self._done_unrecorded:
+        if self._done_unrecorded.get(item.item_id) == item:  # the same occurrence, not one re-armed since
             await self._finish(claim)
             return
         handler = self._handlers.get(item.kind)
@@ -206,14 +214,13 @@ class DueWorker:
         try:
             finished = await self._store.finish_due(self._latest(claim))
         except Exception as error:
-            self._done_unrecorded.add(claim.item.item_id)
+            self._done_unrecorded[claim.item.item_id] = claim.item
             log.warning("%s item %s was done but could not be marked finished (%s): it is finished when its lease brings it back, "
                         "not done again", self._queue, claim.item.item_id, type(error).__name__)
             return
-        self._done_unrecorded.discard(claim.item.item_id)
-        if not finished:
-            log.warning("%s item %s was done after its lease ran out and another instance took it: it may be done twice",
-                        self._queue, claim.item.item_id)
+        self._done_unrecorded.pop(claim.item.item_id, None)
+        if not finished:  # its handler re-armed it (a timer), or its lease ran out and another instance took it
+            log.debug("%s item %s: its finish changed nothing (re-armed, or taken by another instance)", self._queue, claim.item.item_id)
 
 
 def _asked_wait(error: BaseException) -> float | None:

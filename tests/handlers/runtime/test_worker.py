@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from bots.waiting import eventually
@@ -113,6 +114,24 @@ async def test_an_item_done_while_the_store_did_not_answer_is_not_done_again(sto
     assert await worker.run_once() == 1
     assert sent == ["a"]
     assert await store.get_due(Queue.OUTBOX, "a") is None
+
+
+async def test_a_timer_re_armed_after_an_unrecorded_finish_still_runs(store: Store, clock: ManualClock) -> None:
+    """Only the very occurrence that was done is finished unrun: a timer its handler armed again
+    under the same id (the next reminder) runs when it falls due."""
+    ran: list[datetime] = []
+
+    async def fire(due: DueItem) -> None:
+        ran.append(due.due_at)
+        await store.schedule_due(replace(due, due_at=due.due_at + timedelta(hours=1)), replace=True)
+
+    flaky = Watched(store, unanswered=1)
+    worker = DueWorker(cast(Store, flaky), Queue.TIMERS, {"fire": fire}, lease_seconds=30)
+    await store.schedule_due(DueItem(queue=Queue.TIMERS, item_id="reminder", kind="fire", due_at=START))
+    assert await worker.run_once() == 1
+    clock.advance(3600)
+    assert await worker.run_once() == 1
+    assert ran == [START, START + timedelta(hours=1)]
 
 
 async def test_an_item_still_in_hand_when_its_lease_runs_out_is_done_once(store: Store, clock: ManualClock) -> None:
