@@ -24,7 +24,7 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
 from handlers.outbox import FIRST_LANE
-from handlers.runtime.retry import TryAgain
+from handlers.runtime.retry import TryAgain, retry_after_seconds
 from handlers.send_slots import take_send_slot
 from state.store import Store
 
@@ -107,8 +107,4 @@ class TeamsDelivery:
 
 
 def _retry_after(error: ErrorResponseException) -> float | None:
-    raw = error.response.headers.get("Retry-After") if error.response is not None else None
-    try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
-        return None
+    return retry_after_seconds(error.response.headers.get("Retry-After") if error.response is not None else None)

@@ -24,7 +24,7 @@ from wechatpy.enterprise import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bots.wecom.settings import WecomSettings
-from handlers.runtime.retry import TryAgain
+from handlers.runtime.retry import TryAgain, retry_after_seconds
 from state.store import Store
 
 log = logging.getLogger("esafety.wecom")
@@ -33,6 +33,7 @@ T = TypeVar("T")
 TOKEN_ERRORS = frozenset({40014, 42001})  # invalid / expired access token: refresh once
 FREQUENCY_LIMIT = 45009
 FREQUENCY_LIMIT_WAIT_SECONDS = 60.0  # WeCom's limits are counted per minute
+THROTTLED_STATUS = frozenset({429, 503})
 TOKEN_MARGIN_SECONDS = 300  # refresh well before WeCom's expiry (W7)
 TOKEN_LOCK_SECONDS = 30
 
@@ -54,6 +55,15 @@ class WecomRateLimited(WecomError, TryAgain):
     def __init__(self, errmsg: str) -> None:
         WecomError.__init__(self, FREQUENCY_LIMIT, errmsg)
         self.after_seconds = FREQUENCY_LIMIT_WAIT_SECONDS
+
+
+class WecomThrottled(WecomError, TryAgain):
+    """WeCom's front door answered 429 or 503 before WeCom saw the call: tried again after its
+    Retry-After when it names one, else after the policy's back-off."""
+
+    def __init__(self, status: int, after_seconds: float | None) -> None:
+        WecomError.__init__(self, None, f"HTTP {status}")
+        self.after_seconds = after_seconds
 
 
 class _Client(WeChatClient):  # type: ignore[misc]
@@ -187,12 +197,20 @@ def _translated(operation: Callable[[_Client], T], client: _Client) -> T:
     try:
         return operation(client)
     except WeChatClientException as error:
-        status = getattr(getattr(error, "response", None), "status_code", None)
         if error.errcode is None:
-            raise WecomError(None, f"HTTP {status}") from None
+            raise _http_failure(getattr(error, "response", None)) from None
         raise _wecom_error(int(error.errcode), str(error.errmsg)) from None
+    except requests.HTTPError as error:
+        raise _http_failure(error.response) from None
     except requests.RequestException as error:
         raise WecomError(None, type(error).__name__) from None
+
+
+def _http_failure(response: requests.Response | None) -> WecomError:
+    status = getattr(response, "status_code", None)
+    if response is not None and status in THROTTLED_STATUS:
+        return WecomThrottled(response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
+    return WecomError(None, f"HTTP {status}")
 
 
 def _check_result(result: dict[str, Any]) -> dict[str, Any]:

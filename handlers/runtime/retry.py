@@ -25,6 +25,15 @@ class TryAgain(Exception):
         self.after_seconds = after_seconds
 
 
+def retry_after_seconds(header: str | None) -> float | None:
+    """A Retry-After header's wait in seconds (the form Teams and WeCom's front door send), or
+    None when there is none or it cannot be read: the policy's back-off applies then."""
+    try:
+        return max(0.0, float(header)) if header is not None else None
+    except ValueError:
+        return None
+
+
 class RetryLater(Exception):
     """The handler knows when trying again makes sense (a recipient who cannot be reached yet):
     the item waits `delay_seconds` with the reason, however often that happens; it is never

@@ -1,9 +1,9 @@
 """A local Bot Connector: the Bot Framework v3 REST routes that botbuilder 4.17.1 really calls.
 
 It lets the real CloudAdapter and TeamsInfo code run with no cloud: activities and replies are
-recorded, member lists are served a page at a time, and faults (429 with Retry-After, 500, a
-slow answer) can be injected. Route shapes follow CHANNEL_NOTES.md T1c. Used by the Teams tests
-and by `make demo`.
+recorded, member lists are served a page at a time, and faults (429 with or without Retry-After,
+500, a 504 that comes late as a timed-out gateway's does, a slow answer) can be injected. Route
+shapes follow CHANNEL_NOTES.md T1c. Used by the Teams tests and by `make demo`.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class FakeBotConnector:
     reads: list[str] = field(default_factory=list)
     members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    refused: list[tuple[str, int, float]] = field(default_factory=list)  # conversation, status, when: each fault met
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -65,8 +66,10 @@ class FakeBotConnector:
         """The conversation's roster, as TeamsChannelAccount JSON (id, name, aadObjectId, …)."""
         self.members[conversation_id] = [dict(member) for member in members]
 
-    def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
-        self.faults.extend(Fault(status, retry_after) for _ in range(times))
+    def fail_next(self, status: int, *, times: int = 1, retry_after: str | None = None, after_seconds: float = 0.0) -> None:
+        """The next `times` requests fail with `status` (after `after_seconds`: a gateway that
+        timed out answers 504 late), taking nothing: the activity is not delivered."""
+        self.faults.extend(Fault(status, retry_after, delay_seconds=after_seconds) for _ in range(times))
 
     def slow_next(self, seconds: float, *, times: int = 1, conversation_id: str = "") -> None:
         self.faults.extend(Fault(200, delay_seconds=seconds, conversation_id=conversation_id) for _ in range(times))
@@ -129,7 +132,9 @@ class FakeBotConnector:
         self.faults.remove(fault)
         if fault.delay_seconds:
             await asyncio.sleep(fault.delay_seconds)
+        if fault.status < 300:
             return None
+        self.refused.append((request.match_info.get("cid", ""), fault.status, self.now()))
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         body = {"error": {"code": "TooManyRequests" if fault.status == 429 else "ServiceError", "message": f"injected {fault.status}"}}
         return web.json_response(body, status=fault.status, headers=headers)

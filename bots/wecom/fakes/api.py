@@ -50,6 +50,7 @@ class WecomRequest:
 class _Fault:
     errcode: int = 0
     http_status: int = 0
+    retry_after: str | None = None
     delay_seconds: float = 0.0
     path: str | None = None
 
@@ -65,6 +66,7 @@ class FakeWecomApi(GroupChatRoutes):
     token_fetches: int = 0
     unknown_users: set[str] = field(default_factory=set)
     duplicates_suppressed: int = 0
+    refused: list[tuple[str, int, float]] = field(default_factory=list)  # touser ("" if none), HTTP status or errcode, when
     member_limit_per_minute: int = 30  # WeCom's silent limit: app messages to one member beyond it are dropped, no error
     silently_dropped: int = 0
     card_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -93,11 +95,14 @@ class FakeWecomApi(GroupChatRoutes):
     def fail_next(self, errcode: int, *, times: int = 1, path: str | None = None) -> None:
         self._faults.extend(_Fault(errcode=errcode, path=path) for _ in range(times))
 
-    def fail_http_next(self, status: int, *, times: int = 1) -> None:
-        self._faults.extend(_Fault(http_status=status) for _ in range(times))
+    def fail_http_next(self, status: int, *, times: int = 1, retry_after: str | None = None, path: str | None = None) -> None:
+        """The next `times` calls (to `path`, or any) meet WeCom's front door failing (429 with or
+        without Retry-After, 500, …) before WeCom sees them: nothing is sent."""
+        self._faults.extend(_Fault(http_status=status, retry_after=retry_after, path=path) for _ in range(times))
 
-    def slow_next(self, seconds: float, *, times: int = 1) -> None:
-        self._faults.extend(_Fault(delay_seconds=seconds) for _ in range(times))
+    def slow_next(self, seconds: float, *, times: int = 1, path: str | None = None) -> None:
+        """The next `times` calls (to `path`, or any) are answered after `seconds`, and done."""
+        self._faults.extend(_Fault(delay_seconds=seconds, path=path) for _ in range(times))
 
     def issue_response_code(self) -> str:
         code = f"rc-{next(self._ids)}"
@@ -141,9 +146,12 @@ class FakeWecomApi(GroupChatRoutes):
         if fault and fault.delay_seconds:
             await asyncio.sleep(fault.delay_seconds)
         elif fault and fault.http_status:
-            return web.Response(status=fault.http_status, text="upstream error")
+            self.refused.append((str(body.get("touser", "")), fault.http_status, self.now()))
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            return web.Response(status=fault.http_status, text="upstream error", headers=headers)
         try:
             if fault and fault.errcode:
+                self.refused.append((str(body.get("touser", "")), fault.errcode, self.now()))
                 raise WecomFailure(fault.errcode)
             if path == "gettoken":
                 return web.json_response(self._gettoken(request.query))

@@ -52,9 +52,9 @@ class WecomHarness:
         return await self.client.post("/wecom/callback", params=query, data=body, headers={"Content-Type": "text/xml"})
 
 
-async def start_harness(db: Path, api: FakeWecomApi, clock: ManualClock, **env: str) -> WecomHarness:
+async def start_harness(db: Path, api: FakeWecomApi, clock: ManualClock, *, timeout_seconds: float = 5, **env: str) -> WecomHarness:
     settings = load_settings({"ESAFETY_DB": str(db), "ESAFETY_LOCALE": "zh-CN", **settings_env(api.base_url), **env})
-    bot = await bootstrap(settings, clock=clock, wecom_options=WecomOptions(sleep=clock.sleep, timeout_seconds=5))
+    bot = await bootstrap(settings, clock=clock, wecom_options=WecomOptions(sleep=clock.sleep, timeout_seconds=timeout_seconds))
     await bot.store.merge_roster(ROSTER)
     client: TestClient[Any, Any] = TestClient(TestServer(build_app(bot)))
     await client.start_server()

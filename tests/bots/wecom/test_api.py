@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bots.config import load_settings
-from bots.wecom.api import WecomApi, WecomError, WecomRateLimited
+from bots.wecom.api import WecomApi, WecomError, WecomRateLimited, WecomThrottled
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import settings_env
 from handlers.runtime.retry import TryAgain
@@ -101,3 +101,20 @@ async def test_http_errors_and_slow_answers_become_wecom_errors(wecom_api: FakeW
     wecom_api.slow_next(2.0)
     with pytest.raises(WecomError):
         await send(api)
+
+
+async def test_a_throttled_front_door_is_tried_again_when_it_asks(wecom_api: FakeWecomApi, store: Store, clock: ManualClock) -> None:
+    """HTTP 429 or 503 before WeCom sees the call: a TryAgain for the worker, with the
+    Retry-After it named, or none (the policy's back-off) when it named none."""
+    api = api_for(wecom_api, store, clock)
+    await send(api)
+    wecom_api.fail_http_next(429, retry_after="7")
+    with pytest.raises(WecomThrottled) as asked:
+        await send(api)
+    assert isinstance(asked.value, TryAgain)
+    assert asked.value.after_seconds == 7.0
+    wecom_api.fail_http_next(503)
+    with pytest.raises(WecomThrottled) as unasked:
+        await send(api)
+    assert unasked.value.after_seconds is None
+    assert wecom_api.texts_to_user(USER) == ["hello"]
