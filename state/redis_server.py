@@ -64,6 +64,12 @@ class RedisServer:
             self._process.wait(timeout=10)
         self._process = None
 
+    def crash(self) -> None:
+        """Stop it as a power cut would (SIGKILL): only what the append-only file holds survives."""
+        self._running().kill()
+        self._running().wait(timeout=10)
+        self._process = None
+
     def pause(self) -> None:
         """Stop the process answering without closing its sockets (SIGSTOP), as a stalled host would."""
         self._running().send_signal(signal.SIGSTOP)

@@ -38,6 +38,7 @@ TEACHER = {"id": "29:teacher", "name": "Ms Teacher", "aadObjectId": "0f5a1c2e-11
 ADMIN = {"id": "29:admin", "name": "Mr Office", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000040", "userRole": "user"}
 REFERENCE = re.compile(r"C-\d{4}-\d{6}")
 POST_PATIENCE_SECONDS = 120.0
+CARD_SECONDS = 30 / 60  # Teams: 60 sends per 30 s to one conversation (bots/teams/delivery.py)
 SETTINGS = {"ESAFETY_REPORT_WINDOW_SECONDS": "0", "ESAFETY_QUIET_HOURS": "off", "ESAFETY_SCHOOL_HOURS": "MON-SUN 00:00-23:59",
             "ESAFETY_CASE_ACK_TIMEOUT_SECONDS": "86400", "ESAFETY_CASE_SECOND_ESCALATION_SECONDS": "86400"}
 """Every report its own case; reminders at any hour; no escalation unless a test shortens it."""
@@ -58,18 +59,30 @@ def group_chat(n: int) -> str:
     return f"19:fault-class-{n}@thread.v2"
 
 
-async def post_until_accepted(bot: ServedBot, activity: dict[str, Any]) -> None:
-    """Post as the Bot Connector would, again and again until a 2xx: across kills and restarts."""
+async def post_until_accepted(bot: ServedBot, activity: dict[str, Any], *others: ServedBot) -> None:
+    """Post as the Bot Connector would, again and again until a 2xx: across kills and restarts,
+    and behind a load balancer to the `others` in turn when `bot` gives no answer."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + POST_PATIENCE_SECONDS
     async with aiohttp.ClientSession() as http:
         while loop.time() < deadline:
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with http.post(bot.url, json=activity, timeout=aiohttp.ClientTimeout(total=10)) as response:
-                    if response.status < 300:
-                        return
+            for target in (bot, *others):
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with http.post(target.url, json=activity, timeout=aiohttp.ClientTimeout(total=10)) as response:
+                        if response.status < 300:
+                            return
             await asyncio.sleep(0.1)
     raise AssertionError(f"activity {activity['id']} was never accepted")
+
+
+async def post_once(bot: ServedBot, activity: dict[str, Any]) -> int:
+    """One delivery attempt, as the Bot Connector makes it: the HTTP status, 0 for no answer."""
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.post(bot.url, json=activity, timeout=aiohttp.ClientTimeout(total=30)) as response:
+                return response.status
+        except (aiohttp.ClientError, TimeoutError):
+            return 0
 
 
 @dataclass
@@ -82,12 +95,13 @@ class Tally:
     delivered: int
     duplicates: int  # copies beyond the first, over all messages
     most_repeats: int  # the most copies beyond the first of any one message
+    most_repeats_to_one: int  # the most copies beyond the first that any one conversation got
     reminders_due: int
     reminders_posted: int
 
     def line(self) -> str:
         return (f"kills={self.kills} reports={self.reports} received={self.received} delivered={self.delivered} "
-                f"duplicates={self.duplicates} (at most {self.most_repeats} of one message) "
+                f"duplicates={self.duplicates} (at most {self.most_repeats} of one message, {self.most_repeats_to_one} to one chat) "
                 f"reminders={self.reminders_posted}/{self.reminders_due}")
 
 
@@ -149,6 +163,13 @@ class School:
             await post_until_accepted(bot, self.report(len(self.reports)))
             await asyncio.sleep(gap_seconds)
 
+    async def post_reports_until(self, done: asyncio.Event, bot: ServedBot, *, gap_seconds: float) -> None:
+        """Reports one after another until `done`: a crash point is met again after every restart."""
+        while not done.is_set():
+            await post_until_accepted(bot, self.report(len(self.reports)))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), gap_seconds)
+
     # -- what the run did -------------------------------------------------------------------
     def received_references(self) -> dict[str, str]:
         """Each report's case reference, as its reporter was told it ('received')."""
@@ -171,22 +192,32 @@ class School:
         return Counter((r.conversation_id, str(r.body.get("text")), json.dumps(r.body.get("attachments"), sort_keys=True))
                        for r in self.connector.all_sent() if r.method == "POST" and r.activity_id != "-")
 
-    async def settle(self, bot: ServedBot, *, seconds: float = 60.0) -> Tally:
-        """Wait (bounded) until every report is received and delivered and every reminder posted."""
+    async def settle(self, bot: ServedBot, *, expected: int | None = None) -> Tally:
+        """Wait (bounded) until `expected` reports (all, unless some were refused) are received,
+        each delivered, and every reminder posted: a minute, and the time Teams' limit of 60 sends
+        per 30 s to one chat takes to bring every case's card to the lead."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
+        deadline = loop.time() + 60 + len(self.reports) * CARD_SECONDS
+        wanted = len(self.reports) if expected is None else expected
         while loop.time() < deadline:
             received = self.received_references()
-            if len(received) >= len(self.reports) and all(set(received) <= self.delivered_to(chat) for chat in self.readers()) \
+            if len(received) >= wanted and all(set(received) <= self.delivered_to(chat) for chat in self.readers()) \
                     and self.reminder_posts() >= self.groups:
                 break
             await asyncio.sleep(0.2)
         await self.connector.settled(quiet_seconds=1.0)
-        received, copies = self.received_references(), self.copies().values()
+        received, copies = self.received_references(), self.copies()
+        repeats_to: Counter[str] = Counter()
+        for (chat, *_), count in copies.items():
+            repeats_to[chat] += count - 1
         return Tally(kills=bot.kills, reports=len(self.reports), received=len(received),
-                     delivered=len(set(received) & self.delivered_to(LEAD[2])), duplicates=sum(copies) - len(copies),
-                     most_repeats=max(copies, default=1) - 1,
+                     delivered=len(set(received) & self.delivered_to(LEAD[2])), duplicates=sum(copies.values()) - len(copies),
+                     most_repeats=max(copies.values(), default=1) - 1, most_repeats_to_one=max(repeats_to.values(), default=0),
                      reminders_due=self.groups, reminders_posted=self.reminder_posts())
+
+    def repeated(self) -> list[tuple[str, str]]:
+        """Each message that arrived more than once: its conversation and the start of its text."""
+        return [(chat, (text if text != "None" else cards)[:80]) for (chat, text, cards), n in self.copies().items() if n > 1]
 
     async def audit(self) -> list[AuditEntry]:
         store = await self._store()

@@ -73,6 +73,10 @@ class ServedBot:
         if not await answering(self.port, process=self.process) and not (crash_at and self.process.returncode == -signal.SIGKILL):
             raise AssertionError(f"serve did not start (exit {self.process.returncode})")
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
     async def crashed(self, *, seconds: float) -> bool:
         """Whether the process killed itself at its crash point within `seconds`."""
         assert self.process is not None
@@ -92,6 +96,6 @@ class ServedBot:
         self.kills += 1
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
+        if self.process is not None and self.running:
             self.process.send_signal(signal.SIGTERM)
             await self.process.wait()
