@@ -5,7 +5,7 @@ Each child must hear "received" promptly although the lead's chat takes at most 
 report's POST to their reply at the fake Bot Connector, against one child reporting alone in the
 same run (the baseline). The real server (`run_bot` on SQLite, anonymous local mode, in its own
 process: the load and the fake connector run here) and the real Teams Messenger; goal: p99
-under 2 s.
+under GOAL_SECONDS.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 import aiohttp
 
 from bench.processes import in_process
+from bench.results import Figure, Section
+from bench.timing import p99
 from bots.teams.fakes.activities import teams_activity
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.waiting import eventually
@@ -27,6 +29,7 @@ from state.models import Person, Role
 from state.sqlite import SqliteStore
 
 CHILDREN = 100
+GOAL_SECONDS = 2.0
 LEAD = Person(channel="teams", user_id="0f5a1c2e-1111-4a4a-9a9a-000000000030", name="Lead", role=Role.DSL)
 
 
@@ -67,7 +70,7 @@ async def reply_seconds(http: aiohttp.ClientSession, url: str, connector: FakeBo
     return sorted(arrived[f"a:bench-child-{n}"] - at for n, at in zip(children, posted, strict=True))
 
 
-async def main() -> None:
+async def main() -> Section:
     connector = FakeBotConnector()
     await connector.start()
     try:
@@ -78,12 +81,12 @@ async def main() -> None:
             await store.close()
             env = {"ESAFETY_DB": database, "ESAFETY_ALLOW_ANONYMOUS": "1", "ESAFETY_SCHOOL_HOURS": "MON-SUN 00:00-23:59"}
             with in_process("bot", env=env) as base:
-                await burst(f"{base}/api/messages", connector)
+                return await burst(f"{base}/api/messages", connector)
     finally:
         await connector.stop()
 
 
-async def burst(url: str, connector: FakeBotConnector) -> None:
+async def burst(url: str, connector: FakeBotConnector) -> Section:
     async with aiohttp.ClientSession() as http:
         await http.post(url, json=teams_activity("install_personal", connector.url))
         (alone,) = await reply_seconds(http, url, connector, range(CHILDREN, CHILDREN + 1))
@@ -92,9 +95,15 @@ async def burst(url: str, connector: FakeBotConnector) -> None:
         cards = sum(1 for r in connector.sent_to("a:personal-lead") if r.get("attachments"))
         print(f"\nChildren first: {CHILDREN} children report at once to one lead (Teams' rate limits on)")
         print(f"  one child alone (baseline): reply after {1000 * alone:.0f} ms")
-        print(f"  in the burst: p50 {1000 * statistics.median(waits):.0f} ms, p99 {1000 * waits[int(len(waits) * 0.99) - 1]:.0f} ms, "
-              f"max {1000 * waits[-1]:.0f} ms (goal: p99 under 2 s); every child answered {time.monotonic() - began:.1f} s "
-              f"after the burst began, while the lead had {cards} of {CHILDREN + 1} cards")
+        print(f"  in the burst: p50 {1000 * statistics.median(waits):.0f} ms, p99 {1000 * p99(waits):.0f} ms, "
+              f"max {1000 * waits[-1]:.0f} ms (goal: p99 under {GOAL_SECONDS:.0f} s); every child answered "
+              f"{time.monotonic() - began:.1f} s after the burst began, while the lead had {cards} of {CHILDREN + 1} cards")
+    return Section("A child's \"received\" under a burst of reports (Teams)",
+                   f"{CHILDREN} children report at once to one lead, Teams' rate limits on (the lead's chat takes 60 messages per 30 s). "
+                   "Each child's wait: from their POST to their reply at the fake Bot Connector. Baseline, same run: one child "
+                   "reporting alone.",
+                   (Figure(f"p99 wait in a burst of {CHILDREN}", 1000 * p99(waits), "ms", 1000 * alone,
+                           f"p99 under {GOAL_SECONDS:.0f} s", p99(waits) < GOAL_SECONDS),))
 
 
 if __name__ == "__main__":

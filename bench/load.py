@@ -17,6 +17,8 @@ from typing import Any
 
 import aiohttp
 
+from bench.timing import p99
+
 Body = Callable[[int], dict[str, Any]]
 
 
@@ -87,5 +89,4 @@ async def open_loop(name: str, url: str, body: Body, *, rate: float, seconds: fl
 
 def _load(name: str, per_second: float, latencies: list[float], failed: int) -> Load:
     latencies.sort()
-    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-    return Load(name, per_second, 1000 * statistics.median(latencies), 1000 * p99, failed)
+    return Load(name, per_second, 1000 * statistics.median(latencies), 1000 * p99(latencies), failed)

@@ -6,7 +6,8 @@
 
 Baselines from the same run: one bare INSERT per transaction with the same durability
 (SQLite, `synchronous=FULL`), and one bare SET through the same client (Redis, AOF fsync on
-every write). Run with `make bench`.
+every write). Run with `make bench`. Our goal (none was given): GOAL_PER_SECOND of each, so a burst of
+100 children's reports is stored within a second.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
+from bench.results import Figure, Section
 from bench.timing import Result, measure, report
 from state.clock import SystemClock
 from state.due import DueItem, Queue
@@ -30,6 +32,7 @@ from state.sqlite import SqliteStore
 from state.store import Store
 
 COUNT = 300
+GOAL_PER_SECOND = 100
 GROUP = GroupKey("teams", "19:bench")
 
 
@@ -58,7 +61,16 @@ async def store_results(store: Store) -> list[Result]:
     ]
 
 
-async def sqlite_section(folder: Path) -> None:
+def section(title: str, results: list[Result], baseline: Result) -> Section:
+    """Print the table and return the figures: each operation's rate against the bare write."""
+    report(title, results, baseline)
+    return Section(f"Store operations: {title}", f"One caller, {COUNT} operations a round, 5 rounds. Baseline, same run: "
+                   f"{baseline.name.removeprefix('baseline: ')}. Our goal: a burst of {GOAL_PER_SECOND} reports stored within a second.",
+                   tuple(Figure(result.name, result.ops_per_second, "ops/s", baseline.ops_per_second,
+                                f"our goal: ≥ {GOAL_PER_SECOND} ops/s", result.ops_per_second >= GOAL_PER_SECOND) for result in results))
+
+
+async def sqlite_section(folder: Path) -> Section:
     bare = sqlite3.connect(folder / "bare.db", isolation_level=None)
     bare.execute("PRAGMA journal_mode = WAL")
     bare.execute("PRAGMA synchronous = FULL")
@@ -72,13 +84,13 @@ async def sqlite_section(folder: Path) -> None:
     baseline = await measure("baseline: bare INSERT, one transaction", bare_insert, count=COUNT)
     store = await SqliteStore.open(folder / "bench.db", clock=SystemClock())
     try:
-        report("SQLite (WAL, synchronous=FULL)", await store_results(store), baseline)
+        return section("SQLite (WAL, synchronous=FULL)", await store_results(store), baseline)
     finally:
         await store.close()
         bare.close()
 
 
-async def redis_section(folder: Path) -> None:
+async def redis_section(folder: Path) -> Section:
     server = RedisServer(folder)
     server.start()
     try:
@@ -91,15 +103,14 @@ async def redis_section(folder: Path) -> None:
         await client.aclose()
         store = await RedisStore.from_url(server.url, clock=SystemClock())
         try:
-            report("Redis (AOF, appendfsync always)", await store_results(store), baseline)
+            return section("Redis (AOF, appendfsync always)", await store_results(store), baseline)
         finally:
             await store.close()
     finally:
         server.stop()
 
 
-async def main() -> None:
+async def main() -> list[Section]:
     print(f"Store operations, {COUNT} per round, 5 rounds; medians over rounds")
     with tempfile.TemporaryDirectory(prefix="esafety-bench-") as scratch:
-        await sqlite_section(Path(scratch))
-        await redis_section(Path(scratch))
+        return [await sqlite_section(Path(scratch)), await redis_section(Path(scratch))]

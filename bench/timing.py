@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -30,7 +30,12 @@ async def measure(name: str, operation: Callable[[int], Awaitable[object]], *, c
             latencies.append(time.perf_counter() - before)
         rates.append(count / (time.perf_counter() - started))
     latencies.sort()
-    return Result(name, statistics.median(rates), 1000 * statistics.median(latencies), 1000 * latencies[int(len(latencies) * 0.99) - 1])
+    return Result(name, statistics.median(rates), 1000 * statistics.median(latencies), 1000 * p99(latencies))
+
+
+def p99(ordered: Sequence[float]) -> float:
+    """The 99th percentile of sorted samples: the one at rank ⌊0.99 n⌋, at least the first."""
+    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
 
 
 def report(title: str, results: list[Result], baseline: Result) -> None:
@@ -57,4 +62,4 @@ async def measure_concurrently(name: str, operation: Callable[[int], Awaitable[o
     await asyncio.gather(*(client() for _ in range(clients)))
     rate = count / (time.perf_counter() - started)
     latencies.sort()
-    return Result(name, rate, 1000 * statistics.median(latencies), 1000 * latencies[int(len(latencies) * 0.99) - 1])
+    return Result(name, rate, 1000 * statistics.median(latencies), 1000 * p99(latencies))

@@ -2,8 +2,10 @@
 `/wecom/callback` (the real app: signature check, AES decryption, defusedxml, the durable inbox
 write, with the inbox worker answering each message through the fake WeCom API meanwhile),
 against a bare aiohttp handler that only reads the body and answers `success`, in the same run.
-WeCom retries a callback not answered within about 5 s: the p99 under load must stay far below.
-Callbacks are sealed before the clock starts, so the client's encryption is not counted."""
+WeCom retries a callback not answered within about 5 s: the p99 under load must stay far below
+(our bar: P99_GOAL_MS, a tenth). Our goal for the cost per callback under load (none was
+given) is the Teams webhook's: at most COST_GOAL times the bare handler's. Callbacks are sealed
+before the clock starts, so the client's encryption is not counted."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from bench.baseline import bare_server
+from bench.results import Figure, Section
 from bench.serving import serving
 from bench.timing import measure, measure_concurrently, report
 from bots.wecom.fakes.api import FakeWecomApi
@@ -19,6 +22,7 @@ from state.clock import SystemClock
 
 COUNT, ROUNDS = 200, 5
 LOAD, CLIENTS = 2000, 50
+COST_GOAL, P99_GOAL_MS = 3.0, 500.0
 SENDERS = 500  # replies spread over many people, as in a school (one person gets at most 30 a minute)
 
 
@@ -40,7 +44,7 @@ async def post(http: aiohttp.ClientSession, url: str, callback: tuple[dict[str, 
         raise RuntimeError(f"callback answered {response.status}")
 
 
-async def main() -> None:
+async def main() -> Section:
     print(f"\nWeCom callbacks: {COUNT} sequential per round × {ROUNDS} rounds, then {LOAD} from {CLIENTS} concurrent clients")
     api = FakeWecomApi()
     await api.start()
@@ -61,3 +65,15 @@ async def main() -> None:
     finally:
         await bare.cleanup()
         await api.stop()
+    retry = f"far below WeCom's 5 s retry (≤ {P99_GOAL_MS:.0f} ms)"
+    return Section("Webhook acceptance: WeCom", "`POST /wecom/callback`, an encrypted text message (signature, AES, XML, inbox write), "
+                   "with the inbox worker answering each through the fake WeCom API in the same process meanwhile (so one "
+                   "client's wait also pays for those replies). Baseline, same run: a bare aiohttp handler (read the body, answer "
+                   "`success`) in the same process.", (
+                       Figure(f"answered, {LOAD} from {CLIENTS} clients", real_load.ops_per_second, "req/s", bare_load.ops_per_second,
+                              f"our goal: cost ≤ {COST_GOAL:.0f}x the bare handler's, as for Teams",
+                              bare_load.ops_per_second <= COST_GOAL * real_load.ops_per_second),
+                       Figure(f"p99 answer, {LOAD} from {CLIENTS} clients", real_load.p99_ms, "ms", bare_load.p99_ms, retry,
+                              real_load.p99_ms <= P99_GOAL_MS),
+                       Figure(f"p99 answer, one client ({COUNT} × {ROUNDS} rounds)", real.p99_ms, "ms", baseline.p99_ms, retry,
+                              real.p99_ms <= P99_GOAL_MS)))
