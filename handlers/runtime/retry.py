@@ -5,7 +5,9 @@ recipient without counting (RetryLater)."""
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 
 class PermanentFailure(Exception):
@@ -25,13 +27,21 @@ class TryAgain(Exception):
         self.after_seconds = after_seconds
 
 
-def retry_after_seconds(header: str | None) -> float | None:
-    """A Retry-After header's wait in seconds (the form Teams and WeCom's front door send), or
-    None when there is none or it cannot be read: the policy's back-off applies then."""
-    try:
-        return max(0.0, float(header)) if header is not None else None
-    except ValueError:
+def retry_after_seconds(header: str | None, *, now: float | None = None) -> float | None:
+    """A Retry-After header's wait in seconds: a number of seconds (what Teams sends), or an
+    HTTP date (RFC 9110 allows either) counted from `now` (the epoch seconds; the real time by
+    default). None when there is none or it cannot be read: the policy's back-off applies then."""
+    if header is None:
         return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 class RetryLater(Exception):

@@ -5,23 +5,27 @@ finishes it, retries it with bounded back-off, or parks it with the error where 
 see it. Nothing is dropped silently. If the process stops mid-item the lease runs out and
 another instance (or this one, restarted) takes it: at-least-once, so handlers are idempotent.
 
-A channel send has no idempotency key, so an item done must never be run again; issue 17's
-fault tests found two ways it was, both now closed here:
-- an item done while the Store did not answer (a paused Redis) cannot be marked finished: the
-  worker remembers it and, when its lease brings it back to this worker, finishes it without
-  running it again;
+A channel send has no idempotency key, so an item done must not be run again by this worker;
+issue 17's fault tests found two ways it was, both now closed here:
+- an item done whose finish the Store did not take (a paused Redis; or refused, because the
+  worker's own poll claimed it again just before and that claim is still on its way back) is
+  remembered for a few leases and, when it comes back to this worker, finished without being
+  run again;
 - an outbox item whose lease ran out while it was still in hand (a send stalled behind a paused
   Redis or a rate limit's wait) is claimed again by this worker's next poll: that claim renews
   the lease of the send in hand, which is then settled with it, rather than given back (which
   left the first claim's finish refused and the message to be sent again). Other work (timers,
   the inbox) only queues keyed messages, so running it again repeats nothing anyone sees, and
   it is run again as before: with the time as it is now, which a stalled first run may not be.
+What stays possible: another instance taking a send that outlasted its lease (only behind
+Teams' hourly limit to one chat, over 300 s), or a restart between a send and its record.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from handlers.runtime.doorbell import Doorbell
@@ -35,6 +39,9 @@ ItemHandler = Callable[[DueItem], Awaitable[None]]
 
 
 SHUTDOWN_GRACE_SECONDS = 5.0
+DONE_MEMORY_FACTOR = 3
+"""An item done but not recorded is remembered for this many of its leases: long enough for the
+lease to bring it back, not for ever (it may hold a child's words)."""
 AFTER_AN_ITEM = (*OUTBOX_LANES, Queue.TIMERS)
 """Who may have work at once after an item is done: its messages, a timer it armed due now. Only
 webhooks (and other instances, found by polling) bring inbox work, so its worker is not woken
@@ -77,7 +84,7 @@ class DueWorker:
         self._holder = holder  # this instance's id: its claims carry it (handlers/heartbeat.py)
         self._partitions: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}  # items holding or awaiting each partition's lock
-        self._done_unrecorded: dict[str, DueItem] = {}  # items done whose finish the Store did not take, by id
+        self._done_unrecorded: dict[str, tuple[DueItem, float]] = {}  # by id: an item done, not recorded, and since when
         self._in_hand: dict[str, Claim] = {}  # outbox item id → its latest claim (a lease renewed by claiming it again)
         self._renews = queue in OUTBOX_LANES
 
@@ -176,7 +183,7 @@ class DueWorker:
 
     async def _run(self, claim: Claim) -> None:
         item = claim.item
-        if self._done_unrecorded.get(item.item_id) == item:  # the same occurrence, not one re-armed since
+        if self._done_unrecorded.get(item.item_id, (None, 0.0))[0] == item:  # the same occurrence, not one re-armed since
             await self._finish(claim)
             return
         handler = self._handlers.get(item.kind)
@@ -188,20 +195,23 @@ class DueWorker:
             await handler(item)
         except PermanentFailure as error:
             log.error("%s item %s parked: %s", self._queue, item.item_id, error)
-            await self._store.park_due(self._latest(claim), error=str(error))
+            refusal = str(error)
+            await self._settled(claim, lambda held: self._store.park_due(held, error=refusal))
         except RetryLater as error:
             log.log(logging.DEBUG if error.routine else logging.WARNING, "%s item %s waits %.0f s: %s", self._queue, item.item_id,
                     error.delay_seconds, error)
-            await self._store.retry_due(self._latest(claim), delay_seconds=error.delay_seconds, error=str(error), attempt=False)
+            wait, why = error.delay_seconds, str(error)
+            await self._settled(claim, lambda held: self._store.retry_due(held, delay_seconds=wait, error=why, attempt=False))
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"[:500]
             if item.attempts + 1 >= self._retry.max_attempts:
                 log.error("%s item %s failed %d times: parked", self._queue, item.item_id, item.attempts + 1)
-                await self._store.park_due(self._latest(claim), error=reason)
+                await self._settled(claim, lambda held: self._store.park_due(held, error=reason))
             else:
                 asked = _asked_wait(error)
                 log.warning("%s item %s failed (attempt %d): retrying", self._queue, item.item_id, item.attempts + 1)
-                await self._store.retry_due(self._latest(claim), delay_seconds=self._retry.delay(item.attempts, asked), error=reason)
+                delay = self._retry.delay(item.attempts, asked)
+                await self._settled(claim, lambda held: self._store.retry_due(held, delay_seconds=delay, error=reason))
         else:
             await self._finish(claim)
             self._doorbell.ring(*AFTER_AN_ITEM)  # the work may have queued messages (a timer's, a callback's reply)
@@ -210,17 +220,34 @@ class DueWorker:
         """The claim that holds the item's lease now: a later claim of it renewed the lease."""
         return self._in_hand.get(claim.item.item_id, claim)
 
+    async def _settled(self, claim: Claim, settle: Callable[[Claim], Awaitable[bool]]) -> bool:
+        """Settle with the lease held now; again if a renewing claim came back while the Store
+        was answering (the poll's claim can commit just before this settle)."""
+        while True:
+            held = self._latest(claim)
+            settled = await settle(held)
+            if settled or self._latest(claim) is held:
+                return settled
+
     async def _finish(self, claim: Claim) -> None:
         try:
-            finished = await self._store.finish_due(self._latest(claim))
+            finished = await self._settled(claim, self._store.finish_due)
         except Exception as error:
-            self._done_unrecorded[claim.item.item_id] = claim.item
+            self._remember_done(claim.item)
             log.warning("%s item %s was done but could not be marked finished (%s): it is finished when its lease brings it back, "
                         "not done again", self._queue, claim.item.item_id, type(error).__name__)
             return
-        self._done_unrecorded.pop(claim.item.item_id, None)
-        if not finished:  # its handler re-armed it (a timer), or its lease ran out and another instance took it
-            log.debug("%s item %s: its finish changed nothing (re-armed, or taken by another instance)", self._queue, claim.item.item_id)
+        if finished:
+            self._done_unrecorded.pop(claim.item.item_id, None)
+        else:  # re-armed by its handler (another occurrence, which runs), or claimed again, that claim still on its way back
+            self._remember_done(claim.item)
+
+    def _remember_done(self, item: DueItem) -> None:
+        """Kept for as long as the item's lease could bring it back here, then forgotten."""
+        now = time.monotonic()
+        self._done_unrecorded = {key: (kept, since) for key, (kept, since) in self._done_unrecorded.items()
+                                 if now - since < DONE_MEMORY_FACTOR * self._lease}
+        self._done_unrecorded[item.item_id] = (item, now)
 
 
 def _asked_wait(error: BaseException) -> float | None:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import pytest
+
 from bots.waiting import eventually
 from handlers.runtime.doorbell import Doorbell
 from handlers.runtime.retry import PermanentFailure, RetryPolicy, TryAgain
@@ -75,9 +77,10 @@ class Watched:
     """The real Store, watched: the items each claim took, and the first `unanswered` finishes
     not answered (as when Redis is paused)."""
 
-    def __init__(self, store: Store, *, unanswered: int = 0) -> None:
+    def __init__(self, store: Store, *, unanswered: int = 0, overtaken: int = 0) -> None:
         self._store = store
         self.unanswered = unanswered
+        self.overtaken = overtaken  # finishes refused, as when a claim of the item committed just before
         self.refused = 0
         self.claimed: list[str] = []
 
@@ -93,18 +96,23 @@ class Watched:
         if self.refused < self.unanswered:
             self.refused += 1
             raise TimeoutError("the Store did not answer")
+        if self.refused < self.unanswered + self.overtaken:
+            self.refused += 1
+            return False
         return await self._store.finish_due(claim)
 
 
-async def test_an_item_done_while_the_store_did_not_answer_is_not_done_again(store: Store, clock: ManualClock) -> None:
-    """A card sent but not marked sent (the Store paused) comes back when its lease runs out,
-    and is then finished without being sent again: a channel send has no idempotency key."""
+@pytest.mark.parametrize("finish", ["unanswered", "overtaken"])
+async def test_an_item_done_but_not_recorded_is_not_done_again(finish: str, store: Store, clock: ManualClock) -> None:
+    """A card sent but not marked sent comes back when its lease runs out, and is then finished
+    without being sent again (a channel send has no idempotency key): whether the Store did not
+    answer (Redis paused) or refused the finish (the worker's own poll claimed it just before)."""
     sent: list[str] = []
 
     async def send(due: DueItem) -> None:
         sent.append(due.item_id)
 
-    flaky = Watched(store, unanswered=1)
+    flaky = Watched(store, **{finish: 1})
     worker = DueWorker(cast(Store, flaky), Queue.OUTBOX, {"send": send}, lease_seconds=30)
     await store.schedule_due(item("a"))
     assert await worker.run_once() == 1
