@@ -4,7 +4,8 @@ against the fake Bot Connector. 1,000 chats run in real time: the limiter really
 spread is measured on the wall clock. 10,000 run on an injected fast clock: the limiter's waits
 advance it instead of sleeping, so what would take minutes of Teams time finishes quickly, and
 the spread is measured on that clock. Teams allows 50 sends a second per app and tenant (the
-per-chat limits do not bind: one message per chat), so the floor for N chats is N/50 s; the
+per-chat limits do not bind: one message per chat), so the floor for N chats is (N-50)/50 s
+plus one send's slot (the first second's 50 go at once, then 50 a second: spread_floor); the
 figure is the measured spread as a ratio to that floor, whose goal is close to 1 (our bar:
 RATIO_GOAL). Scheduler CPU per due timer is the process time the timer worker spends claiming a
 reminder, choosing its topic and queueing its post, per timer; our goal (none was given) is a
@@ -104,13 +105,19 @@ async def fan_out(groups: int, clock: ManualClock | RealClock) -> tuple[float, f
             await connector.stop()
 
 
+def spread_floor(groups: int) -> float:
+    """The shortest first-to-last spread for `groups` posts at the app-wide rate, counted as the
+    spread is (one send's slot added): a sliding second lets the first 50 go at once."""
+    return (groups - APP_SENDS_PER_SECOND) / APP_SENDS_PER_SECOND + 1 / APP_SENDS_PER_SECOND
+
+
 async def main() -> Section:
     print(f"\nReminder fan-out with Teams' rate limiter on (≈{APP_SENDS_PER_SECOND} sends/s per app), SQLite")
     print(f"  {'chats':>7} {'clock':>6} {'floor (s)':>10} {'spread (s)':>11} {'÷ floor':>8} {'scheduler CPU/timer':>20} {'wall (s)':>9}")
     figures = []
     for groups, real in RUNS:
         spread, cpu, wall = await fan_out(groups, RealClock(START) if real else ManualClock(START))
-        floor, clock = groups / APP_SENDS_PER_SECOND, "real" if real else "fast"
+        floor, clock = spread_floor(groups), "real" if real else "fast"
         print(f"  {groups:>7,} {clock:>6} {floor:>10.1f} {spread:>11.1f} {spread / floor:>8.2f} {cpu:>17.3f} ms {wall:>9.1f}")
         figures.append(Figure(f"{groups:,} chats, {'real time' if real else 'injected fast clock'}: spread", spread, "s", floor,
                               f"close to the floor (≤ {RATIO_GOAL:.1f}x)", spread <= RATIO_GOAL * floor))
@@ -118,7 +125,8 @@ async def main() -> Section:
                           f"our goal: ≤ {CPU_GOAL_MS:.0f} ms, a tenth of a send slot", cpu <= CPU_GOAL_MS))
     return Section("Reminder fan-out", "One reminder time shared by every class chat, through the real scheduler, outbox and Teams "
                    "Messenger with its rate limiter on; the spread from the first post to the last at the fake Bot Connector. "
-                   f"Baseline: the floor, N chats ÷ Teams' {APP_SENDS_PER_SECOND} sends/s per app (computed, not measured).",
+                   f"Baseline: the floor Teams' {APP_SENDS_PER_SECOND} sends/s per app allows, (N − {APP_SENDS_PER_SECOND}) ÷ "
+                   f"{APP_SENDS_PER_SECOND} s plus one send's slot (computed, not measured).",
                    tuple(figures))
 
 

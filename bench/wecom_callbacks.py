@@ -73,7 +73,7 @@ async def main() -> Section:
                        Figure(f"answered, {LOAD} from {CLIENTS} clients", real_load.ops_per_second, "req/s", bare_load.ops_per_second,
                               f"our goal: cost ≤ {COST_GOAL:.0f}x the bare handler's, as for Teams",
                               bare_load.ops_per_second <= COST_GOAL * real_load.ops_per_second),
-                       Figure(f"p99 answer, {LOAD} from {CLIENTS} clients", real_load.p99_ms, "ms", bare_load.p99_ms, retry,
-                              real_load.p99_ms <= P99_GOAL_MS),
+                       Figure(f"p99 answer, {LOAD} from {CLIENTS} clients", real_load.p99_ms, "ms", None, retry,  # the bare run's p99
+                              real_load.p99_ms <= P99_GOAL_MS),  # is at three times our rate, so no baseline for it
                        Figure(f"p99 answer, one client ({COUNT} × {ROUNDS} rounds)", real.p99_ms, "ms", baseline.p99_ms, retry,
                               real.p99_ms <= P99_GOAL_MS)))
