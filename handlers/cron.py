@@ -9,7 +9,7 @@ of daylight-saving time neither skips nor doubles a reminder.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
@@ -71,3 +71,11 @@ def in_quiet_hours(at: datetime, timezone: str, quiet: tuple[time, time] | None)
     start, end = quiet
     local = at.astimezone(zone(timezone)).time()
     return start <= local < end if start < end else local >= start or local < end
+
+
+def quiet_hours_end(at: datetime, timezone: str, quiet: tuple[time, time]) -> datetime:
+    """The first moment after `at` (in quiet hours) when they end, on the group's clock."""
+    place = zone(timezone)
+    local = at.astimezone(place)
+    end = datetime.combine(local.date(), quiet[1], tzinfo=place)
+    return (end if end > local else end + timedelta(days=1)).astimezone(UTC)

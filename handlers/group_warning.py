@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.cron import in_quiet_hours, zone
+from handlers.cron import in_quiet_hours, quiet_hours_end, zone
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
@@ -48,11 +48,17 @@ def group_warning(group: Group, result: Assessment, now: datetime) -> DueItem:
                        key=f"{group.key}|warning|{now.isoformat()}", due_at=now)
 
 
-def grace_ends(deps: Deps, group: Group) -> datetime | None:
-    """When the group may first be warned, if that is still to come: the re-check is armed for then."""
+def first_warning_at(deps: Deps, group: Group, now: datetime) -> datetime | None:
+    """When a group not yet warned may first be, if that is still to come: the end of its grace
+    period, or the morning when that falls in quiet hours. The re-check is armed for then; never
+    for now, or a re-check in quiet hours would re-arm itself at once, again and again."""
     if group.supervision_since is None or (group.last_warning_at is not None and group.last_warning_at >= group.supervision_since):
         return None
-    return group.supervision_since + timedelta(seconds=deps.supervision.grace_seconds)
+    at = max(group.supervision_since + timedelta(seconds=deps.supervision.grace_seconds), now)
+    quiet = deps.reminders.quiet_hours
+    if quiet is not None and in_quiet_hours(at, group.timezone, quiet):
+        at = quiet_hours_end(at, group.timezone, quiet)
+    return at if at > now else None
 
 
 def note_to_adder(deps: Deps, group: Group, result: Assessment, people: list[Person], watchers: list[Person],

@@ -19,7 +19,7 @@ from typing import Any
 
 from handlers.audit import decision, record_decision
 from handlers.duties import Deps
-from handlers.group_warning import grace_ends, group_warning, note_to_adder, warned, warning_due
+from handlers.group_warning import first_warning_at, group_warning, note_to_adder, warned, warning_due
 from handlers.groups import infer_class
 from handlers.messenger import Message
 from handlers.names import group_words, person_words
@@ -73,10 +73,11 @@ async def check_group(deps: Deps, key: GroupKey) -> Assessment | None:
 
 
 def _recheck_timer(deps: Deps, group: Group) -> DueItem:
-    """The periodic re-check, sooner when an unsupervised group's grace period ends before it."""
-    due_at = deps.clock.now() + timedelta(seconds=deps.supervision.recheck_seconds)
-    if group.supervision is Supervision.UNSUPERVISED and (grace := grace_ends(deps, group)) is not None:
-        due_at = min(due_at, max(grace, deps.clock.now()))
+    """The periodic re-check, sooner when an unsupervised group may first be warned before it."""
+    now = deps.clock.now()
+    due_at = now + timedelta(seconds=deps.supervision.recheck_seconds)
+    if group.supervision is Supervision.UNSUPERVISED and (first := first_warning_at(deps, group, now)) is not None:
+        due_at = min(due_at, first)
     return DueItem(queue=Queue.TIMERS, item_id=f"{group.key}|recheck", kind=RECHECK, due_at=due_at, payload={"group": str(group.key)})
 
 

@@ -10,7 +10,8 @@ issue 17's fault tests found two ways it was, both now closed here:
 - an item done whose finish the Store did not take (a paused Redis; or refused, because the
   worker's own poll claimed it again just before and that claim is still on its way back) is
   remembered for a few leases and, when it comes back to this worker, finished without being
-  run again;
+  run again (so a handler that re-arms its own item must arm it for later: an identical item
+  is taken for the occurrence already done);
 - an outbox item whose lease ran out while it was still in hand (a send stalled behind a paused
   Redis or a rate limit's wait) is claimed again by this worker's next poll: that claim renews
   the lease of the send in hand, which is then settled with it, rather than given back (which

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from handlers.cron import ScheduleError, check, in_quiet_hours, next_fire
+from handlers.cron import ScheduleError, check, in_quiet_hours, next_fire, quiet_hours_end
 from handlers.term import is_term_day
 from state.records import SchoolDays
 
@@ -57,6 +57,16 @@ def test_quiet_hours_wrap_midnight() -> None:
     assert not in_quiet_hours(at(7), "UTC", quiet)
     assert in_quiet_hours(at(13), "Asia/Shanghai", quiet)  # 21:00 in Shanghai
     assert not in_quiet_hours(at(23), "UTC", None)
+
+
+def test_quiet_hours_end_on_the_groups_clock() -> None:
+    quiet = (time(21, 0), time(7, 0))
+    assert quiet_hours_end(datetime(2026, 11, 23, 22, 0, tzinfo=UTC), "UTC", quiet) == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    assert quiet_hours_end(datetime(2026, 11, 24, 3, 0, tzinfo=UTC), "UTC", quiet) == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+    # 22:00 in Shanghai (UTC+8) ends at 07:00 there, 23:00 UTC
+    assert quiet_hours_end(datetime(2026, 11, 23, 14, 0, tzinfo=UTC), "Asia/Shanghai", quiet) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    # the night the UK's clocks go back (25 October 2026): quiet from 23:00 BST ends at 07:00 GMT, 07:00 UTC
+    assert quiet_hours_end(datetime(2026, 10, 24, 22, 0, tzinfo=UTC), "Europe/London", quiet) == datetime(2026, 10, 25, 7, 0, tzinfo=UTC)
 
 
 def test_term_days() -> None:

@@ -12,6 +12,7 @@ from handlers.duties import Deps
 from handlers.events import GroupJoined, MembersChanged
 from handlers.policies import SupervisionPolicy
 from handlers.routes import policy_routes
+from state.due import Queue
 from state.models import PersonRef
 from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
@@ -71,6 +72,26 @@ async def test_at_most_the_daily_cap_and_never_in_quiet_hours(school: Deps, mess
     assert len(first_day) == 3
     assert all(7 <= at.hour < 21 for at in posted_at)  # London is UTC in November
     assert len(posted_at) == 6  # three on each of two days
+
+
+async def test_a_grace_period_ending_in_quiet_hours_is_warned_in_the_morning(school: Deps, messenger: RecordingMessenger) -> None:
+    """Found at 20:55: the grace period ends at 21:05, in quiet hours. The re-check is armed for
+    a time to come (re-armed for now, it ran again and again, and a worker that finishes an
+    occurrence it has already done dropped it), and the group hears at 07:00, not later."""
+    school.clock.advance(11 * 3600 + 55 * 60)  # type: ignore[attr-defined]  # 20:55 in London (UTC in November)
+    await join(school, "s1", "s2", "t1")
+    school.clock.advance(school.supervision.grace_seconds)  # type: ignore[attr-defined]
+    await drain(school)
+    recheck = await school.store.get_due(Queue.TIMERS, f"{CLASS}|recheck")
+    assert recheck is not None
+    assert recheck.due_at > school.clock.now()
+    assert warnings(messenger) == 0
+    school.clock.advance(9 * 3600 + 55 * 60 - 1)  # type: ignore[attr-defined]  # 06:59:59
+    await drain(school)
+    assert warnings(messenger) == 0
+    school.clock.advance(1)  # type: ignore[attr-defined]
+    await drain(school)
+    assert warnings(messenger) == 1
 
 
 async def test_a_group_never_warned_is_not_told_it_was_fixed(school: Deps, messenger: RecordingMessenger) -> None:
