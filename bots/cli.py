@@ -18,6 +18,7 @@ from typing import IO
 
 from bots import cli_operations
 from bots.backup import backup_database
+from bots.cli_cases import case_action
 from bots.cli_operations import CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
@@ -197,6 +198,8 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
             print(f"{await cli_operations.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
         case ("audit", "export"):
             await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")
+        case ("cases", "note" | "assign" | "close" | "reopen"):
+            return await case_action(store, clock, Catalog.load(), args, settings.locale)
         case ("cases", _):
             reading = await cli_operations.readable(store, Catalog.load(), settings.locale, settings.timezone)
             return await cli_operations.cases(store, clock, args, out, reading)

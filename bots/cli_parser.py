@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     case_export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json lines")
     case_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     case_export.add_argument("--include-text", action="store_true", help="include what was reported (audited)")
+    record_help = {"note": ("add a note to a case's record (kept as written)", "TEXT", "the note"),
+                   "assign": ("give a case to a named member of the safeguarding staff", "PERSON", "their name or channel:user_id"),
+                   "close": ("close a case with its outcome and the reason", "OUTCOME REASON",
+                             "advice, parents_informed, social_care, police or no_further_action, then the reason in words"),
+                   "reopen": ("reopen a closed case", "REASON", "why it is reopened")}
+    for action, (text, metavar, words) in record_help.items():
+        acting = cases.add_parser(action, help=f"{text} (as a named dsl, deputy_dsl or head: audited)")
+        acting.add_argument("reference", help="the case reference, e.g. C-2026-000001")
+        acting.add_argument("words", nargs="+", metavar=metavar, help=words)
+        acting.add_argument("--as", dest="acting_as", required=True, metavar="PERSON",
+                            help="who is acting: a dsl, deputy_dsl or head, by name or channel:user_id (checked, recorded)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
     backup.add_argument("file", type=Path, help="the new file to write the copy to (never overwritten)")
     package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")

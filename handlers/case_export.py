@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import IO
 
 from handlers.audit import record_decision
+from handlers.case_record import STAFF_WORDS
 from state.clock import Clock
 from state.records import Case
 from state.store import Store
@@ -78,7 +79,8 @@ def render_case(case: Case, readable: Readable, *, include_text: bool) -> str:
     for field in CSV_FIELDS[:10]:
         buffer.write(f"{field:>16}: {row[field]}\n")
     for step in case.steps:
-        extra = " ".join(f"{k}={v}" for k, v in step.detail.items() if k not in ("item", "recipients", "event"))
+        hidden = ("item", "recipients", "event", *(() if include_text else STAFF_WORDS))  # staff's words go with the report's
+        extra = " ".join(f"{k}={v}" for k, v in step.detail.items() if k not in hidden)
         buffer.write(f"{'':>16}  {readable.time(step.at)}  {step.action:<22} {readable.name(step.actor)} {extra}".rstrip() + "\n")
     if include_text:
         buffer.write(f"{'text':>16}: {case.text}\n")

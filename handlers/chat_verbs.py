@@ -1,7 +1,7 @@
 """Chat verbs: one table of who may use each verb and where, and one refusal.
 
 Staff run the bot from chat: `status`, `recheck`, `schedule`, `lesson`, `register`, `cases`,
-`case`, `close`, `ack` (typed in a 1:1, @mentioning the bot in a group, or pressed on a card).
+`case`, `note`, `assign`, `close`, `reopen`, `ack` (typed in a 1:1, @mentioning the bot in a group, or pressed on a card).
 Each is allowed to some roles only (000 §5: supervision is for staff; 004 strategy 9 and 13: a
 concern is read and acted on by the safeguarding staff only). Whoever else uses one is refused in
 private, the same way everywhere, and the refusal is audited: who, which verb, never the words.
@@ -21,6 +21,7 @@ from typing import Any
 
 from handlers.acknowledge import acknowledge
 from handlers.audit import record_decision
+from handlers.case_record import VERBS as RECORD_VERBS
 from handlers.case_tools import case_command
 from handlers.concerns import REPORT_BUTTON
 from handlers.duties import Deps
@@ -125,7 +126,7 @@ VERBS: dict[str, Verb] = {
     "register": Verb(roles=STAFF_ROLES, places=Place.PRIVATE | Place.CARD, run=_register, refusal=_lesson_refusal),
     "cases": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
     "case": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
-    "close": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
+    **{verb: Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)) for verb in RECORD_VERBS},
     "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack, refusal=_always(ACK_REFUSED)),
 }
 """verb → who may use it, where, what runs it, and how a refusal is told and audited."""

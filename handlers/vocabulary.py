@@ -10,14 +10,16 @@ from dataclasses import dataclass
 COMMANDS = {
     "report": "report", "告诉老师": "report", "求助": "report", "举报": "report", "报告": "report",
     "ack": "ack", "确认": "ack",
-    "cases": "cases", "case": "case", "close": "close",
+    "cases": "cases", "case": "case", "close": "close", "结案": "close",
+    "note": "note", "备注": "note", "assign": "assign", "指派": "assign", "reopen": "reopen", "重开": "reopen",
     "help": "help", "帮助": "help",
     "status": "status", "状态": "status", "recheck": "recheck", "检查": "recheck",
     "schedule": "schedule", "提醒": "schedule",
     "lesson": "lesson", "课堂": "lesson", "register": "register", "点名": "register",
 }
 ADULT_WORDS = ("adult", "大人", "成人")
-PREFIX_WORDS = ("告诉老师", "求助", "举报", "报告", "确认", "帮助", "状态", "检查", "点名")  # often typed without a space
+PREFIX_WORDS = ("告诉老师", "求助", "举报", "报告", "确认", "帮助", "状态", "检查", "点名",
+                "结案", "备注", "指派", "重开")  # often typed without a space
 
 WORRY_WORDS = (
     "hurt", "scared", "afraid", "bully", "bullied", "bullying", "unsafe", "threat", "frighten", "touched me",

@@ -1,5 +1,7 @@
-"""A case's lifecycle, in one place: received, delivered to a lead, acknowledged, closed
-(004 strategies 9 and 13; 000 §3). Shaped as a domain model: each action takes the case as
+"""A case's lifecycle, in one place: received, delivered to a lead, acknowledged, closed, and
+reopened (004 strategies 9 and 13; 000 §3). The report's words are never edited (only the
+reporter's own later words are added); staff add to the record only as chronology steps, which
+are appended and never changed. Shaped as a domain model: each action takes the case as
 stored and returns the new case with the events it raised, or refuses with a named error.
 The backends apply an action inside their own atomic read-modify-write, so a refusal writes
 nothing, and of two racing actions the loser sees the winner's case and is refused.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from state.records import Case, CaseState, CaseStep
+from state.records import Case, CaseState, CaseStep, Outcome
 
 OPEN = (CaseState.NEW, CaseState.DELIVERED, CaseState.ACKNOWLEDGED)
 """Not closed: what a lead still has to see through."""
@@ -49,6 +51,10 @@ class ChainFinished(CaseRefused):
 
 class NotOpen(CaseRefused):
     """Closed already."""
+
+
+class NotClosed(CaseRefused):
+    """Open still: there is nothing to reopen."""
 
 
 @dataclass(frozen=True)
@@ -124,13 +130,42 @@ def acknowledge(step: CaseStep) -> CaseAction:
     return act
 
 
-def close(step: CaseStep) -> CaseAction:
-    """The lead closes the case (`step.detail["outcome"]`); a closed case stays closed."""
+def close(step: CaseStep, outcome: Outcome) -> CaseAction:
+    """The case is closed with its outcome (the reason is in `step.detail`); it stays closed until reopened."""
 
     def act(case: Case) -> Moved:
         if case.state not in MOVES[CaseState.CLOSED]:
             raise NotOpen(case)
-        return _record(case, step, CaseState.CLOSED)
+        return _record(replace(case, outcome=outcome), step, CaseState.CLOSED)
+
+    return act
+
+
+def reopen(step: CaseStep) -> CaseAction:
+    """A closed case is taken up again, by whoever reopens it if nobody had acknowledged it; the
+    escalation chain does not restart (someone has it)."""
+
+    def act(case: Case) -> Moved:
+        if case.state is not CaseState.CLOSED:
+            raise NotClosed(case)
+        taken = case if case.acknowledged_by else replace(case, acknowledged_by=step.actor, acknowledged_at=step.at)
+        return _record(replace(taken, outcome=None), step, CaseState.ACKNOWLEDGED)
+
+    return act
+
+
+def note(step: CaseStep) -> CaseAction:
+    """A member of the safeguarding staff adds to the record (`step.detail["note"]`), at any state."""
+    return lambda case: _record(case, step, case.state)
+
+
+def assign(step: CaseStep, to: str) -> CaseAction:
+    """An open case is given to a named member of the safeguarding staff."""
+
+    def act(case: Case) -> Moved:
+        if case.state not in OPEN:
+            raise NotOpen(case)
+        return _record(replace(case, assigned_to=to), step, case.state)
 
     return act
 

@@ -16,6 +16,17 @@ class CaseState(StrEnum):
     CLOSED = "closed"
 
 
+class Outcome(StrEnum):
+    """How a case was closed: the decision a lead records with its reason (000 §3: formal
+    procedures; UK guidance asks for the reason to be written down, not to refer included)."""
+
+    ADVICE = "advice"
+    PARENTS_INFORMED = "parents_informed"
+    SOCIAL_CARE = "social_care"
+    POLICE = "police"
+    NO_FURTHER_ACTION = "no_further_action"
+
+
 class Urgency(StrEnum):
     NORMAL = "normal"
     URGENT = "urgent"
@@ -47,6 +58,8 @@ class Case:
     state: CaseState = CaseState.NEW
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    assigned_to: str | None = None  # the member of the safeguarding staff the case is given to
+    outcome: Outcome | None = None  # set when closed, cleared when reopened
     steps: tuple[CaseStep, ...] = ()
 
 

@@ -5,6 +5,7 @@ and the export — over Teams, against the fake Bot Connector, with a fast clock
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bots.demo.scene import Scene
@@ -17,6 +18,8 @@ from handlers.case_export import export_cases
 STUDENT_CHAT, LEAD_CHAT, DEPUTY_CHAT = "a:personal-s1", "a:personal-lead", "a:personal-deputy"
 REPORT = "a boy from another school keeps asking me to send photos"
 DEPUTY = {"id": "29:deputy", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000031", "name": "Mx Deputy"}
+LEAD = {"id": "29:lead", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000030", "name": "Dr Lead"}
+NOTE = "spoke with Amira and her mum; the account is blocked and reported to the platform"
 
 
 async def play(scene: Scene, connector: FakeBotConnector) -> None:
@@ -74,6 +77,7 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.expect(await eventually(lambda: bool(student_got("has read what you told us", "已经看到了你说的事"))),
              "the child hears that a teacher whose job is keeping children safe has read it, and what happens next (no name, no content)")
     t.say(f"bot → student: {student_got('has read what you told us', '已经看到了你说的事')}")
+    await _keep_the_record(scene, post, connector, reference)
 
     t.section("An urgent report: emergency numbers at once (004 strategy 9)")
     await post("personal_message", text="I'm not safe at home tonight")
@@ -81,6 +85,37 @@ async def play(scene: Scene, connector: FakeBotConnector) -> None:
     t.say(f"bot → student: {student_got('999')}")
     t.expect(await eventually(lambda: len(connector.sent_to(DEPUTY_CHAT)) >= 4), "an urgent case reaches the deputy at once, not in 15 min")
     await _export(scene, t)
+
+
+async def _keep_the_record(scene: Scene, post: Callable[..., Awaitable[int]], connector: FakeBotConnector, reference: str) -> None:
+    """000 §3 and 004 strategy 13: the lead adds to the record in their 1:1; a close needs an
+    outcome and a reason, and each step is in the chronology and the audit (never the words)."""
+    t, bot = scene.transcript, scene.bot
+    t.section("The lead keeps the record: a note, then a close with an outcome and the reason (000 §3)")
+    lead_chat = {"from": LEAD, "conversation": {"id": LEAD_CHAT, "conversationType": "personal"}}
+
+    async def lead_says(text: str, answer: str) -> str:
+        before = len(connector.texts_to(LEAD_CHAT))
+        await post("personal_message", text=text, **lead_chat)
+        t.say(f"lead → bot: {text}")
+        replied = await eventually(lambda: any(answer in x for x in connector.texts_to(LEAD_CHAT)[before:]))
+        reply = next((x for x in connector.texts_to(LEAD_CHAT)[before:] if answer in x), "-") if replied else "-"
+        t.say(f"bot → lead: {reply}")
+        return reply
+
+    t.expect(await lead_says(f"note {reference} {NOTE}", "note is added") != "-", "the note is added to the case's chronology")
+    refused = await lead_says(f"close {reference} advice", "OUTCOME is one of")
+    case = await bot.store.get_case(reference)
+    t.expect(refused != "-" and case is not None and case.state.value == "acknowledged",
+             "a close without a reason is refused, and nothing changes")
+    await lead_says(f"close {reference} advice blocked and reported with the family; no referral needed", "closed:")
+    case = await bot.store.get_case(reference)
+    t.expect(case is not None and case.state.value == "closed" and case.outcome is not None and case.outcome.value == "advice",
+             "with an outcome from the list and a reason, the case is closed")
+    trail = [e.record for e in await bot.store.read_audit() if e.record.outcome == reference]
+    t.say("audit: " + ", ".join(f"{r.action} {r.detail or ''}".strip() for r in trail[-2:]))
+    t.expect([r.action for r in trail[-2:]] == ["case.note", "case.closed"] and NOTE not in str(trail),
+             "the note and the close are audited, without the note's or the reason's words")
 
 
 async def _export(scene: Scene, t: Transcript) -> None:

@@ -39,3 +39,56 @@ def test_cases_are_listed_by_name_and_school_time(tmp_path: Path) -> None:
     assert "received_at: 11月23日（周一）17:00" in shown
     assert "reporter: Ann Pupil（学生，5A）" in shown
     assert "teams:s1" not in shown
+
+
+TESS = Person(channel="teams", user_id="t1", name="Tess Teacher", role=Role.TEACHER, classes=("5A",))
+DEE = Person(channel="teams", user_id="deputy", name="Dee Deputy", role=Role.DEPUTY_DSL)
+
+
+def audit_actions(tmp_path: Path) -> list[tuple[str, str, str]]:
+    async def read() -> list[tuple[str, str, str]]:
+        store = await SqliteStore.open(tmp_path / "cli.db")
+        try:
+            return [(e.record.action, e.record.actor, e.record.outcome) for e in await store.read_audit()]
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_the_record_actions_run_as_a_named_member_of_the_safeguarding_staff(tmp_path: Path) -> None:
+    """note, assign, close (refused without outcome and reason), reopen: each as `--as` someone
+    whose role is checked and who is recorded as the actor; a teacher is refused, and audited."""
+    file_a_report(tmp_path)
+
+    async def more_staff() -> None:
+        store = await SqliteStore.open(tmp_path / "cli.db")
+        await store.merge_roster([TESS, DEE])
+        await store.close()
+
+    asyncio.run(more_staff())
+    reference = run(tmp_path, "cases", "list").stdout.split("\t")[0]
+    noted = run(tmp_path, "cases", "note", reference, "rang", "the", "family", "--as", "Lee Lead")
+    assert (noted.returncode, noted.stdout.strip()) == (0, f"Your note is added to {reference}. Notes are kept as written: add another to "
+                                                           "correct one."), noted.stderr
+    teacher = run(tmp_path, "cases", "note", reference, "my", "view", "--as", "teams:t1")
+    assert teacher.returncode == 1
+    assert "Tess Teacher is teacher" in teacher.stderr
+    nobody = run(tmp_path, "cases", "close", reference, "advice", "done", "--as", "Somebody Else")
+    assert (nobody.returncode, "names nobody on the roster" in nobody.stderr) == (1, True)
+    no_reason = run(tmp_path, "cases", "close", reference, "advice", "--as", "teams:lead")
+    assert no_reason.returncode == 1
+    assert "OUTCOME is one of" in no_reason.stderr
+    assigned = run(tmp_path, "cases", "assign", reference, "Dee", "Deputy", "--as", "teams:lead")
+    assert (assigned.returncode, assigned.stdout.strip()) == (0, f"{reference} is now assigned to Dee Deputy."), assigned.stderr
+    closed = run(tmp_path, "cases", "close", reference, "no_further_action", "spoke", "with", "mum", "--as", "teams:lead")
+    assert (closed.returncode, closed.stdout.strip()) == (0, f"{reference} closed: no further action."), closed.stderr
+    reopened = run(tmp_path, "cases", "reopen", reference, "new", "facts", "--as", "Dee Deputy")
+    assert reopened.returncode == 0, reopened.stderr
+    assert [a for a in audit_actions(tmp_path) if a[0] != "report.received"] == [
+        ("case.note", "teams:lead", reference), ("case.command_refused", "teams:t1", "note"), ("case.assigned", "teams:lead", reference),
+        ("case.closed", "teams:lead", reference), ("case.reopened", "teams:deputy", reference)]
+    shown = run(tmp_path, "cases", "show", reference).stdout
+    assert "outcome=no_further_action" in shown
+    assert "rang the family" not in shown  # staff's words go with the report's: only with --include-text
+    assert "rang the family" in run(tmp_path, "cases", "show", reference, "--include-text").stdout

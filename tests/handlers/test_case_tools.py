@@ -6,6 +6,7 @@ from handlers.case_tools import case_command
 from handlers.chat_verbs import Place, Use, use_verb
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
+from policy_text.catalog import SAY
 from state.records import CaseState
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import SCHOOL, drain
@@ -18,13 +19,14 @@ async def test_cases_case_and_close(school: Deps, messenger: RecordingMessenger)
     reference = await receive_report(school, Report(reporter=STUDENT, text="the words of the report", origin="e1"))
     assert reference is not None
     await drain(school)
-    for n, (verb, args) in enumerate([("cases", ""), ("case", reference.lower()), ("close", f"{reference} spoke with the family")]):
+    asked = [("cases", ""), ("case", reference.lower()), ("close", f"{reference} no_further_action spoke with the family")]
+    for n, (verb, args) in enumerate(asked):
         await case_command(school, LEAD, verb, args, event_id=f"e{n}")
         await drain(school)
     listing, details, closed = [m for p, m in messenger.to_people if p == LEAD.ref][-3:]
     assert (listing.key, listing.fields["count"], listing.lines[0][1]["reference"]) == ("case.list_header", 1, reference)
     assert [key for key, _ in details.lines][-1] == "case.report_text"
-    assert closed.fields == {"reference": reference, "outcome": "spoke with the family"}
+    assert closed.fields == {"reference": reference, "outcome": {SAY: "case.outcome_no_further_action"}}
     reads = [e.record for e in await school.store.read_audit() if e.record.action == "case.text_read"]
     assert [(r.actor, r.outcome) for r in reads] == [(str(LEAD.ref), reference)]  # who read the words, never the words
     assert "the words of the report" not in str(reads)

@@ -35,7 +35,8 @@ async def test_a_student_or_parent_is_refused_every_verb_everywhere_privately_an
 
 
 def test_the_safeguarding_verbs_are_for_the_safeguarding_staff_and_the_rest_for_staff() -> None:
-    assert {verb for verb, row in VERBS.items() if row.roles == SAFEGUARDING_ROLES} == {"ack", "cases", "case", "close"}
+    assert {verb for verb, row in VERBS.items() if row.roles == SAFEGUARDING_ROLES} == {
+        "ack", "cases", "case", "note", "assign", "close", "reopen"}
     assert {verb for verb, row in VERBS.items() if row.roles == STAFF_ROLES} == {"status", "recheck", "schedule", "lesson", "register"}
 
 
@@ -59,7 +60,7 @@ async def test_a_leads_close_with_the_childs_words_in_it_closes_the_case(school:
     await on_direct_message(DirectMessage(event_id="d1", at=START, sender=ref("s1"), text="report someone online scares me"), school)
     await drain(school)
     (case,) = await school.store.list_cases()
-    close = f"close {case.reference} pupil said she wants to die; referred to CAMHS"
+    close = f"close {case.reference} social_care pupil said she wants to die; referred to CAMHS"
     await on_direct_message(DirectMessage(event_id="d2", at=START, sender=ref("lead"), text=close), school)
     await drain(school)
     (closed,) = await school.store.list_cases()

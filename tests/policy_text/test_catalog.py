@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from handlers.case_record import STAFF_WORDS
 from policy_text.catalog import LOCALES, Catalog, CatalogError, Entry, normalise_locale
 from state.models import CHANNELS, Role
-from state.records import Urgency
+from state.records import Outcome, Urgency
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,6 +76,8 @@ BUILT = {  # keys built at run time from a value: the code that builds each fami
     'f"weekday.{': {f"weekday.{day}" for day in range(7)},
     'f"month.{': {f"month.{month}" for month in range(1, 13)},
     'f"supervision.how_to_add_{': {f"supervision.how_to_add_{channel}" for channel in CHANNELS},
+    'f"case.outcome_{': {f"case.outcome_{outcome.value}" for outcome in Outcome},
+    'f"case.step_{': {f"case.step_{name}" for name in STAFF_WORDS},
 }
 NAMED = re.compile(r'(?:\bkey=|\bwords\(|\.say\(|label_key=|Refusal\()"([a-z_]+\.[a-z_0-9]+)"'
                    r'|\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*(?:\{|words\(|[a-z_]+_words\()')

@@ -10,13 +10,13 @@ import pytest
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import MOVES, CaseAction
 from state.models import PersonRef, Role
-from state.records import Case, CaseState, CaseStep
+from state.records import Case, CaseState, CaseStep, Outcome
 from tests.conftest import START
 
 CASE = Case(reference="C-2026-000001", reporter=PersonRef("teams", "s1"), reporter_role=Role.STUDENT, received_at=START, text="words")
 STEP = CaseStep(at=START, action="moved", actor="teams:lead")
 MOVING = {CaseState.ACKNOWLEDGED: lifecycle.acknowledge(replace(STEP, action="acknowledged")),
-          CaseState.CLOSED: lifecycle.close(replace(STEP, action="closed"))}
+          CaseState.CLOSED: lifecycle.close(replace(STEP, action="closed"), Outcome.ADVICE)}
 
 
 @pytest.mark.parametrize("source", list(CaseState))
@@ -45,9 +45,9 @@ def test_the_lifecycle_runs_one_way() -> None:
         lifecycle.acknowledge(replace(STEP, action="acknowledged", detail={"event": "e2"}))(acknowledged.case)
     later = lifecycle.deliver(replace(STEP, action="delivered", detail={"item": "words"}))(acknowledged.case).case
     assert later.state is CaseState.ACKNOWLEDGED  # a late delivery is recorded, and moves nothing back
-    closed = lifecycle.close(replace(STEP, action="closed"))(later).case
+    closed = lifecycle.close(replace(STEP, action="closed"), Outcome.ADVICE)(later).case
     with pytest.raises(lifecycle.NotOpen):
-        lifecycle.close(replace(STEP, action="closed"))(closed)
+        lifecycle.close(replace(STEP, action="closed"), Outcome.ADVICE)(closed)
     with pytest.raises(lifecycle.NotOpen):
         lifecycle.acknowledge(replace(STEP, action="acknowledged", detail={"event": "e3"}))(closed)
 
@@ -83,6 +83,35 @@ def test_no_escalation_once_someone_has_the_case(state: CaseState) -> None:
 
 def test_a_refusal_never_shows_the_words() -> None:
     with pytest.raises(lifecycle.CaseRefused) as refused:
-        lifecycle.close(STEP)(replace(CASE, state=CaseState.CLOSED))
+        lifecycle.close(STEP, Outcome.ADVICE)(replace(CASE, state=CaseState.CLOSED))
     assert "words" not in str(refused.value)
     assert "words" not in repr(refused.value)
+
+
+def test_close_records_the_outcome_and_reopen_takes_the_case_up_again() -> None:
+    """Closed with an outcome; reopened, the outcome is cleared, the reopener has it if nobody
+    had acknowledged, and the chronology keeps both steps as they were."""
+    closing = replace(STEP, action="closed", detail={"outcome": "police", "reason": "r", "event": "e1"})
+    closed = lifecycle.close(closing, Outcome.POLICE)(CASE).case
+    assert (closed.state, closed.outcome) == (CaseState.CLOSED, Outcome.POLICE)
+    reopening = CaseStep(at=START, action="reopened", actor="teams:deputy", detail={"reason": "new facts", "event": "e2"})
+    reopened = lifecycle.reopen(reopening)(closed)
+    assert (reopened.case.state, reopened.case.outcome, reopened.case.acknowledged_by) == (CaseState.ACKNOWLEDGED, None, "teams:deputy")
+    assert not reopened.ends_chain  # the chain does not restart: someone has it
+    assert reopened.case.steps == (closing, reopening)
+    with pytest.raises(lifecycle.NotClosed):
+        lifecycle.reopen(replace(reopening, detail={"reason": "again", "event": "e3"}))(reopened.case)
+
+
+def test_notes_and_assignment_only_append() -> None:
+    """A note applies at any state, even closed; an assignment only to an open case. Neither
+    changes the report's words or any earlier step."""
+    noted = lifecycle.note(replace(STEP, action="note", detail={"note": "n1", "event": "e1"}))(CASE).case
+    assigned = lifecycle.assign(replace(STEP, action="assigned", detail={"to": "teams:deputy", "event": "e2"}), "teams:deputy")(noted).case
+    assert (assigned.assigned_to, assigned.text, assigned.steps[0]) == ("teams:deputy", CASE.text, noted.steps[0])
+    closed = replace(assigned, state=CaseState.CLOSED)
+    assert lifecycle.note(replace(STEP, action="note", detail={"note": "n2", "event": "e3"}))(closed).case.state is CaseState.CLOSED
+    with pytest.raises(lifecycle.NotOpen):
+        lifecycle.assign(replace(STEP, action="assigned", detail={"event": "e4"}), "teams:lead")(closed)
+    with pytest.raises(lifecycle.AlreadyDone):  # the same message retried adds nothing
+        lifecycle.note(replace(STEP, action="note", detail={"note": "n1", "event": "e1"}))(noted)

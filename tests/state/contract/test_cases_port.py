@@ -12,7 +12,7 @@ from state.case_lifecycle import Moved
 from state.due import Queue
 from state.effects import NO_EFFECTS, Effects
 from state.ports import CasesPort
-from state.records import CaseState, CaseStep, Urgency
+from state.records import CaseState, CaseStep, Outcome, Urgency
 from state.store import Store, UnknownCase
 from tests.conftest import START, StoreFactory
 from tests.state.contract.samples import ALICE, BOB, audit, case, due
@@ -111,7 +111,7 @@ class TestCasesPort:
         for n in (1, 2):
             await store.save_case_with_delivery(case(f"C-2026-00000{n}"), NO_EFFECTS, origin=f"e{n}")
         closing = CaseStep(at=START, action="closed")
-        await store.change_case("C-2026-000001", lifecycle.close(closing))
+        await store.change_case("C-2026-000001", lifecycle.close(closing, Outcome.ADVICE))
         assert [c.reference for c in await store.list_cases({CaseState.NEW})] == ["C-2026-000002"]
         assert len(await store.list_cases()) == 2
 
