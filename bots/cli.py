@@ -18,7 +18,7 @@ from typing import IO
 
 from bots import cli_operations
 from bots.backup import backup_database
-from bots.cli_cases import case_action
+from bots.cli_cases import cases
 from bots.cli_operations import CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
@@ -29,6 +29,7 @@ from bots.teams.package import PackageError, Publisher, build_package
 from bots.wecom import cli_operations as wecom_operations
 from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
+from handlers.case_record import CaseDesk
 from handlers.cron import ScheduleError
 from handlers.groups import GroupNotFound
 from handlers.outbox_view import NotWaiting
@@ -196,13 +197,14 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
             if bool(args.ids) == args.all:
                 raise UsageError("outbox retry: give SHORT_ID(s) from `esafety-bot outbox list`, or --all")
             print(f"{await cli_operations.outbox_retry(store, clock, [] if args.all else args.ids)} message(s) will be sent again now")
+        case ("audit", "verify"):
+            return await cli_operations.audit_verify(store, out)
         case ("audit", "export"):
             await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")
-        case ("cases", "note" | "assign" | "close" | "reopen"):
-            return await case_action(store, clock, Catalog.load(), args, settings.locale)
         case ("cases", _):
             reading = await cli_operations.readable(store, Catalog.load(), settings.locale, settings.timezone)
-            return await cli_operations.cases(store, clock, args, out, reading)
+            desk = CaseDesk(store, clock, Catalog.load(), settings.cases.review_days, settings.cases.retention_days, settings.timezone)
+            return await cases(desk, args, out, reading, settings.locale)
     return 0
 
 

@@ -3,19 +3,17 @@ command line and calls these; `demo` calls them too, so the demo shows the real 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
-import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from bots.user_ids import spell_user_id
-from handlers.audit import export_audit, record_decision
+from handlers.audit import export_audit, record_decision, verify_audit
 from handlers.calendar_import import ImportedCalendar, parse_calendar
-from handlers.case_export import Readable, case_line, export_cases, render_case
+from handlers.case_export import Readable
 from handlers.cron import check, next_fire
 from handlers.groups import infer_class, resolve_group
 from handlers.names import group_words, person_words
@@ -181,35 +179,23 @@ async def audit_export(store: Store, out: IO[str]) -> int:
     return await export_audit(store, out)
 
 
+async def audit_verify(store: Store, out: IO[str]) -> int:
+    """`audit verify`: every finding on its own line; exit 1 if there is any."""
+    verdict = await verify_audit(store)
+    ends = verdict.ends
+    span = f"{verdict.records} records, seq {ends.anchor_seq + 1} to {ends.head_seq}"
+    if verdict.intact:
+        out.write(f"audit log intact: {span}; each follows the seal of the one before; head seal {ends.head_seal}\n")
+        return 0
+    out.write(f"AUDIT LOG TAMPERED WITH: {len(verdict.findings)} finding(s) in {span}\n")
+    for finding in verdict.findings:
+        out.write(f"record {finding.seq}: {finding.kind}: {finding.detail}\n")
+    return 1
+
+
 async def readable(store: Store, catalog: Catalog, locale: str, timezone: str) -> Readable:
     """Names for the ids in a case, and the school's clock for its times, in `locale`."""
     groups = await store.list_groups()
     names = {str(person.ref): str(catalog.value(person_words(person), locale)) for person in await store.list_people()}
     names |= {str(group.key): str(catalog.value(group_words(group, groups), locale)) for group in groups}
     return Readable(names, lambda at: str(catalog.value(school_time_words(at, timezone), locale)))
-
-
-async def cases(store: Store, clock: Clock, args: argparse.Namespace, out: IO[str], reading: Readable) -> int:
-    """`cases list|show|export`; the words of a report only with --include-text, audited."""
-    if args.action == "list":
-        for listed in await store.list_cases():
-            out.write(case_line(listed, reading) + "\n")
-        return 0
-    if args.action == "show":
-        found = await store.get_case(args.reference)
-        if found is None:
-            print(f"esafety-bot: error: no case {args.reference}", file=sys.stderr)
-            return 1
-        out.write(render_case(found, reading, include_text=args.include_text))
-        if args.include_text:
-            await record_decision(store, clock, action="case.text_read", actor=CLI_ACTOR, clause="004 strategy 13", outcome=found.reference)
-        return 0
-    target = args.out
-    all_cases = await store.list_cases()
-    if target is None:
-        count = await export_cases(store, clock, all_cases, out, fmt=args.format, include_text=args.include_text, reader=CLI_ACTOR)
-    else:
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            count = await export_cases(store, clock, all_cases, handle, fmt=args.format, include_text=args.include_text, reader=CLI_ACTOR)
-    print(f"{count} cases exported", file=sys.stderr)
-    return 0

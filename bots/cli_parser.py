@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,16 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     export = audit.add_parser("export", help="write the audit log as JSON lines")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    audit.add_parser("verify", help="check every record against its seal and the chain's ends; exit 1 if any was edited, "
+                                    "deleted or reordered")
     cases = sub.add_parser("cases", help="concern cases (report text only with --include-text, audited)").add_subparsers(
         dest="action", required=True)
     cases.add_parser("list", help="every case with its state")
     show = cases.add_parser("show", help="one case with its chronology")
     show.add_argument("reference", help="the case reference, e.g. C-2026-000001")
-    show.add_argument("--include-text", action="store_true", help="also print what was reported (audited)")
+    show.add_argument("--include-text", action="store_true", help="also print what was reported (with --as; read trail, audited)")
+    show.add_argument("--as", dest="acting_as", metavar="PERSON", help="who reads the words: a dsl, deputy_dsl or head, by name or "
+                                                                       "channel:user_id (checked, recorded)")
     case_export = cases.add_parser("export", help="all cases with their chronology")
     case_export.add_argument("--format", choices=["csv", "json"], default="csv", help="csv (default) or json lines")
     case_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    case_export.add_argument("--include-text", action="store_true", help="include what was reported (audited)")
+    case_export.add_argument("--include-text", action="store_true", help="include what was reported (with --as; read trail, audited)")
+    case_export.add_argument("--person", metavar="ID", help="one child's whole record (every case they reported, one row per "
+                                                            "chronology step, words included) for their new school: needs --as")
+    case_export.add_argument("--as", dest="acting_as", metavar="PERSON", help="who reads the words: a dsl, deputy_dsl or head, by "
+                                                                              "name or channel:user_id (checked, recorded)")
     record_help = {"note": ("add a note to a case's record (kept as written)", "TEXT", "the note"),
                    "assign": ("give a case to a named member of the safeguarding staff", "PERSON", "their name or channel:user_id"),
                    "close": ("close a case with its outcome and the reason", "OUTCOME REASON",
@@ -92,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         acting.add_argument("words", nargs="+", metavar=metavar, help=words)
         acting.add_argument("--as", dest="acting_as", required=True, metavar="PERSON",
                             help="who is acting: a dsl, deputy_dsl or head, by name or channel:user_id (checked, recorded)")
+    purge = cases.add_parser("purge", help="delete closed cases and audit records older than a date, for ever (only past "
+                                           "ESAFETY_CASE_RETENTION_DAYS; asks to confirm; audited)")
+    purge.add_argument("--before", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD",
+                       help="delete what is older than this date (school time)")
+    purge.add_argument("--as", dest="acting_as", required=True, metavar="PERSON", help="who purges: a dsl or the head (checked, recorded)")
+    purge.add_argument("--yes", action="store_true", help="do not ask to confirm (for a script that has asked already)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
     backup.add_argument("file", type=Path, help="the new file to write the copy to (never overwritten)")
     package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")

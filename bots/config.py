@@ -115,7 +115,18 @@ def _cases(env: Mapping[str, str]) -> CasePolicy:
         school_hours=hours,
         school_country=country,
         emergency_contacts=env.get("ESAFETY_EMERGENCY_CONTACTS", "").strip(),
+        review_days=read_int(env, "ESAFETY_CASE_REVIEW_DAYS", CASES.review_days, low=1, high=365),
+        review_repeat_hours=read_int(env, "ESAFETY_CASE_REVIEW_REPEAT_HOURS", CASES.review_repeat_hours, low=1, high=720),
+        retention_days=_retention(env),
     )
+
+
+def _retention(env: Mapping[str, str]) -> int | None:
+    """Unset or `forever`: nothing is ever purged. Else whole days, at least a year."""
+    raw = env.get("ESAFETY_CASE_RETENTION_DAYS", "").strip()
+    if raw.casefold() in ("", "forever"):
+        return None
+    return read_int(env, "ESAFETY_CASE_RETENTION_DAYS", 0, low=365, high=36_500)
 
 
 def _reminders(env: Mapping[str, str]) -> ReminderPolicy:

@@ -10,11 +10,13 @@ report — no name, no content.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from handlers.audit import decision
 from handlers.case_card import acknowledged, card_for
 from handlers.case_keys import CaseKeys
+from handlers.case_review import review_timer
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import person_words
@@ -53,7 +55,8 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
                    outbox_item(acknowledged.reporter, Message(key="report.acknowledged", fields={
                        "reference": reference, "contacts": emergency_contacts(deps.cases)}),
                                key=keys.acknowledged_to_reporter(), due_at=now, first=True))
-        return Effects(messages=replies, disarmed=keys.escalation_timers() if moved.ends_chain else (), audit=audited)
+        review = review_timer(reference, now + timedelta(days=deps.cases.review_days))  # acknowledged is not finished
+        return Effects(messages=replies, timers=(review,), disarmed=keys.escalation_timers() if moved.ends_chain else (), audit=audited)
 
     try:
         moved = (await deps.store.change_case(reference, lifecycle.acknowledge(step), effects)).case

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from state import codec
+from state.audit_chain import ChainEnds, Finding, verify
 from state.clock import Clock
 from state.records import AuditEntry, AuditRecord
 from state.store import Store
@@ -60,3 +62,28 @@ async def export_audit(store: Store, out: IO[str]) -> int:
         out.write(json.dumps({name: line[name] for name in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
         count += 1
     return count
+
+
+@dataclass(frozen=True)
+class AuditVerdict:
+    """What `audit verify` found: how many records it checked between the chain's ends, and
+    every record edited, deleted, reordered or resealed (none when the log is intact)."""
+
+    records: int
+    ends: ChainEnds
+    findings: list[Finding]
+
+    @property
+    def intact(self) -> bool:
+        return not self.findings
+
+
+async def verify_audit(store: Store, *, page: int = 5000) -> AuditVerdict:
+    """Check the whole stored log against its seals and its ends (state/audit_chain.py). The
+    ends are read first: a record appended while this runs is past the head, and left for next time."""
+    ends = await store.audit_chain_ends()
+    records, place = [], 0
+    while batch := await store.read_sealed_audit(after_place=place, limit=page):
+        records += [record for record in batch if record.seq <= ends.head_seq]
+        place = batch[-1].place
+    return AuditVerdict(len(records), ends, verify(records, ends))

@@ -1,8 +1,9 @@
 """Exporting cases for the safeguarding record (004 strategy 13: incidents recorded).
 
 Each case is one row with its whole chronology: received, delivered, escalated,
-acknowledged, closed — when and by whom. The child's words are left out unless the reader
-asks with `include_text`, and every such read is audited (who, which cases; never the words).
+acknowledged, closed — when and by whom. The child's words are left out unless a named reader
+who may read them asks, and every such read is in the case's read trail and the audit (who,
+which case, how; never the words).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
 
-from handlers.audit import record_decision
-from handlers.case_record import STAFF_WORDS
+from handlers.case_record import STAFF_WORDS, may_see_words
+from handlers.read_trail import CLI_EXPORT, readings, record_reading
 from state.clock import Clock
+from state.models import Person
 from state.records import Case
 from state.store import Store
 
@@ -36,20 +38,28 @@ def case_row(case: Case, *, include_text: bool) -> dict[str, str]:
     }
 
 
-async def export_cases(store: Store, clock: Clock, cases: Sequence[Case], out: IO[str], *, fmt: str, include_text: bool,
-                       reader: str) -> int:
-    rows = [case_row(case, include_text=include_text) for case in cases]
+async def export_cases(store: Store, clock: Clock, cases: Sequence[Case], out: IO[str], *, fmt: str, reader: Person | None = None,
+                       origin: str = "") -> int:
+    """Write `cases`; with a `reader`, the words of those they may read, each reading recorded
+    in that case's read trail and the audit (handlers/read_trail.py)."""
+    shown = [reader is not None and may_see_words(reader, case) for case in cases]
+    rows = [case_row(case, include_text=with_text) for case, with_text in zip(cases, shown, strict=True)]
+    write_rows(out, rows, CSV_FIELDS, fmt)
+    for case, with_text in zip(cases, shown, strict=True):
+        if reader is not None and with_text:
+            await record_reading(store, clock, case, reader=str(reader.ref), reader_role=reader.role.value, how=CLI_EXPORT, origin=origin)
+    return len(rows)
+
+
+def write_rows(out: IO[str], rows: Sequence[dict[str, str]], fields: Sequence[str], fmt: str) -> None:
+    """CSV with a header row, or JSON lines: one object per row."""
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+        writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    else:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    if include_text and rows:
-        await record_decision(store, clock, action="case.text_read", actor=reader, clause="004 strategy 13",
-                              outcome=",".join(row["reference"] for row in rows)[:500], detail={"cases": str(len(rows))})
-    return len(rows)
+        return
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,9 @@ def render_case(case: Case, readable: Readable, *, include_text: bool) -> str:
         hidden = ("item", "recipients", "event", *(() if include_text else STAFF_WORDS))  # staff's words go with the report's
         extra = " ".join(f"{k}={v}" for k, v in step.detail.items() if k not in hidden)
         buffer.write(f"{'':>16}  {readable.time(step.at)}  {step.action:<22} {readable.name(step.actor)} {extra}".rstrip() + "\n")
+    seen = readings(case)
+    buffer.write(f"{'seen by':>16}: " + ("; ".join(f"{readable.name(step.actor)} ({how}, {readable.time(step.at)})" for step, how in seen)
+                                        or "nobody yet") + "\n")
     if include_text:
         buffer.write(f"{'text':>16}: {case.text}\n")
     return buffer.getvalue()

@@ -76,6 +76,16 @@ class CaseKeys:
     def reply(self, n: int) -> str:
         return f"{self.reference}|reply|{n}"
 
+    def review_timer(self) -> str:
+        return f"{self.reference}|review"
+
+    def review_alert(self, due: str, person: PersonRef) -> str:
+        return f"{self.reference}|review|{due}|{person}"
+
+    def carries_words(self, item_id: str) -> bool:
+        """Whether a delivered message held the report's words: a step's words, or words added later."""
+        return item_id.startswith(self.reference) and (item_id.endswith(f"|{WORDS}") or "|addition|" in item_id)
+
     def addition(self, event_id: str, reader: str) -> str:
         return f"{self.reference}|addition|{event_id}|{reader}"
 

@@ -12,11 +12,15 @@ did what to which case, and the outcome.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from handlers.audit import decision
 from handlers.case_keys import CaseKeys
+from handlers.case_review import review_timer
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
+from handlers.policies import CasePolicy
 from policy_text.catalog import Catalog, words
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import CaseAction, Moved
@@ -43,12 +47,22 @@ class Answer:
 
 @dataclass(frozen=True)
 class CaseDesk:
-    """What a record action needs: the Store, the clock, and the catalogue (an outcome may be
-    typed in the reader's language)."""
+    """What a record action needs: the Store, the clock, the catalogue (an outcome may be typed
+    in the reader's language), the review time a reopened case starts again, and (for a purge)
+    the retention period and the school's time zone."""
 
     store: Store
     clock: Clock
     catalog: Catalog
+    review_days: int = CasePolicy().review_days
+    retention_days: int | None = None
+    timezone: str = "UTC"
+
+    def school_today(self) -> date:
+        return self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+
+    def school_midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=ZoneInfo(self.timezone))
 
 
 def may_see_words(person: Person, case: Case) -> bool:
@@ -114,14 +128,17 @@ async def _close(desk: CaseDesk, actor: Person, case: Case, rest: str, origin: s
         return Answer(Message(key="case.close_usage"), False)
     step = _step(desk, actor, "closed", origin, outcome=outcome.value, reason=reason.strip())
     done = Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome_words(outcome)})
-    return await _change(desk, actor, case, lifecycle.close(step, outcome), done, detail={"outcome": outcome.value})
+    return await _change(desk, actor, case, lifecycle.close(step, outcome), done, detail={"outcome": outcome.value},
+                         disarmed=(CaseKeys(case.reference).review_timer(),))
 
 
 async def _reopen(desk: CaseDesk, actor: Person, case: Case, reason: str, origin: str) -> Answer:
     if not reason:
         return Answer(Message(key="case.reopen_usage"), False)
     step = _step(desk, actor, "reopened", origin, reason=reason)
-    return await _change(desk, actor, case, lifecycle.reopen(step), Message(key="case.reopened", fields={"reference": case.reference}))
+    review = review_timer(case.reference, desk.clock.now() + timedelta(days=desk.review_days))  # reviewed again, as when acknowledged
+    return await _change(desk, actor, case, lifecycle.reopen(step), Message(key="case.reopened", fields={"reference": case.reference}),
+                         timers=(review,))
 
 
 def _outcome(catalog: Catalog, said: str, actor: Person) -> Outcome | None:
@@ -136,8 +153,8 @@ def _step(desk: CaseDesk, actor: Person, action: str, origin: str, **detail: str
     return CaseStep(at=desk.clock.now(), action=action, actor=str(actor.ref), detail={**detail, "event": origin})
 
 
-async def _change(desk: CaseDesk, actor: Person, case: Case, action: CaseAction, done: Message, *,
-                  messages: tuple[DueItem, ...] = (), detail: dict[str, str] | None = None) -> Answer:
+async def _change(desk: CaseDesk, actor: Person, case: Case, action: CaseAction, done: Message, *, messages: tuple[DueItem, ...] = (),
+                  timers: tuple[DueItem, ...] = (), disarmed: tuple[str, ...] = (), detail: dict[str, str] | None = None) -> Answer:
     """Apply `action` with its audit record (and any message) in one write; a refusal writes nothing."""
 
     def recorded(moved: Moved) -> Effects:
@@ -145,8 +162,8 @@ async def _change(desk: CaseDesk, actor: Person, case: Case, action: CaseAction,
             decision(desk.clock, action=event.name, actor=str(actor.ref), actor_role=actor.role.value, subject=str(case.reporter),
                      group=str(case.group or ""), clause=CLAUSE, outcome=case.reference, detail=detail)
             for event in moved.events)
-        return Effects(messages=messages, audit=audited,
-                       disarmed=CaseKeys(case.reference).escalation_timers() if moved.ends_chain else ())
+        chain = CaseKeys(case.reference).escalation_timers() if moved.ends_chain else ()
+        return Effects(messages=messages, timers=timers, audit=audited, disarmed=(*chain, *disarmed))
 
     try:
         await desk.store.change_case(case.reference, action, recorded)

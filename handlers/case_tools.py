@@ -9,16 +9,15 @@ head's to handle).
 
 from __future__ import annotations
 
-from handlers.audit import record_decision
 from handlers.case_record import STAFF_WORDS, CaseDesk, act_on_case, known_outcome, may_see_words, outcome_words
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import send_durably
+from handlers.read_trail import CHAT, readings, record_reading
+from policy_text.catalog import words
 from state.case_lifecycle import OPEN
 from state.models import Person
 from state.records import Case
-
-CLAUSE = "004 strategy 13"
 
 
 async def case_command(deps: Deps, person: Person, verb: str, args: str, *, event_id: str) -> None:
@@ -28,7 +27,8 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
     if verb == "cases":
         message = await _open_cases(deps)
     elif verb != "case":
-        message = (await act_on_case(CaseDesk(deps.store, deps.clock, deps.catalog), person, verb, args, origin=event_id)).message
+        desk = CaseDesk(deps.store, deps.clock, deps.catalog, deps.cases.review_days)
+        message = (await act_on_case(desk, person, verb, args, origin=event_id)).message
     else:
         reference = args.strip().partition(" ")[0]
         case = await deps.store.get_case(reference) if reference else None
@@ -37,9 +37,9 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
         else:
             show_text = may_see_words(person, case)
             message = _details(deps, case, show_text=show_text)
-            if show_text:  # who read a child's words, and when, is on the record (never the words)
-                await record_decision(deps.store, deps.clock, key=f"{event_id}|text_read", action="case.text_read", actor=str(person.ref),
-                                      actor_role=person.role.value, clause=CLAUSE, outcome=case.reference)
+            if show_text:  # who read a child's words, and when, is on the record: the chronology and the audit (never the words)
+                await record_reading(deps.store, deps.clock, case, reader=str(person.ref), reader_role=person.role.value, how=CHAT,
+                                     origin=event_id)
     await send_durably(deps, person.ref, message, key=key)
 
 
@@ -55,6 +55,10 @@ def _details(deps: Deps, case: Case, *, show_text: bool) -> Message:
         if (outcome := known_outcome(step.detail.get("outcome", ""))) is not None:
             lines.append(("case.step_outcome", {"outcome": outcome_words(outcome)}))
         lines += [(f"case.step_{name}", {name: step.detail[name]}) for name in STAFF_WORDS if show_text and name in step.detail]
+    seen = readings(case)
+    lines.append(("case.seen_by", {"count": len(seen)}))
+    lines += [("case.seen_line", {"at": deps.school_time_words(step.at), "actor": step.actor, "how": words(f"case.how_{how}")})
+              for step, how in seen]
     if show_text:
         lines.append(("case.report_text", {"text": case.text}))
     return Message(key="case.card_title", fields={"reference": case.reference}, lines=tuple(lines))

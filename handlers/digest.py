@@ -4,7 +4,8 @@ followed up; 000 §5: every group supervised): what a lead would otherwise gathe
 Per group (by name and class), for the past week: how long it was unsupervised (in minutes,
 hours or days), guests flagged, students still without recorded consent, refused direct messages
 from its members, lessons held and registers taken; then open cases counted as new, acknowledged
-and overdue, and each overdue one with its age and class — never a report's words. Sent at `ESAFETY_DIGEST`
+and overdue, and each overdue one with its age and class — never a report's words; last, whether
+the audit log verified intact (with its head's seal). Sent at `ESAFETY_DIGEST`
 (default `MON 08:00`, school time) by a Store timer chain like the reminders, once per week
 whichever instance claims it, in each lead's language.
 """
@@ -16,10 +17,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from handlers.audit import verify_audit
+from handlers.case_review import overdue_for_review
 from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
-from handlers.names import class_of, group_words
+from handlers.names import class_of, group_words, person_words
 from handlers.outbox import send_durably
 from handlers.spoken_time import duration_words
 from policy_text.catalog import words
@@ -71,7 +74,16 @@ async def week_lines(deps: Deps, start: datetime, end: datetime) -> list[tuple[s
     for group in groups:
         stats = await _group_week(deps, group, audit, start, end)
         lines.append(("digest.group_line", {"group": group_words(group, groups), **stats.fields()}))
-    return [*lines, *await _cases(deps, end)]
+    return [*lines, *await _cases(deps, end), await _audit_verified(deps.store)]
+
+
+async def _audit_verified(store: Store) -> tuple[str, dict[str, object]]:
+    """The audit log's verification, every week; with the head's seal, so a copy of the chain's
+    end lives outside the database, in the leads' chats (a rewrite of the whole log shows there)."""
+    verdict = await verify_audit(store)
+    if verdict.intact:
+        return "digest.audit_intact", {"records": verdict.records, "seal": verdict.ends.head_seal[:16]}
+    return "digest.audit_broken", {"findings": len(verdict.findings), "first": verdict.findings[0].seq}
 
 
 @dataclass(frozen=True)
@@ -126,7 +138,8 @@ def _unsupervised_minutes(group: Group, records: Sequence[AuditRecord], start: d
 
 async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]]]:
     """Open cases counted apart (new, acknowledged and being handled, overdue), then each overdue
-    one with its age and class: the ones a lead must act on first."""
+    one with its age and class: the ones a lead must act on first; then each acknowledged case
+    still open past the review time, and who has it (handlers/case_review.py)."""
     cases = await deps.store.list_cases(OPEN)
     due = timedelta(seconds=deps.cases.ack_timeout_seconds)
     overdue = [c for c in cases if c.state in UNACKNOWLEDGED and end - c.received_at > due]
@@ -136,6 +149,13 @@ async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]
     for case in overdue:
         lines.append(("digest.overdue_line", {"reference": case.reference, "age": duration_words((end - case.received_at).total_seconds()),
                                               "class_name": await _class_of(deps, case) or words("case.class_unknown")}))
+    people = {str(p.ref): p for p in await deps.store.list_people()}
+    for case in [c for c in cases if overdue_for_review(c, end, deps.cases.review_days)]:
+        holder = people.get(case.acknowledged_by or "")
+        lines.append(("digest.review_line", {
+            "reference": case.reference, "age": duration_words((end - (case.acknowledged_at or case.received_at)).total_seconds()),
+            "by": person_words(holder) if holder else case.acknowledged_by or "-",
+            "class_name": await _class_of(deps, case) or words("case.class_unknown")}))
     return lines
 
 

@@ -27,6 +27,9 @@ class CasePolicy:
     school_hours: SchoolHours = field(default_factory=lambda: SchoolHours.parse(DEFAULT_SCHOOL_HOURS))
     school_country: str = "GB"
     emergency_contacts: str = ""  # the school's own numbers, used as given instead of the country default
+    review_days: int = 7  # an acknowledged case still open this long re-alerts whoever has it
+    review_repeat_hours: int = 24  # and again this often, until it is closed
+    retention_days: int | None = None  # None: the safeguarding record is kept for ever (nothing may be purged)
 
 
 def emergency_contacts(cases: CasePolicy) -> Any:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from handlers.card_actions import on_card_action
 from handlers.case_delivery import ESCALATE, deliver_and_record, escalate
+from handlers.case_review import REVIEW, review
 from handlers.digest import DIGEST, send_digest
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
@@ -51,5 +52,5 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
         **{lane: {SEND: bound(deliver_and_record)} for lane in OUTBOX_LANES},
         Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
                        REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice),
-                       DIGEST: bound(send_digest)},
+                       DIGEST: bound(send_digest), REVIEW: bound(review)},
     }

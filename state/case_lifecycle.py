@@ -154,6 +154,22 @@ def reopen(step: CaseStep) -> CaseAction:
     return act
 
 
+def read(step: CaseStep) -> CaseAction:
+    """Someone was shown the report's words (`step.detail["how"]`): the read trail, at any state."""
+    return lambda case: _record(case, step, case.state)
+
+
+def remind(step: CaseStep) -> CaseAction:
+    """Acknowledged and still open after the review time: the re-alert is in the chronology."""
+
+    def act(case: Case) -> Moved:
+        if case.state is not CaseState.ACKNOWLEDGED:
+            raise NotOpen(case) if case.state is CaseState.CLOSED else ChainFinished(case)
+        return _record(case, step, case.state)
+
+    return act
+
+
 def note(step: CaseStep) -> CaseAction:
     """A member of the safeguarding staff adds to the record (`step.detail["note"]`), at any state."""
     return lambda case: _record(case, step, case.state)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from state.audit_chain import ChainEnds, Purged, SealedRecord
 from state.case_lifecycle import CaseAction, Moved
 from state.due import Claim, DueItem, Overdue, Queue, Undelivered
 from state.effects import NO_EFFECTS, Effects
@@ -202,6 +203,18 @@ class AuditPort(Protocol):
         appends nothing and gets None."""
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]: ...
+
+    async def purge_before(self, before: datetime, *, references: Collection[str], audit_records: int) -> Purged:
+        """Delete, in one atomic step, the named cases if they are closed and were received before
+        `before`, and the first `audit_records` records of the log if each is from before it; the
+        next record then follows the last one deleted (the chain's new anchor). What was deleted."""
+
+    async def read_sealed_audit(self, *, after_place: int = 0, limit: int = 1000) -> list[SealedRecord]:
+        """The stored log as the chain sees it (state/audit_chain.py), in storage order after
+        `after_place`: whatever is stored, tampered or not, for `audit verify` to judge."""
+
+    async def audit_chain_ends(self) -> ChainEnds:
+        """The chain's anchor and head as stored beside the log."""
 
     async def add_tallies(self, counts: Mapping[str, int]) -> None:
         """Add each count to its named running total, atomically."""

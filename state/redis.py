@@ -52,7 +52,8 @@ class RedisStore(RedisDueWork, RedisRecords, RedisGroups, StoreIntents):
         self._scripts = {
             name: client.register_script(getattr(module, name))
             for module, names in ((redis_scripts, ("SCHEDULE_DUE", "CLAIM_DUE", "FINISH_DUE", "RETRY_DUE", "PARK_DUE", "REDRIVE_DUE",
-                                                   "SAVE_CASE", "ACCEPT_INBOUND", "COMMIT_EFFECTS", "REPLACE_FIELD", "REPLACE_CASE")),
+                                                   "SAVE_CASE", "ACCEPT_INBOUND", "COMMIT_EFFECTS", "REPLACE_FIELD", "REPLACE_CASE",
+                                                   "SEAL_EXISTING_LOG", "PURGE")),
                                   (redis_scripts_standalone, ("CACHE_ADD", "RESERVE_SEND_SLOT", "START_LESSON", "SAVE_LESSON",
                                                               "RELEASE_LOCK")))
             for name in names
@@ -86,6 +87,8 @@ class RedisStore(RedisDueWork, RedisRecords, RedisGroups, StoreIntents):
                 raise
             raise StoreUnavailable(f"Redis at {where} did not say how it keeps data ({type(error).__name__})") from None
         (log.info if persistence.safe else log.warning)("Redis at %s: %s", where, persistence.risk())
+        if sealed := await store.seal_existing_log():
+            log.warning("Redis at %s: the %d audit records written before the chain existed are sealed now", where, sealed)
         return store
 
     async def ping(self) -> None:

@@ -52,8 +52,8 @@ class RedisBase:
                     continue
 
     def _effects_args(self, fixed: Sequence[str]) -> EffectsArgs:
-        return EffectsArgs(fixed, due=self._keys.due, seen=self._keys.seen, audit=(self._keys.audit_seq, self._keys.audit_log),
-                           now=self._now())
+        audit = (self._keys.audit_seq, self._keys.audit_log, self._keys.audit_head)
+        return EffectsArgs(fixed, due=self._keys.due, seen=self._keys.seen, audit=audit, now=self._now())
 
 
 def _refusal(error: ResponseError, what: str) -> Exception:

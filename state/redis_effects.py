@@ -23,7 +23,7 @@ class EffectsArgs:
     """KEYS for a script: its own `fixed` keys first, then those the effects need."""
 
     def __init__(self, fixed: Sequence[str], *, due: Callable[[Queue], Sequence[str]], seen: Callable[[str], str],
-                 audit: tuple[str, str], now: float) -> None:
+                 audit: tuple[str, str, str], now: float) -> None:
         self.keys = list(fixed)
         self._due, self._seen, self._audit, self._now = due, seen, audit, now
 
@@ -55,7 +55,7 @@ class EffectsArgs:
             "t": [_queued(self, item) for item in effects.timers],
             "d": [[self.queue(Queue.TIMERS), item_id] for item_id in effects.disarmed],
             "a": [codec.dumps(record) for record in effects.audit],
-            "seq": self.key(self._audit[0]), "log": self.key(self._audit[1]),
+            "seq": self.key(self._audit[0]), "log": self.key(self._audit[1]), "head": self.key(self._audit[2]),
         }
         return json.dumps(spec, ensure_ascii=False)
 

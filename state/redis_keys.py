@@ -34,7 +34,9 @@ class RedisKeys:
     lessons_by_start: str = field(init=False)  # zset lesson_id -> started_at
     cases_by_received: str = field(init=False)  # zset upper-cased reference -> received_at
     audit_seq: str = field(init=False)  # counter: the last audit seq handed out
-    audit_log: str = field(init=False)  # list of AuditRecord; seq n at index n-1
+    audit_log: str = field(init=False)  # list of "seq<TAB>prev<TAB>seal<TAB>AuditRecord"; seq n at index n - anchor seq - 1
+    audit_head: str = field(init=False)  # the seal of the last record appended (state/audit_chain.py)
+    audit_anchor: str = field(init=False)  # "seq seal" the first stored record follows (absent: 0 and GENESIS)
     instances: str = field(init=False)  # hash holder -> alive until (heartbeats)
     tallies: str = field(init=False)  # hash name -> running total (the /metrics counters)
 

@@ -3,12 +3,15 @@ audit log (one total order across instances) and the shared tallies."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from typing import cast
 
 from redis.exceptions import ResponseError
 
 from state import codec
+from state.audit_chain import GENESIS, ChainEnds, Purged, SealedRecord, stamped
 from state.case_lifecycle import CaseAction, Moved
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
@@ -86,8 +89,57 @@ class RedisRecords(RedisBase):
         return int(await self._run("COMMIT_EFFECTS", args.keys, [spec, repr(self._now())]))
 
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
-        start = max(after_seq, 0)  # seq n sits at index n-1; as in SQL, a negative limit means no limit
         if limit == 0:
             return []
+        anchor_seq = (await self.audit_chain_ends()).anchor_seq
+        start = max(after_seq - anchor_seq, 0)  # seq n sits at index n - anchor - 1; as in SQL, a negative limit means no limit
         rows = await self._redis.lrange(self._keys.audit_log, start, start + limit - 1 if limit > 0 else -1)
-        return [AuditEntry(start + i + 1, codec.loads(AuditRecord, row)) for i, row in enumerate(rows)]
+        return [AuditEntry(record.seq, codec.loads(AuditRecord, record.data)) for record in _sealed(rows, start, anchor_seq)]
+
+    async def purge_before(self, before: datetime, *, references: Collection[str], audit_records: int) -> Purged:
+        """The prefix is found here (a record's time is in its JSON), then cut in Lua, which checks
+        the log's prefix is still the one read and each case still closed."""
+        ends = await self.audit_chain_ends()
+        head = _sealed(await self._redis.lrange(self._keys.audit_log, 0, audit_records - 1), 0, ends.anchor_seq) if audit_records else []
+        prefix = list(itertools.takewhile(lambda record: stamped(record.data) < before, head))
+        wanted = [r.strip().upper() for r in references]
+        cases = {r: await self.get_case(r) for r in wanted}
+        doomed = [r for r, case in cases.items() if case is not None and case.received_at < before]
+        last = prefix[-1] if prefix else None
+        args = [len(prefix), _joined(last) if last else "", f"{last.seq} {last.seal}" if last else "", *doomed]
+        keys = [self._keys.audit_log, self._keys.audit_anchor, self._keys.cases_by_received, *(self._keys.case(r) for r in doomed)]
+        try:
+            gone = _texts(await self._run("PURGE", keys, args))
+        except ResponseError as error:
+            raise _refusal(error, "purge") from None
+        return Purged(tuple(sorted(gone)), len(prefix), last.seq if last else ends.anchor_seq)
+
+    async def read_sealed_audit(self, *, after_place: int = 0, limit: int = 1000) -> list[SealedRecord]:
+        anchor_seq = (await self.audit_chain_ends()).anchor_seq
+        rows = await self._redis.lrange(self._keys.audit_log, after_place, after_place + limit - 1 if limit > 0 else -1)
+        return _sealed(rows, after_place, anchor_seq)
+
+    async def audit_chain_ends(self) -> ChainEnds:
+        anchor, head, seq = await self._redis.mget(self._keys.audit_anchor, self._keys.audit_head, self._keys.audit_seq)
+        anchor_seq, anchor_seal = _text(anchor).split(" ") if anchor is not None else ("0", GENESIS)
+        return ChainEnds(int(anchor_seq), anchor_seal, int(seq) if seq is not None else int(anchor_seq),
+                         _text(head) if head is not None else anchor_seal)
+
+    async def seal_existing_log(self) -> int:
+        """Seal a log written before the chain existed, once (state/redis_scripts.py); how many records."""
+        keys = [self._keys.audit_log, self._keys.audit_head, self._keys.audit_seq, self._keys.audit_anchor]
+        return int(await self._run("SEAL_EXISTING_LOG", keys, []))
+
+
+def _joined(record: SealedRecord) -> str:
+    """A record as the log stores it."""
+    return f"{record.seq}\t{record.prev}\t{record.seal}\t{record.data}"
+
+
+def _sealed(rows: list[bytes | str], start: int, anchor_seq: int) -> list[SealedRecord]:
+    """Stored items as the chain sees them; the place of the first is `start` + 1."""
+    records = []
+    for place, row in enumerate(rows, start=start + 1):
+        seq, prev, sealed, data = _text(row).split("\t", 3)
+        records.append(SealedRecord(place=place, seq=int(seq), data=data, prev=prev, seal=sealed))
+    return records

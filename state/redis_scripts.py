@@ -11,6 +11,8 @@ a claim re-scores its items to the lease end), the items hash (id -> JSON, queue
 the leases hash (id -> token of the current claim) and the parked set.
 """
 
+from state.redis_sha256 import SHA256
+
 # Shared: put one item in a due queue (unless it exists and not `replace`), clearing lease and parked mark; 1 if written.
 _QUEUE_ITEM = """
 local function queue_item(by_time, items, leases, parked, id, score, json, replace)
@@ -40,7 +42,8 @@ redis.call('HDEL', KEYS[3], ARGV[1])
 """
 
 # Shared: write a decision's effects (state/redis_effects.py builds `spec`): outbox entries once per id, timers armed
-# (replacing), timers disarmed, audit records appended. Returns the last audit seq written (0 if none).
+# (replacing), timers disarmed, audit records appended, each sealed after the chain's head as
+# "seq<TAB>prev<TAB>seal<TAB>record" (state/audit_chain.py). Returns the last audit seq written (0 if none).
 _APPLY_EFFECTS = """
 local function apply_effects(spec, now)
   for _, m in ipairs(spec.m) do
@@ -58,15 +61,21 @@ local function apply_effects(spec, now)
     redis.call('SREM', KEYS[d[1] + 3], d[2])
   end
   local seq = 0
-  for _, record in ipairs(spec.a) do
-    seq = redis.call('INCR', KEYS[spec.seq])
-    redis.call('RPUSH', KEYS[spec.log], record)
+  if #spec.a > 0 then
+    local prev = redis.call('GET', KEYS[spec.head]) or string.rep('0', 64)
+    for _, record in ipairs(spec.a) do
+      seq = redis.call('INCR', KEYS[spec.seq])
+      local sealed = sha256(prev .. '\\n' .. seq .. '\\n' .. record)
+      redis.call('RPUSH', KEYS[spec.log], seq .. '\\t' .. prev .. '\\t' .. sealed .. '\\t' .. record)
+      prev = sealed
+    end
+    redis.call('SET', KEYS[spec.head], prev)
   end
   return seq
 end
 """
 
-_EFFECTS = _REMEMBER + _QUEUE_ITEM + _APPLY_EFFECTS
+_EFFECTS = _REMEMBER + _QUEUE_ITEM + SHA256 + _APPLY_EFFECTS
 
 # Queue one item. KEYS: due queue (4). ARGV: id, due score, json, replace ('1'|'0'). Returns 1 if written.
 SCHEDULE_DUE = _QUEUE_ITEM + """
@@ -194,4 +203,47 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 apply_effects(cjson.decode(ARGV[4]), ARGV[5])
 return 1
+"""
+
+# Seal a log written before the chain, once: every item in order, then the head. KEYS: log, head, seq counter, anchor.
+# Returns how many items were sealed (0 if the head exists or the items are sealed: the chain is already there).
+SEAL_EXISTING_LOG = SHA256 + """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local anchor = redis.call('GET', KEYS[4])
+local seq = anchor and tonumber(string.match(anchor, '^(%d+)')) or 0
+local prev = string.rep('0', 64)
+local n = redis.call('LLEN', KEYS[1])
+if n == 0 or string.sub(redis.call('LINDEX', KEYS[1], 0), 1, 1) ~= '{' then return 0 end  -- empty, or sealed already
+for i = 0, n - 1 do
+  local record = redis.call('LINDEX', KEYS[1], i)
+  seq = seq + 1
+  local sealed = sha256(prev .. '\\n' .. seq .. '\\n' .. record)
+  redis.call('LSET', KEYS[1], i, seq .. '\\t' .. prev .. '\\t' .. sealed .. '\\t' .. record)
+  prev = sealed
+end
+redis.call('SET', KEYS[2], prev)
+redis.call('SET', KEYS[3], seq)
+return n
+"""
+
+# Purge: the first ARGV[1] audit items (the last of them must still be ARGV[2]) and the named cases still closed; the
+# chain's anchor becomes ARGV[3] ("seq seal"). KEYS: log, anchor, cases zset, then one case key per reference in ARGV[4..].
+# Returns the references deleted.
+PURGE = """
+local k = tonumber(ARGV[1])
+if k > 0 then
+  if redis.call('LINDEX', KEYS[1], k - 1) ~= ARGV[2] then return redis.error_reply('ESAFETY the audit log changed meanwhile') end
+  redis.call('LTRIM', KEYS[1], k, -1)
+  redis.call('SET', KEYS[2], ARGV[3])
+end
+local gone = {}
+for i = 4, #KEYS do
+  local json = redis.call('GET', KEYS[i])
+  if json and cjson.decode(json).state == 'closed' then
+    redis.call('DEL', KEYS[i])
+    redis.call('ZREM', KEYS[3], ARGV[i])
+    table.insert(gone, ARGV[i])
+  end
+end
+return gone
 """

@@ -9,6 +9,7 @@ from state import codec
 from state.clock import Clock
 from state.due import DueItem, Queue
 from state.effects import ONCE_MEMORY_SECONDS, OUTBOX_KEY_PREFIX, Effects
+from state.sqlite_audit import append_sealed
 from state.sqlite_db import SqliteDatabase
 from state.sqlite_inbound import InboundBatches
 from state.sqlite_schema import QUEUE_ITEM, REMEMBER_KEY
@@ -58,7 +59,7 @@ def apply_effects(c: sqlite3.Connection, effects: Effects, now: float) -> int:
         c.execute("DELETE FROM due WHERE queue = ? AND item_id = ?", (Queue.TIMERS.value, item_id))
     seq = 0
     for record in effects.audit:
-        seq = int(c.execute("INSERT INTO audit (data) VALUES (?)", (codec.dumps(record),)).lastrowid or 0)
+        seq = append_sealed(c, codec.dumps(record))
     return seq
 
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from state.sqlite_audit import seal_existing_log
 from state.sqlite_schema import SCHEMA
 from state.store import StoreUnavailable
 
@@ -112,6 +113,7 @@ def _connect(path: str) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.executescript(SCHEMA)
+        seal_existing_log(connection)
     except sqlite3.Error:
         connection.close()
         raise

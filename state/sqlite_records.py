@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 
 from state import codec
+from state.audit_chain import ChainEnds, Purged, SealedRecord
 from state.case_lifecycle import CaseAction, Moved
 from state.effects import ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
+from state.sqlite_audit import chain_ends, purge_prefix, read_sealed
 from state.sqlite_base import SqliteBase, apply_effects, increment_counter, remember_key
 from state.store import UnknownCase, format_case_reference
 
@@ -97,6 +100,27 @@ class SqliteRecords(SqliteBase):
         sql = "SELECT seq, data FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
         rows = await self._db.read(lambda c: c.execute(sql, (after_seq, limit)).fetchall())
         return [AuditEntry(seq, codec.loads(AuditRecord, data)) for seq, data in rows]
+
+    async def purge_before(self, before: datetime, *, references: Collection[str], audit_records: int) -> Purged:
+        def work(c: sqlite3.Connection) -> Purged:
+            wanted = [r.strip().upper() for r in references]
+            marks = ", ".join("?" * len(wanted))
+            doomed = [ref for (ref,) in c.execute(f"SELECT reference FROM cases WHERE reference IN ({marks}) AND state = ? "
+                                                  "AND received_at < ? ORDER BY reference",
+                                                  (*wanted, CaseState.CLOSED.value, before.timestamp())).fetchall()] if wanted else []
+            for reference in doomed:
+                c.execute("DELETE FROM cases WHERE reference = ?", (reference,))
+                c.execute("DELETE FROM case_origins WHERE reference = ?", (reference,))
+            deleted, anchor = purge_prefix(c, audit_records, before)
+            return Purged(tuple(doomed), deleted, anchor)
+
+        return await self._db.write(work)
+
+    async def read_sealed_audit(self, *, after_place: int = 0, limit: int = 1000) -> list[SealedRecord]:
+        return await self._db.read(lambda c: read_sealed(c, after_seq=after_place, limit=limit))
+
+    async def audit_chain_ends(self) -> ChainEnds:
+        return await self._db.read(chain_ends)
 
 
 ADD_TALLY = "INSERT INTO tallies (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"

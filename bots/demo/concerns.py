@@ -122,7 +122,7 @@ async def _export(scene: Scene, t: Transcript) -> None:
     bot = scene.bot
     t.section("$ esafety-bot cases export --format csv   (the words only with --include-text)")
     out = io.StringIO()
-    await export_cases(bot.store, scene.clock, await bot.store.list_cases(), out, fmt="csv", include_text=False, reader="demo")
+    await export_cases(bot.store, scene.clock, await bot.store.list_cases(), out, fmt="csv")
     lines = out.getvalue().splitlines()
     t.say("\n".join(line[:150] for line in lines))
     exported = len(lines) - 1 == len(await bot.store.list_cases())

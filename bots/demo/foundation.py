@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from bots import cli_operations
 from bots.backup import backup_database
@@ -181,8 +183,27 @@ async def play_after_restart(t: Transcript, clock: ManualClock, settings: Settin
         t.expect(len(groups) == 3 and reachable, "every group (two on Teams, one on WeCom) and its address survived the restart")
         t.expect(len(cases) >= 1 and all(c.reference.startswith("C-") for c in cases), "every case survived the restart")
         await _nothing_unexplained(t, store)
+        await _audit_verified_then_tampered(t, store, settings)
     finally:
         await store.close()
+
+
+async def _audit_verified_then_tampered(t: Transcript, store: Store, settings: Settings) -> None:
+    """004 strategy 13: the record must be one a school can stand behind. The log verifies; then
+    someone with the database file changes who closed a case, and `audit verify` names the record."""
+    t.section("$ esafety-bot audit verify: the audit log is sealed, and an edit behind the bot's back is found")
+    report = io.StringIO()
+    t.expect(await cli_operations.audit_verify(store, report) == 0, "every record follows the seal of the one before: intact")
+    t.say(report.getvalue().strip())
+    closed = next(e for e in await store.read_audit(limit=-1) if e.record.action == "case.closed")
+    with sqlite3.connect(settings.db_path) as raw:
+        raw.execute("UPDATE audit SET data = replace(data, ?, ?) WHERE seq = ?", (closed.record.actor, "teams:someone-else", closed.seq))
+    t.say(f"$ sqlite3 {Path(settings.db_path).name} \"UPDATE audit SET data = … WHERE seq = {closed.seq}\"  (who closed a case)")
+    report = io.StringIO()
+    failed = await cli_operations.audit_verify(store, report) == 1
+    t.say("$ esafety-bot audit verify\n" + report.getvalue().strip())
+    t.expect(failed and f"record {closed.seq}: edited" in report.getvalue(),
+             f"record {closed.seq} is named as edited, and the exit code is 1")
 
 
 async def _nothing_unexplained(t: Transcript, store: Store) -> None:

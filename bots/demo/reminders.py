@@ -122,3 +122,4 @@ async def play_digest(scene: Scene, connector: FakeBotConnector) -> None:
              "it reads at a glance: lessons with registers, time unsupervised in days, not minutes")
     t.expect("Overdue C-2026-" in digest() and "new," in digest() and "acknowledged and being handled" in digest(),
              "cases are counted as new, acknowledged and overdue, each overdue one with its age and class")
+    t.expect("Audit log verified intact" in digest(), "and it says the audit log verified intact, with the latest seal")

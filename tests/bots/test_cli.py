@@ -21,18 +21,18 @@ from state.records import Lesson
 ROSTER = "channel,user_id,name,role,class,consent\nteams,s1,Ann,student,5A,yes\nteams,lead,Lee,dsl,,\n"
 
 
-def run(tmp_path: Path, *args: str, now: datetime | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def run(tmp_path: Path, *args: str, now: datetime | None = None, typed: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     """Run the command as a person would. With `now` (a test's fixed clock), the process's wall
     clock stands still there, through libfaketime (its monotonic clock, which timeouts use, runs
     on), so what it stamps (a queued join) agrees with the test's server whatever the machine's
-    date is."""
+    date is. `typed` is what the person types (standard input): nothing, by default."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("ESAFETY_", "REDIS_", "WECOM_", "Microsoft"))}
     environment |= {"ESAFETY_DB": str(tmp_path / "cli.db"), **env}
     command = [sys.executable, "-m", "bots.cli", *args]
     if now is not None:
         command = [_faketime(), "-f", now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"), *command]
         environment |= {"TZ": "UTC", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
-    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False, input=typed)
 
 
 def _faketime() -> str:
@@ -54,6 +54,21 @@ def test_roster_import_list_and_audit_export(tmp_path: Path) -> None:
     assert exported.returncode == 0
     records = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert records[-1]["action"] == "roster.imported"
+
+
+def test_audit_verify_passes_an_intact_log_and_names_a_record_edited_in_the_file(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    run(tmp_path, "roster", "import", "roster.csv")
+    run(tmp_path, "roster", "import", "roster.csv", "--merge")
+    intact = run(tmp_path, "audit", "verify")
+    assert intact.returncode == 0, intact.stderr
+    assert intact.stdout.startswith("audit log intact: 2 records, seq 1 to 2;")
+    with sqlite3.connect(tmp_path / "cli.db") as raw:  # someone with the file changes what was recorded
+        raw.execute("UPDATE audit SET data = replace(data, 'roster.imported', 'roster.viewed') WHERE seq = 1")
+    tampered = run(tmp_path, "audit", "verify")
+    assert tampered.returncode == 1
+    assert tampered.stdout.splitlines() == ["AUDIT LOG TAMPERED WITH: 1 finding(s) in 2 records, seq 1 to 2",
+                                            "record 1: edited: its text no longer gives its seal"]
 
 
 def test_an_import_that_loses_the_lead_is_refused_and_a_dry_run_writes_nothing(tmp_path: Path) -> None:
@@ -154,6 +169,7 @@ def test_cases_export_keeps_words_out_unless_asked_and_audits_the_read(tmp_path:
         store = await SqliteStore.open(tmp_path / "cli.db")
         deps = Deps(store=store, messenger=RecordingMessenger(), clock=SystemClock(), catalog=Catalog.load())
         student = Person(channel="teams", user_id="s1", name="Ann", role=Role.STUDENT)
+        await store.merge_roster([student, Person(channel="teams", user_id="lead", name="Lee", role=Role.DSL)])
         await receive_report(deps, Report(reporter=student, text="CLI-REPORT-WORDS are private", origin="cli-test"))
         await store.close()
 
@@ -164,11 +180,15 @@ def test_cases_export_keeps_words_out_unless_asked_and_audits_the_read(tmp_path:
     row = json.loads(plain.stdout.splitlines()[0])
     assert (row["text"], row["chronology"].split()[1]) == ("", "received")
     assert "CLI-REPORT-WORDS" not in run(tmp_path, "cases", "show", row["reference"]).stdout
-    with_text = run(tmp_path, "cases", "export", "--format", "csv", "--include-text")
+    nobody = run(tmp_path, "cases", "export", "--format", "csv", "--include-text")
+    assert (nobody.returncode, "name who reads them with --as PERSON" in nobody.stderr) == (1, True)
+    with_text = run(tmp_path, "cases", "export", "--format", "csv", "--include-text", "--as", "Lee")
     assert "CLI-REPORT-WORDS" in with_text.stdout
     exported = run(tmp_path, "audit", "export").stdout
     assert '"case.text_read"' in exported
     assert "CLI-REPORT-WORDS" not in exported
+    shown = run(tmp_path, "cases", "show", row["reference"]).stdout
+    assert "seen by: Lee (safeguarding lead) (cli_export, " in shown  # the read trail: who, how, when
 
 
 async def test_schedule_set_show_off_and_bad_input(tmp_path: Path) -> None:

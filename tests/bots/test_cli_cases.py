@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import timedelta
 from pathlib import Path
 
 from handlers.concerns import Report, receive_report
@@ -91,4 +93,52 @@ def test_the_record_actions_run_as_a_named_member_of_the_safeguarding_staff(tmp_
     shown = run(tmp_path, "cases", "show", reference).stdout
     assert "outcome=no_further_action" in shown
     assert "rang the family" not in shown  # staff's words go with the report's: only with --include-text
-    assert "rang the family" in run(tmp_path, "cases", "show", reference, "--include-text").stdout
+    assert "rang the family" in run(tmp_path, "cases", "show", reference, "--include-text", "--as", "Dee Deputy").stdout
+    assert run(tmp_path, "cases", "show", reference, "--include-text", "--as", "teams:t1").returncode == 1  # a teacher may not read
+
+
+def test_a_childs_record_is_exported_for_transfer_only_by_a_named_lead_or_deputy(tmp_path: Path) -> None:
+    file_a_report(tmp_path)
+    assert run(tmp_path, "cases", "export", "--person", "teams:s1").returncode == 1  # who exports it must be named
+    assert run(tmp_path, "cases", "export", "--person", "s1", "--as", "Lee Lead").returncode == 1  # not channel:user_id
+    sent = run(tmp_path, "cases", "export", "--person", "teams:s1", "--as", "Lee Lead", "--format", "json")
+    assert sent.returncode == 0, sent.stderr
+    rows = [json.loads(line) for line in sent.stdout.splitlines()]
+    assert (rows[0]["action"], rows[0]["words"], rows[0]["reporter"]) == ("received", "private words", "teams:s1")
+    assert "teams:s1: 1 case(s) exported for transfer" in sent.stderr
+    assert ("case.transferred", "teams:lead", rows[0]["reference"]) in audit_actions(tmp_path)
+
+
+def test_purge_needs_a_retention_period_a_dsl_or_the_head_and_a_confirmation(tmp_path: Path) -> None:
+    """The report was filed on 23 Nov 2026 (the fixed START); the command runs a year and a half
+    later by the faked clock, with a one-year retention period."""
+    file_a_report(tmp_path)
+    reference = run(tmp_path, "cases", "list").stdout.split("\t")[0]
+    later, keep = START + timedelta(days=550), {"ESAFETY_CASE_RETENTION_DAYS": "365"}
+    closed = run(tmp_path, "cases", "close", reference, "advice", "talked", "it", "through", "--as", "Lee Lead", now=START)
+    assert closed.returncode == 0, closed.stderr
+    forever = run(tmp_path, "cases", "purge", "--before", "2027-06-01", "--as", "Lee Lead", now=later)
+    assert (forever.returncode, "kept for ever" in forever.stderr) == (1, True)
+    too_soon = run(tmp_path, "cases", "purge", "--before", "2028-05-01", "--as", "Lee Lead", now=later, **keep)
+    assert (too_soon.returncode, "the latest date you may purge before is 2027-05-27" in too_soon.stderr) == (1, True), too_soon.stderr
+    asyncio.run(_add_deputy(tmp_path))
+    deputy = run(tmp_path, "cases", "purge", "--before", "2027-01-01", "--as", "Dee Deputy", now=later, **keep)
+    assert (deputy.returncode, "only a dsl or the head" in deputy.stderr) == (1, True)
+    unconfirmed = run(tmp_path, "cases", "purge", "--before", "2027-01-01", "--as", "Lee Lead", now=later, typed="no\n", **keep)
+    assert unconfirmed.returncode == 1
+    assert "This deletes for ever 1 closed case(s)" in unconfirmed.stdout
+    assert "not confirmed: nothing was deleted" in unconfirmed.stderr
+    assert run(tmp_path, "cases", "list").stdout.startswith(reference)
+    done = run(tmp_path, "cases", "purge", "--before", "2027-01-01", "--as", "Lee Lead", now=later, typed="PURGE\n", **keep)
+    assert done.returncode == 0, done.stderr
+    assert "purged 1 case(s)" in done.stdout
+    assert run(tmp_path, "cases", "list").stdout == ""
+    assert run(tmp_path, "audit", "verify").returncode == 0
+    actions = [action for action, _, _ in audit_actions(tmp_path)]
+    assert actions == ["case.command_refused", "cases.purged"]  # the deputy's refusal, then the purge: all before it is gone
+
+
+async def _add_deputy(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "cli.db")
+    await store.merge_roster([DEE])
+    await store.close()

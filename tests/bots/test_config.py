@@ -19,6 +19,9 @@ def test_defaults_need_no_environment() -> None:
     assert (settings.locale, settings.timezone) == ("en", "UTC")
     cases = settings.cases
     assert (cases.ack_timeout_seconds, cases.urgent_ack_timeout_seconds, cases.school_country) == (900, 120, "GB")
+    assert (cases.review_days, cases.review_repeat_hours, cases.retention_days) == (7, 24, None)  # kept for ever
+    assert load_settings({"ESAFETY_CASE_RETENTION_DAYS": "forever"}).cases.retention_days is None
+    assert load_settings({"ESAFETY_CASE_RETENTION_DAYS": "9125"}).cases.retention_days == 9125
     assert settings.channel_status() == {"teams": "off: MicrosoftAppId is not set", "wecom": "off: WECOM_CORP_ID is not set"}
 
 
@@ -36,6 +39,9 @@ def test_incoming_locales_map_onto_catalog_locales(raw: str, expected: str) -> N
         ({"ESAFETY_LOCALE": "fr"}, "ESAFETY_LOCALE"),
         ({"ESAFETY_TIMEZONE": "Mars/Olympus"}, "ESAFETY_TIMEZONE"),
         ({"ESAFETY_CASE_ACK_TIMEOUT_SECONDS": "0"}, "ESAFETY_CASE_ACK_TIMEOUT_SECONDS"),
+        ({"ESAFETY_CASE_REVIEW_DAYS": "0"}, "ESAFETY_CASE_REVIEW_DAYS"),
+        ({"ESAFETY_CASE_RETENTION_DAYS": "30"}, "ESAFETY_CASE_RETENTION_DAYS"),
+        ({"ESAFETY_CASE_REVIEW_REPEAT_HOURS": "a day"}, "ESAFETY_CASE_REVIEW_REPEAT_HOURS"),
         ({"ESAFETY_ALLOW_ANONYMOUS": "perhaps"}, "ESAFETY_ALLOW_ANONYMOUS"),
         ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
         ({"REDIS_URL": "redis://localhost:port"}, "REDIS_URL"),
