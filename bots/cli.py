@@ -19,6 +19,7 @@ from typing import IO
 from bots import cli_operations
 from bots.backup import backup_database
 from bots.cli_cases import cases
+from bots.cli_cover import cover
 from bots.cli_operations import CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
@@ -203,9 +204,14 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
             await _write(args.out, lambda handle: cli_operations.audit_export(store, handle), "audit records")
         case ("cases", _):
             reading = await cli_operations.readable(store, Catalog.load(), settings.locale, settings.timezone)
-            desk = CaseDesk(store, clock, Catalog.load(), settings.cases.review_days, settings.cases.retention_days, settings.timezone)
-            return await cases(desk, args, out, reading, settings.locale)
+            return await cases(_case_desk(store, settings), args, out, reading, settings.locale)
+        case ("cover", _):
+            return await cover(_case_desk(store, settings), args, out, settings.locale)
     return 0
+
+
+def _case_desk(store: Store, settings: Settings) -> CaseDesk:
+    return CaseDesk(store, SystemClock(), Catalog.load(), settings.cases.review_days, settings.cases.retention_days, settings.timezone)
 
 
 async def _write(target: Path | None, export: Callable[[IO[str]], Awaitable[int]], what: str) -> None:

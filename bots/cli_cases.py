@@ -24,9 +24,8 @@ from handlers.case_record import CLAUSE, VERBS, CaseDesk, act_on_case, may_see_w
 from handlers.read_trail import CLI_SHOW, record_reading
 from handlers.record_transfer import export_record
 from handlers.retention import plan_purge, purge
-from state.clock import Clock
+from handlers.roster import named as named_people
 from state.models import SAFEGUARDING_ROLES, Person, PersonRef, Role
-from state.store import Store
 
 TRANSFER_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
 PURGE_ROLES = frozenset({Role.DSL, Role.HEAD})
@@ -34,15 +33,16 @@ PURGE_ROLES = frozenset({Role.DSL, Role.HEAD})
 """Who may send a child's whole record, every case's words included, to a new school."""
 
 
-async def acting_as(store: Store, clock: Clock, named: str, verb: str) -> Person:
-    """The roster's person named by `channel:user_id` or by their full name, if they may act on cases."""
-    people = [p for p in await store.list_people() if named.casefold() in (str(p.ref).casefold(), p.name.casefold())]
+async def acting_as(desk: CaseDesk, who: str, verb: str) -> Person:
+    """The roster's person named by `channel:user_id` or by their full name, if they may act on
+    cases (a member of staff covering for a lead may, as a lead)."""
+    people = named_people(await desk.cover().case_people(), who)
     if len(people) != 1:
-        raise CommandRefused(f"--as {named!r} names {'nobody' if not people else 'more than one person'} on the roster: "
+        raise CommandRefused(f"--as {who!r} names {'nobody' if not people else 'more than one person'} on the roster: "
                              "give channel:user_id as `esafety-bot roster list` shows it")
     person = people[0]
     if person.role not in SAFEGUARDING_ROLES:
-        await record_decision(store, clock, action="case.command_refused", actor=str(person.ref), actor_role=person.role.value,
+        await record_decision(desk.store, desk.clock, action="case.command_refused", actor=str(person.ref), actor_role=person.role.value,
                               clause=CLAUSE, outcome=verb, detail={"via": "cli"})
         raise CommandRefused(f"{person.name or person.ref} is {person.role.value}: only a dsl, deputy_dsl or head may {verb} a case "
                              "(this refusal is audited)")
@@ -59,7 +59,7 @@ async def cases(desk: CaseDesk, args: argparse.Namespace, out: IO[str], reading:
         for listed in await store.list_cases():
             out.write(case_line(listed, reading) + "\n")
         return 0
-    reader = await _reader(store, clock, args)
+    reader = await _reader(desk, args)
     origin = f"cli:{uuid4().hex}"
     if args.action == "show":
         found = await store.get_case(args.reference)
@@ -92,7 +92,7 @@ async def _purge(desk: CaseDesk, args: argparse.Namespace, out: IO[str]) -> int:
     if args.before > latest:
         raise CommandRefused(f"records are kept for {desk.retention_days} days (ESAFETY_CASE_RETENTION_DAYS): the latest date you may "
                              f"purge before is {latest.isoformat()}")
-    actor = await acting_as(desk.store, desk.clock, args.acting_as, "purge")
+    actor = await acting_as(desk, args.acting_as, "purge")
     if actor.role not in PURGE_ROLES:
         await record_decision(desk.store, desk.clock, action="case.command_refused", actor=str(actor.ref), actor_role=actor.role.value,
                               clause=CLAUSE, outcome="purge", detail={"via": "cli"})
@@ -120,7 +120,7 @@ async def _transfer(desk: CaseDesk, args: argparse.Namespace, out: IO[str], orig
     if not args.acting_as:
         raise CommandRefused("--person exports a child's whole record, words included: name who exports it with --as PERSON (a dsl or "
                              "deputy_dsl; recorded in each case's read trail and the audit)")
-    reader = await acting_as(desk.store, desk.clock, args.acting_as, "transfer")
+    reader = await acting_as(desk, args.acting_as, "transfer")
     if reader.role not in TRANSFER_ROLES:
         raise CommandRefused(f"{reader.name or reader.ref} is {reader.role.value}: a child's whole record goes out only through a dsl or "
                              "deputy_dsl")
@@ -133,19 +133,19 @@ async def _transfer(desk: CaseDesk, args: argparse.Namespace, out: IO[str], orig
     return 0
 
 
-async def _reader(store: Store, clock: Clock, args: argparse.Namespace) -> Person | None:
+async def _reader(desk: CaseDesk, args: argparse.Namespace) -> Person | None:
     """Who will read the words: nobody without --include-text; with it, the person named by --as."""
     if not args.include_text:
         return None
     if not args.acting_as:
         raise CommandRefused("--include-text shows a child's words: name who reads them with --as PERSON (a dsl, deputy_dsl or head; "
                              "recorded in each case's read trail)")
-    return await acting_as(store, clock, args.acting_as, "read")
+    return await acting_as(desk, args.acting_as, "read")
 
 
 async def case_action(desk: CaseDesk, args: argparse.Namespace, locale: str) -> int:
     """Run the action as `--as`; print what a lead would be told in chat. Exit 1 if it was refused."""
-    actor, catalog = await acting_as(desk.store, desk.clock, args.acting_as, args.action), desk.catalog
+    actor, catalog = await acting_as(desk, args.acting_as, args.action), desk.catalog
     answer = await act_on_case(desk, actor, args.action, " ".join([args.reference, *args.words]),
                                origin=f"cli:{uuid4().hex}")
     line = catalog.say(answer.message.key, actor.locale or locale, **answer.message.fields)

@@ -107,6 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="delete what is older than this date (school time)")
     purge.add_argument("--as", dest="acting_as", required=True, metavar="PERSON", help="who purges: a dsl or the head (checked, recorded)")
     purge.add_argument("--yes", action="store_true", help="do not ask to confirm (for a script that has asked already)")
+    cover = sub.add_parser("cover", help="cover for a lead who is away: cases go to the cover person as to a lead").add_subparsers(
+        dest="action", required=True)
+    cover.add_parser("list", help="who is covering, until when")
+    cover_set = cover.add_parser("set", help="have a member of staff cover as safeguarding lead until a date (audited)")
+    cover_set.add_argument("person", help="the member of staff, by name or channel:user_id")
+    cover_set.add_argument("--until", required=True, type=date.fromisoformat, metavar="YYYY-MM-DD", help="the last day of cover")
+    cover_end = cover.add_parser("end", help="end a cover early (audited)")
+    cover_end.add_argument("person", help="the member of staff, by name or channel:user_id")
+    for acting in (cover_set, cover_end):
+        acting.add_argument("--as", dest="acting_as", required=True, metavar="LEAD",
+                            help="who sets it: a dsl or the head (checked, recorded)")
     backup = sub.add_parser("backup", help="an online, consistent copy of the SQLite database")
     backup.add_argument("file", type=Path, help="the new file to write the copy to (never overwritten)")
     package = sub.add_parser("teams-package", help="write the Teams app package (manifest + icons) to upload")

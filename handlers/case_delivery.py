@@ -18,6 +18,7 @@ from typing import Any
 from handlers.audit import decision
 from handlers.case_card import card_for
 from handlers.case_keys import CARD, WORDS, CaseKeys, EscalationStep
+from handlers.cover import cover_desk
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import group_words
@@ -64,7 +65,7 @@ async def escalate(item: DueItem, deps: Deps) -> None:
     """The timer fired: if nobody has acknowledged, take the next step. The step is recorded
     in the case with all it sends and the next timer, in one write and once: a retried timer
     finds the step taken and sends nothing again."""
-    step, people, now = EscalationStep(int(item.payload["step"])), await deps.store.list_people(), deps.clock.now()
+    step, people, now = EscalationStep(int(item.payload["step"])), await cover_desk(deps).case_people(), deps.clock.now()
     case = await deps.store.get_case(item.payload["case"])
     if case is None or case.state in FINISHED:
         return

@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from handlers.audit import decision
 from handlers.case_keys import CaseKeys
 from handlers.case_review import review_timer
+from handlers.cover import CoverDesk
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
 from handlers.policies import CasePolicy
+from handlers.roster import named
 from policy_text.catalog import Catalog, words
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import CaseAction, Moved
@@ -59,7 +61,10 @@ class CaseDesk:
     timezone: str = "UTC"
 
     def school_today(self) -> date:
-        return self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+        return self.cover().today()
+
+    def cover(self) -> CoverDesk:
+        return CoverDesk(self.store, self.clock, self.timezone)
 
     def school_midnight(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=ZoneInfo(self.timezone))
@@ -107,8 +112,8 @@ async def _note(desk: CaseDesk, actor: Person, case: Case, text: str, origin: st
 
 
 async def _assign(desk: CaseDesk, actor: Person, case: Case, who: str, origin: str) -> Answer:
-    staff = [p for p in await desk.store.list_people() if p.role in SAFEGUARDING_ROLES]
-    chosen = [p for p in staff if who and who.casefold() in (str(p.ref).casefold(), p.name.casefold())]
+    staff = [p for p in await desk.cover().case_people() if p.role in SAFEGUARDING_ROLES]
+    chosen = named(staff, who)
     if len(chosen) != 1:
         names = ", ".join(sorted({p.name or str(p.ref) for p in staff})) or "-"
         return Answer(Message(key="case.assign_usage", fields={"staff": names}), False)

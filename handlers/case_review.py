@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from handlers.audit import decision
 from handlers.case_keys import CaseKeys
+from handlers.cover import cover_desk
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
@@ -47,7 +48,7 @@ async def review(item: DueItem, deps: Deps) -> None:
     case = await deps.store.get_case(reference)
     if case is None or case.state is not CaseState.ACKNOWLEDGED:
         return
-    people = await deps.store.list_people()
+    people = await cover_desk(deps).case_people()
     holders = {case.acknowledged_by, case.assigned_to}
     recipients = [p for p in people if str(p.ref) in holders and p.role in SAFEGUARDING_ROLES] or \
         [p for p in people if p.role is Role.DSL]  # whoever had it has left the roster: the leads

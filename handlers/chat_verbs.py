@@ -1,7 +1,7 @@
 """Chat verbs: one table of who may use each verb and where, and one refusal.
 
 Staff run the bot from chat: `status`, `recheck`, `schedule`, `lesson`, `register`, `cases`,
-`case`, `note`, `assign`, `close`, `reopen`, `ack` (typed in a 1:1, @mentioning the bot in a group, or pressed on a card).
+`case`, `note`, `assign`, `close`, `reopen`, `ack`, `cover` (typed in a 1:1, @mentioning the bot in a group, or pressed on a card).
 Each is allowed to some roles only (000 §5: supervision is for staff; 004 strategy 9 and 13: a
 concern is read and acted on by the safeguarding staff only). Whoever else uses one is refused in
 private, the same way everywhere, and the refusal is audited: who, which verb, never the words.
@@ -24,6 +24,7 @@ from handlers.audit import record_decision
 from handlers.case_record import VERBS as RECORD_VERBS
 from handlers.case_tools import case_command
 from handlers.concerns import REPORT_BUTTON
+from handlers.cover import COVER_ROLES, as_lead, cover_command, cover_desk
 from handlers.duties import Deps
 from handlers.lesson_commands import lesson_action, lesson_command, register_submitted, register_typed
 from handlers.messenger import Message
@@ -113,6 +114,11 @@ async def _case(deps: Deps, person: Person, use: Use) -> None:
     await case_command(deps, person, use.verb, use.args, event_id=use.event_id)
 
 
+async def _cover(deps: Deps, person: Person, use: Use) -> None:
+    message, _ = await cover_command(cover_desk(deps), person, use.args, origin=use.event_id)
+    await send_durably(deps, person.ref, message, key=f"reply:{use.event_id}")
+
+
 async def _ack(deps: Deps, person: Person, use: Use) -> None:
     await acknowledge(deps, person, str(use.data.get("case", "")) if use.data else use.args, event_id=use.event_id)
 
@@ -128,6 +134,7 @@ VERBS: dict[str, Verb] = {
     "case": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
     **{verb: Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)) for verb in RECORD_VERBS},
     "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack, refusal=_always(ACK_REFUSED)),
+    "cover": Verb(roles=COVER_ROLES, places=Place.PRIVATE, run=_cover, refusal=_always(CASES_ONLY)),
 }
 """verb → who may use it, where, what runs it, and how a refusal is told and audited."""
 
@@ -144,6 +151,8 @@ async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
     verb = VERBS.get(use.verb)
     if verb is None or place not in verb.places:
         return False
+    if verb.roles <= SAFEGUARDING_ROLES:  # the case chain's verbs: a member of staff covering for a lead uses them as a lead
+        person = as_lead(person, await cover_desk(deps).active())
     if person.role in verb.roles:
         await verb.run(deps, person, use)
         return True

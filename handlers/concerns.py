@@ -19,6 +19,7 @@ from handlers.audit import decision
 from handlers.case_card import case_card
 from handlers.case_delivery import delivery_work, escalation_timer
 from handlers.case_keys import CaseKeys, EscalationStep
+from handlers.cover import cover_desk
 from handlers.duties import Deps
 from handlers.events import storable_text
 from handlers.messenger import Button, Message
@@ -63,7 +64,7 @@ async def receive_report(deps: Deps, report: Report) -> str | None:
                     text=storable_text(report.text), group=report.group, urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
                     about_adult=report.about_adult, steps=(CaseStep(at=now, action="received", actor=str(report.reporter.ref)),))
         group = await deps.store.get_group(report.group) if report.group else None
-        people = await deps.store.list_people()
+        people = await cover_desk(deps).case_people()  # a member of staff covering for a lead receives it as a lead
         recipients = EscalationStep.LEADS.recipients(case, people)
         first_card = case_card(deps, case, group=group, reporter=report.reporter, groups=await deps.store.list_groups())
         deliveries = delivery_work(case, recipients, EscalationStep.LEADS, first_card, now)
@@ -128,7 +129,7 @@ async def add_to_report(deps: Deps, reporter: Person, reference: str, text: str,
     everyone the case was or is being sent to (step 1's recipients even if their card is still
     queued, and anyone it was escalated to). The words, the messages and the audit row are one
     write, keyed by the message: a redelivery adds nothing twice, a crash loses nothing."""
-    now, people = deps.clock.now(), await deps.store.list_people()
+    now, people = deps.clock.now(), await cover_desk(deps).case_people()
     step = CaseStep(at=now, action="text_added", actor=str(reporter.ref), detail={"event": event_id})
     words = storable_text(text)
 

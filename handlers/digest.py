@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from handlers.audit import verify_audit
 from handlers.case_review import overdue_for_review
+from handlers.cover import cover_desk, date_words
 from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
@@ -62,7 +63,7 @@ async def send_digest(item: DueItem, deps: Deps) -> None:
     lines = await week_lines(deps, end - WEEK, end)
     week = words("time.date_range", start=_date(deps, end - WEEK), end=_date(deps, end))
     digest = Message(key="digest.title", fields={"week": week}, lines=tuple(lines))
-    for lead in [p for p in await deps.store.list_people() if p.role is Role.DSL]:
+    for lead in [p for p in await cover_desk(deps).case_people() if p.role is Role.DSL]:  # whoever covers gets it too
         await send_durably(deps, lead.ref, digest, key=f"digest|{end.isoformat()}|{lead.ref}")
     await deps.store.schedule_due(_item(next_fire(cron, deps.school_timezone, max(end, deps.clock.now())), cron))
 
@@ -74,7 +75,14 @@ async def week_lines(deps: Deps, start: datetime, end: datetime) -> list[tuple[s
     for group in groups:
         stats = await _group_week(deps, group, audit, start, end)
         lines.append(("digest.group_line", {"group": group_words(group, groups), **stats.fields()}))
-    return [*lines, *await _cases(deps, end), await _audit_verified(deps.store)]
+    return [*lines, *await _cases(deps, end), *await _covering(deps), await _audit_verified(deps.store)]
+
+
+async def _covering(deps: Deps) -> list[tuple[str, dict[str, object]]]:
+    """Who is covering for a lead this week, and until when (handlers/cover.py)."""
+    desk, people = cover_desk(deps), {str(p.ref): p for p in await deps.store.list_people()}
+    return [("digest.cover_line", {"person": person_words(people[ref]) if ref in people else ref, "until": date_words(cover.until)})
+            for ref, cover in sorted((await desk.active()).items())]
 
 
 async def _audit_verified(store: Store) -> tuple[str, dict[str, object]]:

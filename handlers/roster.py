@@ -6,6 +6,8 @@ treated as a student of the class, and the record shows when that happened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.audit import record_decision
 from handlers.roster_import import ParsedRoster
 from state.clock import Clock
@@ -48,3 +50,10 @@ async def identify_reporter(store: Store, channel: str, user_id: str) -> Person:
         return await identify(store, channel, user_id)
     except Exception:  # the Store is down
         return Person(channel=channel, user_id=user_id, name="", role=Role.UNKNOWN)
+
+
+def named(people: Sequence[Person], text: str) -> list[Person]:
+    """Those of `people` a person meant by `text`: their `channel:user_id`, or their full name
+    (either case). More than one (two of the same name) is for the caller to refuse."""
+    wanted = text.strip().casefold()
+    return [person for person in people if wanted and wanted in (str(person.ref).casefold(), person.name.casefold())]

@@ -12,6 +12,7 @@ COMMANDS = {
     "ack": "ack", "确认": "ack",
     "cases": "cases", "case": "case", "close": "close", "结案": "close",
     "note": "note", "备注": "note", "assign": "assign", "指派": "assign", "reopen": "reopen", "重开": "reopen",
+    "cover": "cover", "代班": "cover",
     "help": "help", "帮助": "help",
     "status": "status", "状态": "status", "recheck": "recheck", "检查": "recheck",
     "schedule": "schedule", "提醒": "schedule",

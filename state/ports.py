@@ -14,7 +14,7 @@ from state.case_lifecycle import CaseAction, Moved
 from state.due import Claim, DueItem, Overdue, Queue, Undelivered
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
-from state.records import AuditEntry, AuditRecord, Case, CaseState, Lesson, Schedule, SchoolDays
+from state.records import AuditEntry, AuditRecord, Case, CaseState, Cover, Lesson, Schedule, SchoolDays
 
 if TYPE_CHECKING:
     from state.store import Durability, RosterChange
@@ -229,6 +229,19 @@ class SendSlotsPort(Protocol):
     async def reserve_send_slot(self, bucket: str, windows: Sequence[tuple[int, float]]) -> float:
         """Take a send slot under every `(count, per_seconds)` window and return 0, or take
         nothing and return how many seconds until one frees up."""
+
+
+class CoverPort(Protocol):
+    """Who covers for a lead who is away, and until when (one cover per person)."""
+
+    async def put_cover(self, cover: Cover) -> None:
+        """Set or replace `cover.person`'s cover."""
+
+    async def end_cover(self, person: PersonRef) -> bool:
+        """Remove a person's cover; False if they had none."""
+
+    async def list_covers(self) -> list[Cover]:
+        """Every cover stored, ended by date or not, by person."""
 
 
 class KeyValuePort(Protocol):

@@ -63,6 +63,17 @@ class Case:
     steps: tuple[CaseStep, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Cover:
+    """A lead away: `person` receives and acts on cases as a safeguarding lead until the end of
+    `until` (school time), set by `set_by` at `set_at`."""
+
+    person: PersonRef
+    until: date
+    set_by: str
+    set_at: datetime
+
+
 FORBIDDEN_AUDIT_DETAIL = frozenset({"text", "body", "content", "message", "report"})
 """Audit detail keys that would invite report contents into the log; refused outright."""
 

@@ -12,8 +12,8 @@ from redis.exceptions import ResponseError
 
 from state import codec
 from state.effects import NO_EFFECTS, Effects
-from state.models import Group, GroupKey, Member
-from state.records import Lesson, Schedule, SchoolDays
+from state.models import Group, GroupKey, Member, PersonRef
+from state.records import Cover, Lesson, Schedule, SchoolDays
 from state.redis_base import RedisBase, _by_field, _refusal
 
 
@@ -66,6 +66,15 @@ class RedisGroups(RedisBase):
     async def get_calendar(self) -> list[SchoolDays]:
         data = await self._redis.get(self._keys.calendar)
         return [codec.from_plain(SchoolDays, item) for item in json.loads(data)] if data is not None else []
+
+    async def put_cover(self, cover: Cover) -> None:
+        await self._redis.hset(self._keys.covers, str(cover.person), codec.dumps(cover))
+
+    async def end_cover(self, person: PersonRef) -> bool:
+        return bool(await self._redis.hdel(self._keys.covers, str(person)))
+
+    async def list_covers(self) -> list[Cover]:
+        return [codec.loads(Cover, data) for data in _by_field(await self._redis.hgetall(self._keys.covers))]
 
     async def advance_rotation(self, key: GroupKey) -> int:
         return int(await self._redis.incr(self._keys.rotation(key))) - 1

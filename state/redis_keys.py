@@ -30,6 +30,7 @@ class RedisKeys:
     group_members: str = field(init=False)  # hash group key -> [Member]
     schedules: str = field(init=False)  # hash group key -> Schedule
     calendar: str = field(init=False)  # [SchoolDays] JSON
+    covers: str = field(init=False)  # hash person ref -> Cover
     lessons: str = field(init=False)  # hash lesson_id -> Lesson
     lessons_by_start: str = field(init=False)  # zset lesson_id -> started_at
     cases_by_received: str = field(init=False)  # zset upper-cased reference -> received_at

@@ -18,7 +18,7 @@ from state import codec
 from state.clock import Clock, SystemClock
 from state.effects import NO_EFFECTS, Effects
 from state.models import Group, GroupKey, Member, Person, PersonRef
-from state.records import Lesson, Schedule, SchoolDays
+from state.records import Cover, Lesson, Schedule, SchoolDays
 from state.roster_diff import diff_roster
 from state.send_slots import seconds_until_free
 from state.sqlite_base import apply_effects, increment_counter
@@ -152,6 +152,16 @@ class SqliteStore(SqliteDueWork, SqliteRecords, StoreIntents):
     async def get_calendar(self) -> list[SchoolDays]:
         data = await self._get("calendar", "name", "school")
         return [codec.from_plain(SchoolDays, item) for item in json.loads(data)] if data else []
+
+    async def put_cover(self, cover: Cover) -> None:
+        await self._put("covers", "person", str(cover.person), codec.dumps(cover))
+
+    async def end_cover(self, person: PersonRef) -> bool:
+        return await self._db.write(lambda c: c.execute("DELETE FROM covers WHERE person = ?", (str(person),)).rowcount == 1)
+
+    async def list_covers(self) -> list[Cover]:
+        rows = await self._db.read(lambda c: c.execute("SELECT data FROM covers ORDER BY person").fetchall())
+        return [codec.loads(Cover, data) for (data,) in rows]
 
     async def advance_rotation(self, key: GroupKey) -> int:
         return await self._db.write(lambda c: increment_counter(c, f"rotation:{key}") - 1)

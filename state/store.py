@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from state.ports import AuditPort, CasesPort, DueWorkPort, GroupsPort, KeyValuePort, Lifecycle, RosterPort, SendSlotsPort
+from state.ports import AuditPort, CasesPort, CoverPort, DueWorkPort, GroupsPort, KeyValuePort, Lifecycle, RosterPort, SendSlotsPort
 
 LOCK_SUFFIX, REPORT_WINDOW_PREFIX = ":lock", "report-window:"
 """Locks (`<name>:lock`, the form a lock had before it had an owner) and report windows share the
@@ -54,5 +54,5 @@ def format_case_reference(year: int, number: int) -> str:
     return f"C-{year:04d}-{number:06d}"
 
 
-class Store(Lifecycle, RosterPort, GroupsPort, CasesPort, DueWorkPort, AuditPort, SendSlotsPort, KeyValuePort, Protocol):
+class Store(Lifecycle, RosterPort, GroupsPort, CasesPort, DueWorkPort, AuditPort, SendSlotsPort, KeyValuePort, CoverPort, Protocol):
     """Every port (state/ports.py): what one backend object implements."""

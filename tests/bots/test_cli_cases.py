@@ -142,3 +142,21 @@ async def _add_deputy(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "cli.db")
     await store.merge_roster([DEE])
     await store.close()
+
+
+def test_cover_is_set_listed_and_ended_at_the_command_line_by_a_named_lead(tmp_path: Path) -> None:
+    file_a_report(tmp_path)
+    asyncio.run(_add_deputy(tmp_path))
+    refused = run(tmp_path, "cover", "set", "Dee Deputy", "--until", "2026-11-27", "--as", "Dee Deputy", now=START)
+    assert (refused.returncode, "only a dsl or the head may set cover" in refused.stderr) == (1, True)
+    done = run(tmp_path, "cover", "set", "Dee Deputy", "--until", "2026-11-27", "--as", "Lee Lead", now=START)
+    assert (done.returncode, done.stdout.strip()) == (0, "Dee Deputy covers as safeguarding lead until the end of 27 Nov: new cases and "
+                                                         "escalations go to them as to a lead."), done.stderr
+    listing = run(tmp_path, "cover", "list", now=START)
+    assert listing.stdout.splitlines() == ["Covering as safeguarding lead now: 1.", "Dee Deputy, until the end of 27 Nov"]
+    assert run(tmp_path, "cover", "list", now=START + timedelta(days=5)).stdout.strip() == "Covering as safeguarding lead now: 0."
+    ended = run(tmp_path, "cover", "end", "teams:deputy", "--as", "Lee Lead", now=START)
+    assert ended.returncode == 0, ended.stderr
+    again = run(tmp_path, "cover", "end", "teams:deputy", "--as", "Lee Lead", now=START)
+    assert (again.returncode, "Dee Deputy is not covering" in again.stderr) == (1, True)
+    assert [a for a, _, _ in audit_actions(tmp_path)][-2:] == ["cover.set", "cover.ended"]

@@ -1,0 +1,36 @@
+"""`esafety-bot cover list|set|end`: cover for a lead who is away, from the command line (000 §3;
+004 strategy 9). The same code as `cover …` in a lead's 1:1 (handlers/cover.py), acting as the
+lead or head named with `--as`, whose role is checked and recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import IO
+from uuid import uuid4
+
+from bots.cli_cases import acting_as
+from bots.cli_operations import CommandRefused
+from handlers.case_record import CaseDesk
+from handlers.cover import COVER_ROLES, cover_command
+from state.models import Person, Role
+
+
+async def cover(desk: CaseDesk, args: argparse.Namespace, out: IO[str], locale: str) -> int:
+    if args.action == "list":
+        actor = Person(channel="teams", user_id="cli", name="", role=Role.UNKNOWN)  # listing changes nothing
+        asked = ""
+    else:
+        actor = await acting_as(desk, args.acting_as, "cover")
+        if actor.role not in COVER_ROLES:
+            raise CommandRefused(f"{actor.name or actor.ref} is {actor.role.value}: only a dsl or the head may set cover")
+        asked = f"{args.person} until {args.until.isoformat()}" if args.action == "set" else f"{args.person} off"
+    message, changed = await cover_command(desk.cover(), actor, asked, origin=f"cli:{uuid4().hex}")
+    said = desk.catalog.say(message.key, locale, **message.fields)
+    lines = [said, *(desk.catalog.say(key, locale, **fields) for key, fields in message.lines)]
+    if args.action != "list" and not changed:
+        print(f"esafety-bot: refused: {said}", file=sys.stderr)
+        return 1
+    out.write("\n".join(lines) + "\n")
+    return 0
