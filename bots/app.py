@@ -23,6 +23,7 @@ from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.auditor import Auditor
 from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
+from handlers.drill import arm_drill
 from handlers.duties import Deps
 from handlers.heartbeat import Heartbeat, instance_id
 from handlers.messenger import Messenger
@@ -121,6 +122,7 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
 
     async def arm_timers(_: web.Application) -> None:
         await arm_digest(bot.deps)
+        await arm_drill(bot.deps)
 
     app.on_startup.append(arm_timers)
     if workers:

@@ -20,7 +20,7 @@ from bots import cli_operations
 from bots.backup import backup_database
 from bots.cli_cases import cases
 from bots.cli_cover import cover
-from bots.cli_operations import CommandRefused
+from bots.cli_operations import CLI_ACTOR, CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
 from bots.doctor import examine, report
@@ -32,6 +32,7 @@ from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
 from handlers.case_record import CaseDesk
 from handlers.cron import ScheduleError
+from handlers.drill import queue_drill
 from handlers.groups import GroupNotFound
 from handlers.outbox_view import NotWaiting
 from handlers.roster_import import RosterError
@@ -205,6 +206,10 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
         case ("cases", _):
             reading = await cli_operations.readable(store, Catalog.load(), settings.locale, settings.timezone)
             return await cases(_case_desk(store, settings), args, out, reading, settings.locale)
+        case ("drill", _):
+            drill = await queue_drill(store, clock, by=CLI_ACTOR)
+            print(f"{drill} queued: the server sends a marked test case down the chain now; the head and the admin team get the report "
+                  "when it is acknowledged, or when it is not in the time a real case would take to reach the head")
         case ("cover", _):
             return await cover(_case_desk(store, settings), args, out, settings.locale)
     return 0

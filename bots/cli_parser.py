@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="delete what is older than this date (school time)")
     purge.add_argument("--as", dest="acting_as", required=True, metavar="PERSON", help="who purges: a dsl or the head (checked, recorded)")
     purge.add_argument("--yes", action="store_true", help="do not ask to confirm (for a script that has asked already)")
+    sub.add_parser("drill", help="send a marked test case down the whole chain now (the server runs it; the head and admins get the "
+                                 "report); returns at once").set_defaults(action="")
     cover = sub.add_parser("cover", help="cover for a lead who is away: cases go to the cover person as to a lead").add_subparsers(
         dest="action", required=True)
     cover.add_parser("list", help="who is covering, until when")

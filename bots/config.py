@@ -118,7 +118,19 @@ def _cases(env: Mapping[str, str]) -> CasePolicy:
         review_days=read_int(env, "ESAFETY_CASE_REVIEW_DAYS", CASES.review_days, low=1, high=365),
         review_repeat_hours=read_int(env, "ESAFETY_CASE_REVIEW_REPEAT_HOURS", CASES.review_repeat_hours, low=1, high=720),
         retention_days=_retention(env),
+        drill_cron=_drill(env.get("ESAFETY_DRILL", "").strip()),
     )
+
+
+def _drill(raw: str) -> str | None:
+    """A cron line in school time, or `off` (the default): drills only when asked."""
+    if raw.casefold() in ("", "off"):
+        return None
+    try:
+        check(raw, "UTC")
+    except ScheduleError as error:
+        raise ConfigError(f"ESAFETY_DRILL: {error} (or off)") from None
+    return raw
 
 
 def _retention(env: Mapping[str, str]) -> int | None:

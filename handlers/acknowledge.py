@@ -17,6 +17,8 @@ from handlers.audit import decision
 from handlers.case_card import acknowledged, card_for
 from handlers.case_keys import CaseKeys
 from handlers.case_review import review_timer
+from handlers.cover import cover_desk
+from handlers.drill import drill_passed
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import person_words
@@ -45,18 +47,23 @@ async def acknowledge(deps: Deps, actor: Person, reference: str, *, event_id: st
         await _tell(deps, actor, Message(key="case.not_found", fields={"reference": reference}), f"reply:{event_id}")
         return
 
+    people = await cover_desk(deps).case_people() if case.drill else []  # a drill's report goes to the head and admins
+
     def effects(moved: Moved) -> Effects:
         acknowledged, keys = moved.case, CaseKeys(reference)
         audited = tuple(decision(deps.clock, action=event.name, actor=str(actor.ref), actor_role=actor.role.value,
                                  subject=str(acknowledged.reporter), group=str(acknowledged.group or ""), clause=CLAUSE,
                                  outcome=reference) for event in moved.events)
-        replies = (outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}),
-                               key=keys.acknowledged_to_acknowledger(), due_at=now),
-                   outbox_item(acknowledged.reporter, Message(key="report.acknowledged", fields={
-                       "reference": reference, "contacts": emergency_contacts(deps.cases)}),
-                               key=keys.acknowledged_to_reporter(), due_at=now, first=True))
+        done = outbox_item(actor.ref, Message(key="case.ack_done", fields={"reference": reference}),
+                           key=keys.acknowledged_to_acknowledger(), due_at=now)
+        disarmed = keys.escalation_timers() if moved.ends_chain else ()
+        if acknowledged.drill:  # no child to tell, and no review: the drill ends at its deadline
+            reports, passed = drill_passed(deps, acknowledged, actor, people, now)
+            return Effects(messages=(done, *reports), disarmed=disarmed, audit=(*audited, passed))
+        heard = Message(key="report.acknowledged", fields={"reference": reference, "contacts": emergency_contacts(deps.cases)})
+        told = outbox_item(acknowledged.reporter, heard, key=keys.acknowledged_to_reporter(), due_at=now, first=True)
         review = review_timer(reference, now + timedelta(days=deps.cases.review_days))  # acknowledged is not finished
-        return Effects(messages=replies, timers=(review,), disarmed=keys.escalation_timers() if moved.ends_chain else (), audit=audited)
+        return Effects(messages=(done, told), timers=(review,), disarmed=disarmed, audit=audited)
 
     try:
         moved = (await deps.store.change_case(reference, lifecycle.acknowledge(step), effects)).case

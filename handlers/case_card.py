@@ -5,7 +5,8 @@ class (the roster's, when the report came in a private chat), and where (the gro
 chat, and the channel). Then what to
 do next, and the Acknowledge button; the report's own words follow as a separate message. An
 escalated card is laid out as an escalation: passed on, from whom, after how long. Once
-acknowledged, every copy keeps its facts and says who has it, without the button."""
+acknowledged, every copy keeps its facts and says who has it, without the button. A drill's card
+says it is a drill (handlers/drill.py) in its title and first line."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ def case_card(deps: Deps, case: Case, *, group: Group | None, reporter: Person |
         ("case.fact_class", class_name or words("case.class_unknown")),
         ("case.fact_where", words("case.where_value", place=place, channel=words(f"channel.{case.reporter.channel}"))),
     )
-    lines: list[Line] = [*([escalated] if escalated else []), *([("case.adult_subject", {})] if case.about_adult else []),
-                         ("case.next_step", {}), ("case.text_follows", {})]
-    return Message(key="case.card_title_escalated" if escalated else "case.card_title", fields={"reference": case.reference},
+    lines: list[Line] = [*([("drill.card_note", {})] if case.drill else []), *([escalated] if escalated else []),
+                         *([("case.adult_subject", {})] if case.about_adult else []), ("case.next_step", {}), ("case.text_follows", {})]
+    title = "drill.card_title" if case.drill else "case.card_title_escalated" if escalated else "case.card_title"
+    return Message(key=title, fields={"reference": case.reference},
                    facts=facts, lines=tuple(lines),
                    buttons=(Button(label_key="case.ack_button", verb="ack", data={"case": case.reference}),))
 
@@ -53,4 +55,4 @@ async def card_for(deps: Deps, case: Case, *, escalated: Line | None = None) -> 
 
 def acknowledged(card: Message, line: Line) -> Message:
     """The same card, saying who has the case now instead of what to do, and without its button."""
-    return replace(card, key="case.card_title", lines=(line,), buttons=())
+    return replace(card, key=card.key if card.key == "drill.card_title" else "case.card_title", lines=(line,), buttons=())

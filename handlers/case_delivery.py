@@ -82,10 +82,11 @@ async def escalate(item: DueItem, deps: Deps) -> None:
     else:
         timers = ()
         urgency = words(f"case.urgency_{case.urgency.value}")
-        alert = Message(key="case.escalated_head_undelivered" if undelivered else "case.escalated_head",
-                        fields={"reference": case.reference, "urgency": urgency, "group": group, "minutes": minutes})
+        head_key = "drill.escalated_head" if case.drill else "case.escalated_head_undelivered" if undelivered else "case.escalated_head"
+        alert = Message(key=head_key, fields={"reference": case.reference, "urgency": urgency, "group": group, "minutes": minutes})
         messages = [outbox_item(p.ref, alert, key=keys.head_alert(p.ref), due_at=now, first=True) for p in told]
-        reminder = Message(key="case.reminder_lead", fields={"reference": case.reference, "minutes": minutes})
+        reminder = Message(key="drill.reminder_lead" if case.drill else "case.reminder_lead", fields={"reference": case.reference,
+                                                                                                     "minutes": minutes})
         leads = [p for p in people if p.role is Role.DSL]
         messages += [outbox_item(p.ref, reminder, key=keys.lead_reminder(p.ref), due_at=now) for p in leads]
     recorded = CaseStep(at=now, action=action, actor="system", detail={"recipients": ",".join(str(p.ref) for p in told)})

@@ -148,7 +148,7 @@ async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]
     """Open cases counted apart (new, acknowledged and being handled, overdue), then each overdue
     one with its age and class: the ones a lead must act on first; then each acknowledged case
     still open past the review time, and who has it (handlers/case_review.py)."""
-    cases = await deps.store.list_cases(OPEN)
+    cases = [case for case in await deps.store.list_cases(OPEN) if not case.drill]  # a drill is never counted as a real case
     due = timedelta(seconds=deps.cases.ack_timeout_seconds)
     overdue = [c for c in cases if c.state in UNACKNOWLEDGED and end - c.received_at > due]
     counts: dict[str, object] = {"new": sum(1 for c in cases if c.state in UNACKNOWLEDGED) - len(overdue), "overdue": len(overdue),

@@ -41,7 +41,7 @@ class ChainHealth:
 
 async def read_health(store: Store, channels: Collection[str], now: datetime, margin_seconds: float) -> ChainHealth:
     """Everything /metrics shows, as the Store holds it at `now`."""
-    cases = await store.list_cases(OPEN)
+    cases = [case for case in await store.list_cases(OPEN) if not case.drill]  # a drill is never counted as a real case
     waiting = [(now - case.received_at).total_seconds() for case in cases if case.state in UNACKNOWLEDGED]
     late = await late_work(store, now, margin_seconds)
     undelivered = len(await undelivered_in_every_lane(store))

@@ -30,6 +30,7 @@ class CasePolicy:
     review_days: int = 7  # an acknowledged case still open this long re-alerts whoever has it
     review_repeat_hours: int = 24  # and again this often, until it is closed
     retention_days: int | None = None  # None: the safeguarding record is kept for ever (nothing may be purged)
+    drill_cron: str | None = None  # a drill of the whole chain on this schedule (school time); None: only when asked
 
 
 def emergency_contacts(cases: CasePolicy) -> Any:

@@ -13,6 +13,7 @@ from handlers.case_review import REVIEW, review
 from handlers.digest import DIGEST, send_digest
 from handlers.direct_messages import on_direct_message
 from handlers.dispatch import Route
+from handlers.drill import DRILL, DRILL_DEADLINE, drill_deadline, run_drill
 from handlers.duties import Deps
 from handlers.events import BotRemoved, CardAction, DirectMessage, Event, GroupJoined, GroupMessage, MembersChanged, PersonReachable
 from handlers.group_lifecycle import on_bot_removed, on_members_changed, recheck, welcome
@@ -52,5 +53,6 @@ def due_work(deps: Deps) -> dict[Queue, dict[str, ItemHandler]]:
         **{lane: {SEND: bound(deliver_and_record)} for lane in OUTBOX_LANES},
         Queue.TIMERS: {ESCALATE: bound(escalate), UNSUPERVISED_ESCALATE: bound(escalate_unsupervised), RECHECK: bound(recheck),
                        REMINDER: bound(fire_reminder), LESSON_NOTICE: bound(repeat_notice),
-                       DIGEST: bound(send_digest), REVIEW: bound(review)},
+                       DIGEST: bound(send_digest), REVIEW: bound(review), DRILL: bound(run_drill),
+                       DRILL_DEADLINE: bound(drill_deadline)},
     }

@@ -58,6 +58,7 @@ class Case:
     state: CaseState = CaseState.NEW
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    drill: bool = False  # a test of the chain (handlers/drill.py): no child, never counted as a real case
     assigned_to: str | None = None  # the member of the safeguarding staff the case is given to
     outcome: Outcome | None = None  # set when closed, cleared when reopened
     steps: tuple[CaseStep, ...] = ()

@@ -16,7 +16,7 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, foundation, health, reminders, supervision, teams, wecom
+from bots.demo import concerns, drill, foundation, health, reminders, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -68,6 +68,7 @@ async def _play_all(transcript: Transcript, keep: Path | None) -> None:
                 await reminders.play(scene, connector)
                 await supervision.play(scene, connector)
                 await wecom.play(scene, wecom_api)
+                await drill.play(scene, connector, wecom_api)
                 await reminders.play_digest(scene, connector)
         finally:
             stop.set()

@@ -11,6 +11,7 @@ from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
 from policy_text.catalog import Catalog
 from state.clock import ManualClock
+from state.due import Queue
 from state.models import Person, Role
 from state.sqlite import SqliteStore
 from tests.bots.test_cli import run
@@ -160,3 +161,21 @@ def test_cover_is_set_listed_and_ended_at_the_command_line_by_a_named_lead(tmp_p
     again = run(tmp_path, "cover", "end", "teams:deputy", "--as", "Lee Lead", now=START)
     assert (again.returncode, "Dee Deputy is not covering" in again.stderr) == (1, True)
     assert [a for a, _, _ in audit_actions(tmp_path)][-2:] == ["cover.set", "cover.ended"]
+
+
+def test_drill_queues_a_test_of_the_chain_for_the_server_and_returns_at_once(tmp_path: Path) -> None:
+    file_a_report(tmp_path)
+    queued = run(tmp_path, "drill")
+    assert queued.returncode == 0, queued.stderr
+    drill_id = queued.stdout.split(" ")[0]
+    assert drill_id.startswith("drill|")
+
+    async def waiting() -> tuple[str, str]:
+        store = await SqliteStore.open(tmp_path / "cli.db")
+        try:
+            item = await store.get_due(Queue.TIMERS, drill_id)
+            return (item.kind if item else "-", (await store.read_audit())[-1].record.action)
+        finally:
+            await store.close()
+
+    assert asyncio.run(waiting()) == ("drill.start", "drill.queued")  # the server, when it runs, takes it from here
