@@ -23,13 +23,11 @@ from handlers.case_export import Readable, case_line, export_cases, render_case
 from handlers.case_record import CLAUSE, VERBS, CaseDesk, act_on_case, may_see_words
 from handlers.read_trail import CLI_SHOW, record_reading
 from handlers.record_transfer import export_record
-from handlers.retention import plan_purge, purge
+from handlers.retention import PurgeRefused, check_may_purge, plan_purge, purge
 from handlers.roster import named as named_people
 from state.models import SAFEGUARDING_ROLES, Person, PersonRef, Role
 
 TRANSFER_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
-PURGE_ROLES = frozenset({Role.DSL, Role.HEAD})
-"""Who may delete from the safeguarding record, once it is past the school's retention period."""
 """Who may send a child's whole record, every case's words included, to a new school."""
 
 
@@ -93,10 +91,10 @@ async def _purge(desk: CaseDesk, args: argparse.Namespace, out: IO[str]) -> int:
         raise CommandRefused(f"records are kept for {desk.retention_days} days (ESAFETY_CASE_RETENTION_DAYS): the latest date you may "
                              f"purge before is {latest.isoformat()}")
     actor = await acting_as(desk, args.acting_as, "purge")
-    if actor.role not in PURGE_ROLES:
-        await record_decision(desk.store, desk.clock, action="case.command_refused", actor=str(actor.ref), actor_role=actor.role.value,
-                              clause=CLAUSE, outcome="purge", detail={"via": "cli"})
-        raise CommandRefused(f"{actor.name or actor.ref} is {actor.role.value}: only a dsl or the head may purge the safeguarding record")
+    try:  # before anything is counted or asked
+        await check_may_purge(desk.store, desk.clock, actor)
+    except PurgeRefused as refused:
+        raise CommandRefused(str(refused)) from None
     plan = await plan_purge(desk.store, desk.school_midnight(args.before))
     out.write(f"This deletes for ever {len(plan.references)} closed case(s) received before {args.before.isoformat()} and the "
               f"{plan.audit_records} audit record(s) before it.\n")

@@ -15,11 +15,17 @@ from datetime import datetime
 from handlers.audit import decision, iter_audit
 from state.audit_chain import Purged
 from state.clock import Clock
-from state.models import Person
+from state.models import Person, Role
 from state.records import CaseState
 from state.store import Store
 
 CLAUSE = "000 §3; 004 strategy 13"
+PURGE_ROLES = frozenset({Role.DSL, Role.HEAD})
+"""Who may delete from the safeguarding record, once it is past the school's retention period."""
+
+
+class PurgeRefused(PermissionError):
+    """Someone without the role asked for a purge: nothing was deleted, and that was audited."""
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,17 @@ async def plan_purge(store: Store, before: datetime) -> PurgePlan:
     return PurgePlan(before, cases, count)
 
 
+async def check_may_purge(store: Store, clock: Clock, actor: Person) -> None:
+    """Only a dsl or the head may purge: anyone else is refused (PurgeRefused), and the refusal audited."""
+    if actor.role not in PURGE_ROLES:
+        await store.append_audit(decision(clock, action="case.command_refused", actor=str(actor.ref), actor_role=actor.role.value,
+                                          clause=CLAUSE, outcome="purge"))
+        raise PurgeRefused(f"{actor.name or actor.ref} is {actor.role.value}: only a dsl or the head may purge the safeguarding record")
+
+
 async def purge(store: Store, clock: Clock, plan: PurgePlan, actor: Person) -> Purged:
     """Delete what `plan` names (what is still closed and old), then audit who did it, and what."""
+    await check_may_purge(store, clock, actor)
     purged = await store.purge_before(plan.before, references=plan.references, audit_records=plan.audit_records)
     await store.append_audit(decision(clock, action="cases.purged", actor=str(actor.ref), actor_role=actor.role.value, clause=CLAUSE,
                                       outcome=",".join(purged.cases)[:500],

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from handlers.audit import verify_audit
 from handlers.case_record import CaseDesk, act_on_case
 from handlers.concerns import Report, receive_report
 from handlers.duties import Deps
-from handlers.retention import plan_purge, purge
+from handlers.retention import PurgeRefused, plan_purge, purge
 from state.records import CaseState
 from tests.handlers.conftest import SCHOOL, drain
 
-ANN, LEAD = SCHOOL[0], SCHOOL[5]
+ANN, LEAD, DEPUTY, HEAD = SCHOOL[0], SCHOOL[5], SCHOOL[6], SCHOOL[7]
 
 
 async def test_a_purge_deletes_the_old_and_closed_and_the_chain_still_verifies(school: Deps) -> None:
@@ -56,3 +58,16 @@ async def test_a_case_reopened_after_the_plan_is_kept(school: Deps) -> None:
     case = await school.store.get_case(reference)
     assert case is not None
     assert case.state is CaseState.ACKNOWLEDGED
+
+
+async def test_only_a_dsl_or_the_head_may_purge_and_a_refusal_is_audited(school: Deps) -> None:
+    reference = await receive_report(school, Report(reporter=ANN, text="words", origin="r1"))
+    await act_on_case(CaseDesk(school.store, school.clock, school.catalog), LEAD, "close", f"{reference} advice done", origin="c1")
+    school.clock.advance(timedelta(days=400).total_seconds())  # type: ignore[attr-defined]
+    plan = await plan_purge(school.store, school.clock.now())
+    with pytest.raises(PurgeRefused):
+        await purge(school.store, school.clock, plan, DEPUTY)
+    assert {c.reference for c in await school.store.list_cases()} == {reference}  # nothing deleted
+    refusal = (await school.store.read_audit(limit=-1))[-1].record
+    assert (refusal.action, refusal.actor, refusal.outcome) == ("case.command_refused", str(DEPUTY.ref), "purge")
+    assert (await purge(school.store, school.clock, plan, HEAD)).cases == (reference,)
