@@ -21,6 +21,7 @@ from bots.store import store_for
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
 from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.auditor import Auditor
+from handlers.case_review import arm_reviews
 from handlers.digest import arm_digest
 from handlers.dispatch import Dispatcher
 from handlers.drill import arm_drill
@@ -123,6 +124,7 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
     async def arm_timers(_: web.Application) -> None:
         await arm_digest(bot.deps)
         await arm_drill(bot.deps)
+        await arm_reviews(bot.deps)
 
     app.on_startup.append(arm_timers)
     if workers:

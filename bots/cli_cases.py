@@ -31,10 +31,11 @@ TRANSFER_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
 """Who may send a child's whole record, every case's words included, to a new school."""
 
 
-async def acting_as(desk: CaseDesk, who: str, verb: str) -> Person:
+async def acting_as(desk: CaseDesk, who: str, verb: str, *, covering: bool = True) -> Person:
     """The roster's person named by `channel:user_id` or by their full name, if they may act on
-    cases (a member of staff covering for a lead may, as a lead)."""
-    people = named_people(await desk.cover().case_people(), who)
+    cases: as a lead if covering for one (`covering`, for the case chain's own actions), else by
+    their roster role (a purge, a transfer, setting cover)."""
+    people = named_people(await (desk.cover().case_people() if covering else desk.store.list_people()), who)
     if len(people) != 1:
         raise CommandRefused(f"--as {who!r} names {'nobody' if not people else 'more than one person'} on the roster: "
                              "give channel:user_id as `esafety-bot roster list` shows it")
@@ -90,7 +91,7 @@ async def _purge(desk: CaseDesk, args: argparse.Namespace, out: IO[str]) -> int:
     if args.before > latest:
         raise CommandRefused(f"records are kept for {desk.retention_days} days (ESAFETY_CASE_RETENTION_DAYS): the latest date you may "
                              f"purge before is {latest.isoformat()}")
-    actor = await acting_as(desk, args.acting_as, "purge")
+    actor = await acting_as(desk, args.acting_as, "purge", covering=False)
     try:  # before anything is counted or asked
         await check_may_purge(desk.store, desk.clock, actor)
     except PurgeRefused as refused:
@@ -118,7 +119,7 @@ async def _transfer(desk: CaseDesk, args: argparse.Namespace, out: IO[str], orig
     if not args.acting_as:
         raise CommandRefused("--person exports a child's whole record, words included: name who exports it with --as PERSON (a dsl or "
                              "deputy_dsl; recorded in each case's read trail and the audit)")
-    reader = await acting_as(desk, args.acting_as, "transfer")
+    reader = await acting_as(desk, args.acting_as, "transfer", covering=False)
     if reader.role not in TRANSFER_ROLES:
         raise CommandRefused(f"{reader.name or reader.ref} is {reader.role.value}: a child's whole record goes out only through a dsl or "
                              "deputy_dsl")

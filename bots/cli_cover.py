@@ -22,7 +22,7 @@ async def cover(desk: CaseDesk, args: argparse.Namespace, out: IO[str], locale: 
         actor = Person(channel="teams", user_id="cli", name="", role=Role.UNKNOWN)  # listing changes nothing
         asked = ""
     else:
-        actor = await acting_as(desk, args.acting_as, "cover")
+        actor = await acting_as(desk, args.acting_as, "cover", covering=False)
         if actor.role not in COVER_ROLES:
             raise CommandRefused(f"{actor.name or actor.ref} is {actor.role.value}: only a dsl or the head may set cover")
         asked = f"{args.person} until {args.until.isoformat()}" if args.action == "set" else f"{args.person} off"

@@ -80,10 +80,16 @@ class AuditVerdict:
 
 async def verify_audit(store: Store, *, page: int = 5000) -> AuditVerdict:
     """Check the whole stored log against its seals and its ends (state/audit_chain.py). The
-    ends are read first: a record appended while this runs is past the head, and left for next time."""
+    ends are read before and after the records: a record appended meanwhile is past the first
+    head and left for next time; one past even the second head was put there behind the Store's
+    back, and is named."""
     ends = await store.audit_chain_ends()
     records, place = [], 0
     while batch := await store.read_sealed_audit(after_place=place, limit=page):
-        records += [record for record in batch if record.seq <= ends.head_seq]
+        records += batch
         place = batch[-1].place
-    return AuditVerdict(len(records), ends, verify(records, ends))
+    later = await store.audit_chain_ends()
+    beyond = [Finding("beyond_head", r.seq, "it claims a place after the last record the log handed out") for r in records
+              if r.seq > later.head_seq]
+    checked = [r for r in records if r.seq <= ends.head_seq]
+    return AuditVerdict(len(checked), ends, sorted([*verify(checked, ends), *beyond], key=lambda f: (f.seq, f.kind)))

@@ -23,7 +23,7 @@ from handlers.messenger import Message
 from handlers.outbox import outbox_item
 from handlers.policies import CasePolicy
 from handlers.roster import named
-from policy_text.catalog import Catalog, words
+from policy_text.catalog import LOCALES, Catalog, words
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import CaseAction, Moved
 from state.clock import Clock
@@ -127,11 +127,11 @@ async def _assign(desk: CaseDesk, actor: Person, case: Case, who: str, origin: s
 
 
 async def _close(desk: CaseDesk, actor: Person, case: Case, rest: str, origin: str) -> Answer:
-    said, _, reason = rest.partition(" ")
-    outcome = _outcome(desk.catalog, said, actor)
-    if outcome is None or not reason.strip():
+    said = _outcome(desk.catalog, rest)
+    if said is None or not said[1]:
         return Answer(Message(key="case.close_usage"), False)
-    step = _step(desk, actor, "closed", origin, outcome=outcome.value, reason=reason.strip())
+    outcome, reason = said
+    step = _step(desk, actor, "closed", origin, outcome=outcome.value, reason=reason)
     done = Message(key="case.closed", fields={"reference": case.reference, "outcome": outcome_words(outcome)})
     return await _change(desk, actor, case, lifecycle.close(step, outcome), done, detail={"outcome": outcome.value},
                          disarmed=(CaseKeys(case.reference).review_timer(),))
@@ -146,11 +146,14 @@ async def _reopen(desk: CaseDesk, actor: Person, case: Case, reason: str, origin
                          timers=(review,))
 
 
-def _outcome(catalog: Catalog, said: str, actor: Person) -> Outcome | None:
-    """An outcome by its token (`social_care`) or by its name in the actor's language."""
+def _outcome(catalog: Catalog, rest: str) -> tuple[Outcome, str] | None:
+    """The outcome that `rest` starts with — its token (`social_care`) or its name in either
+    language (`referred to children's social care`, `已转介儿童社会服务`) — and the reason after it."""
+    folded = rest.casefold()
     for outcome in Outcome:
-        if said.casefold() in (outcome.value, catalog.say(f"case.outcome_{outcome.value}", actor.locale or "en").casefold()):
-            return outcome
+        for name in (outcome.value, *(catalog.say(f"case.outcome_{outcome.value}", locale) for locale in LOCALES)):
+            if folded.startswith(name.casefold() + " "):
+                return outcome, rest[len(name):].strip()
     return None
 
 

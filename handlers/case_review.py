@@ -35,6 +35,15 @@ def review_timer(reference: str, due_at: datetime) -> DueItem:
                    payload={"case": reference})
 
 
+async def arm_reviews(deps: Deps) -> None:
+    """At start-up: every acknowledged case has its review timer, those acknowledged before this
+    version included (an existing timer is left as it is)."""
+    for case in await deps.store.list_cases({CaseState.ACKNOWLEDGED}):
+        if not case.drill:
+            due = max((case.acknowledged_at or case.received_at) + timedelta(days=deps.cases.review_days), deps.clock.now())
+            await deps.store.schedule_due(review_timer(case.reference, due))
+
+
 def overdue_for_review(case: Case, now: datetime, review_days: int) -> bool:
     """Acknowledged, still open, and for longer than the review time."""
     return case.state is CaseState.ACKNOWLEDGED and case.acknowledged_at is not None and \

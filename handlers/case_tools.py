@@ -27,7 +27,7 @@ async def case_command(deps: Deps, person: Person, verb: str, args: str, *, even
     if verb == "cases":
         message = await _open_cases(deps)
     elif verb != "case":
-        desk = CaseDesk(deps.store, deps.clock, deps.catalog, deps.cases.review_days)
+        desk = CaseDesk(deps.store, deps.clock, deps.catalog, deps.cases.review_days, timezone=deps.school_timezone)
         message = (await act_on_case(desk, person, verb, args, origin=event_id)).message
     else:
         reference = args.strip().partition(" ")[0]

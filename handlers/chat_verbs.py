@@ -139,10 +139,20 @@ VERBS: dict[str, Verb] = {
 """verb → who may use it, where, what runs it, and how a refusal is told and audited."""
 
 
-def may_use(person: Person, verb: str, place: Place) -> bool:
-    """Whether `verb` is one at `place` and `person`'s role is allowed it."""
+async def acting(deps: Deps, person: Person, verb: str) -> Person:
+    """Who `person` is for `verb`: for the case chain's verbs, a member of staff covering for a
+    lead is a lead (handlers/cover.py); for every other verb (`cover` itself included), whoever
+    the roster says."""
     row = VERBS.get(verb)
-    return row is not None and place in row.places and person.role in row.roles
+    if row is not None and row.roles == SAFEGUARDING_ROLES:
+        return as_lead(person, await cover_desk(deps).active())
+    return person
+
+
+async def may_use(deps: Deps, person: Person, verb: str, place: Place) -> bool:
+    """Whether `verb` is one at `place` and `person` is allowed it (as a lead, if covering one)."""
+    row = VERBS.get(verb)
+    return row is not None and place in row.places and (await acting(deps, person, verb)).role in row.roles
 
 
 async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
@@ -151,8 +161,7 @@ async def use_verb(deps: Deps, person: Person, use: Use, place: Place) -> bool:
     verb = VERBS.get(use.verb)
     if verb is None or place not in verb.places:
         return False
-    if verb.roles <= SAFEGUARDING_ROLES:  # the case chain's verbs: a member of staff covering for a lead uses them as a lead
-        person = as_lead(person, await cover_desk(deps).active())
+    person = await acting(deps, person, use.verb)
     if person.role in verb.roles:
         await verb.run(deps, person, use)
         return True

@@ -24,13 +24,16 @@ from handlers.roster import named
 from policy_text.catalog import words
 from state.clock import Clock
 from state.effects import Effects
-from state.models import STAFF_ROLES, Person, Role
+from state.models import Person, Role
 from state.records import Cover
 from state.store import Store
 
 CLAUSE = "000 §3; 004 strategy 9"
 COVER_ROLES = frozenset({Role.DSL, Role.HEAD})
-"""Who may set or end cover: the lead who is going away, or the head."""
+"""Who may set or end cover: the lead who is going away, or the head (by their roster role)."""
+COVERING_ROLES = frozenset({Role.TEACHER, Role.ADMIN, Role.DEPUTY_DSL})
+"""Who may cover: staff not already in the chain as a lead. Never the head, who would then read
+the words of every case (the head reads them only for concerns about an adult), nor oneself."""
 LONGEST = timedelta(days=366)
 
 
@@ -70,19 +73,25 @@ def date_words(day: date) -> dict[str, object]:
 
 async def cover_command(desk: CoverDesk, actor: Person, args: str, *, origin: str) -> tuple[Message, bool]:
     """`cover` (who covers), `cover NAME until YYYY-MM-DD`, `cover NAME off`; the reply, and
-    whether anything changed."""
+    whether anything changed. `actor` is as the roster says (a dsl or the head): covering for a
+    lead never lets anyone set cover."""
     text = args.strip()
     if not text:
         covers = sorted((await desk.active()).values(), key=lambda c: c.until)
         people = {str(p.ref): p for p in await desk.store.list_people()}
         lines = tuple(("case.cover_line", {"person": _name(people, str(c.person)), "until": date_words(c.until)}) for c in covers)
         return Message(key="case.cover_list", fields={"count": len(covers)}, lines=lines), False
-    who, _, rest = text.rpartition(" until ") if " until " in text else (text.removesuffix(" off"), "", "off")
-    staff = [p for p in await desk.store.list_people() if p.role in STAFF_ROLES]
-    chosen = named(staff, who.strip())
-    until = _date(rest.strip()) if rest.strip() != "off" else None
-    today = desk.today()
-    if len(chosen) != 1 or (rest.strip() != "off" and (until is None or not today <= until <= today + LONGEST)):
+    if text.endswith(" off"):
+        who, until = text.removesuffix(" off"), None
+    elif " until " in text:
+        who, _, day = text.rpartition(" until ")
+        until = _date(day.strip())
+        if until is None or not desk.today() <= until <= desk.today() + LONGEST:
+            return Message(key="case.cover_usage"), False
+    else:
+        return Message(key="case.cover_usage"), False
+    chosen = named([p for p in await desk.store.list_people() if p.role in COVERING_ROLES], who)
+    if len(chosen) != 1 or chosen[0].ref == actor.ref:
         return Message(key="case.cover_usage"), False
     if until is None:
         return await _end(desk, actor, chosen[0], origin)
@@ -91,23 +100,26 @@ async def cover_command(desk: CoverDesk, actor: Person, args: str, *, origin: st
 
 
 async def _set(desk: CoverDesk, actor: Person, cover: Cover, person: Person, origin: str) -> tuple[Message, bool]:
-    await desk.store.put_cover(cover)
+    """Audited and told first (once per request), then stored: a crash between the two is
+    finished by the request's retry, never leaves a cover nobody audited."""
     told = Message(key="case.cover_started", fields={"by": actor.name or str(actor.ref), "until": date_words(cover.until)})
     await desk.store.commit(Effects(
         messages=(outbox_item(person.ref, told, key=f"cover|{origin}|{person.ref}", due_at=desk.clock.now()),),
         audit=(decision(desk.clock, action="cover.set", actor=str(actor.ref), actor_role=actor.role.value, subject=str(person.ref),
                         clause=CLAUSE, outcome=cover.until.isoformat()),)), once=f"cover|{origin}")
+    await desk.store.put_cover(cover)
     return Message(key="case.cover_set", fields={"person": person.name or str(person.ref), "until": date_words(cover.until)}), True
 
 
 async def _end(desk: CoverDesk, actor: Person, person: Person, origin: str) -> tuple[Message, bool]:
-    if not await desk.store.end_cover(person.ref):
+    if str(person.ref) not in {str(c.person) for c in await desk.store.list_covers()}:
         return Message(key="case.cover_none_for", fields={"person": person.name or str(person.ref)}), False
     await desk.store.commit(Effects(
         messages=(outbox_item(person.ref, Message(key="case.cover_ended_you"), key=f"cover|{origin}|{person.ref}",
                               due_at=desk.clock.now()),),
         audit=(decision(desk.clock, action="cover.ended", actor=str(actor.ref), actor_role=actor.role.value, subject=str(person.ref),
                         clause=CLAUSE),)), once=f"cover|{origin}")
+    await desk.store.end_cover(person.ref)
     return Message(key="case.cover_ended", fields={"person": person.name or str(person.ref)}), True
 
 

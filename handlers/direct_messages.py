@@ -43,7 +43,7 @@ async def on_direct_message(event: DirectMessage, deps: Deps) -> None:
     elif command is not None and command.verb in ("report", "report_adult"):
         await start_report(deps, person, command.args, about_adult=command.verb == "report_adult", locale=event.locale,
                            origin=event.event_id)
-    elif command is not None and may_use(person, command.verb, Place.PRIVATE):
+    elif command is not None and await may_use(deps, person, command.verb, Place.PRIVATE):
         await use_verb(deps, person, Use(verb=command.verb, args=command.args, event_id=event.event_id), Place.PRIVATE)
     elif signals_danger(event.text):
         await receive_report(deps, Report(reporter=person, text=event.text, origin=event.event_id, locale=event.locale))

@@ -26,7 +26,7 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import person_words
 from handlers.outbox import ADMIN_ROLES, outbox_item
-from handlers.reception import leads_on, nobody_to_receive
+from handlers.reception import leads_on
 from handlers.spoken_time import duration_words
 from state import case_lifecycle as lifecycle
 from state.case_lifecycle import Moved
@@ -80,9 +80,11 @@ async def run_drill(item: DueItem, deps: Deps) -> None:
     alerts: list[DueItem] = []
     audit: list[AuditRecord] = [decision(deps.clock, action="drill.started", actor=str(item.payload.get("by", "")), clause=CLAUSE,
                                          outcome=reference, detail={"leads": str(len(leads))})]
-    if not leads:
-        alerts, no_lead = nobody_to_receive(case, people, deps)
-        audit.append(no_lead)
+    if not leads:  # the gravest finding a drill can make: said at once, and marked as a drill's
+        found = Message(key="drill.no_lead", fields={"reference": reference})
+        alerts = [outbox_item(p.ref, found, key=f"{reference}|drill-no-lead|{p.ref}", due_at=now, first=True) for p in _reported_to(people)]
+        audit.append(decision(deps.clock, action="drill.no_lead", actor="system", clause=CLAUSE, outcome=reference,
+                              detail={"told": str(len(alerts))}))
     deadline = DueItem(queue=Queue.TIMERS, item_id=f"{reference}|drill", kind=DRILL_DEADLINE, due_at=now + chain_time(deps),
                        payload={"case": reference})
     effects = Effects(messages=(*delivery_work(case, EscalationStep.LEADS.recipients(case, people), EscalationStep.LEADS, card, now),

@@ -58,8 +58,14 @@ async def check_may_purge(store: Store, clock: Clock, actor: Person) -> None:
 
 
 async def purge(store: Store, clock: Clock, plan: PurgePlan, actor: Person) -> Purged:
-    """Delete what `plan` names (what is still closed and old), then audit who did it, and what."""
+    """Delete what `plan` names (what is still closed and old), audited before (who, what they
+    asked) and after (what went): a crash in between leaves the intent on the record, never a
+    deletion nobody audited."""
     await check_may_purge(store, clock, actor)
+    await store.append_audit(decision(clock, action="cases.purge_started", actor=str(actor.ref), actor_role=actor.role.value,
+                                      clause=CLAUSE, outcome=",".join(plan.references)[:500],
+                                      detail={"before": plan.before.isoformat(), "cases": str(len(plan.references)),
+                                              "audit_records": str(plan.audit_records)}))
     purged = await store.purge_before(plan.before, references=plan.references, audit_records=plan.audit_records)
     await store.append_audit(decision(clock, action="cases.purged", actor=str(actor.ref), actor_role=actor.role.value, clause=CLAUSE,
                                       outcome=",".join(purged.cases)[:500],

@@ -19,9 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from state import codec
+from state.records import AuditEntry, AuditRecord
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 """What the first record of a new log follows."""
@@ -34,6 +40,19 @@ def seal(prev: str, seq: int, data: str) -> str:
 def stamped(data: str) -> datetime:
     """When a stored record says it was made (a purge keeps everything from its date on)."""
     return datetime.fromisoformat(json.loads(data)["at"])
+
+
+def readable_entries(rows: Iterable[tuple[int, str]]) -> list[AuditEntry]:
+    """The records a reader (the digest, an export) can use; one that no longer reads as a record
+    (edited by hand) is left out with a warning rather than failing every reader: `audit verify`
+    names it."""
+    entries = []
+    for seq, data in rows:
+        try:
+            entries.append(AuditEntry(seq, codec.loads(AuditRecord, data)))
+        except (ValueError, TypeError, KeyError):
+            log.warning("audit record %d does not read as a record: left out (audit verify names it)", seq)
+    return entries
 
 
 @dataclass(frozen=True)

@@ -142,13 +142,13 @@ def close(step: CaseStep, outcome: Outcome) -> CaseAction:
 
 
 def reopen(step: CaseStep) -> CaseAction:
-    """A closed case is taken up again, by whoever reopens it if nobody had acknowledged it; the
-    escalation chain does not restart (someone has it)."""
+    """A closed case is taken up again, by whoever reopens it if nobody had acknowledged it, from
+    now (the review time runs from the reopening); the escalation chain does not restart."""
 
     def act(case: Case) -> Moved:
         if case.state is not CaseState.CLOSED:
             raise NotClosed(case)
-        taken = case if case.acknowledged_by else replace(case, acknowledged_by=step.actor, acknowledged_at=step.at)
+        taken = replace(case, acknowledged_by=case.acknowledged_by or step.actor, acknowledged_at=step.at)  # held again from now
         return _record(replace(taken, outcome=None), step, CaseState.ACKNOWLEDGED)
 
     return act

@@ -38,6 +38,8 @@ class RedisKeys:
     audit_log: str = field(init=False)  # list of "seq<TAB>prev<TAB>seal<TAB>AuditRecord"; seq n at index n - anchor seq - 1
     audit_head: str = field(init=False)  # the seal of the last record appended (state/audit_chain.py)
     audit_anchor: str = field(init=False)  # "seq seal" the first stored record follows (absent: 0 and GENESIS)
+    audit_sealing: str = field(init=False)  # "seq seal" reached while a log from before the chain is sealed, chunk by chunk
+    audit_log_sealed: str = field(init=False)  # that log's records sealed so far, renamed into audit_log when done
     instances: str = field(init=False)  # hash holder -> alive until (heartbeats)
     tallies: str = field(init=False)  # hash name -> running total (the /metrics counters)
 

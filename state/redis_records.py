@@ -11,13 +11,16 @@ from typing import cast
 from redis.exceptions import ResponseError
 
 from state import codec
-from state.audit_chain import GENESIS, ChainEnds, Purged, SealedRecord, stamped
+from state.audit_chain import GENESIS, ChainEnds, Purged, SealedRecord, readable_entries, stamped
 from state.case_lifecycle import CaseAction, Moved
 from state.effects import NO_EFFECTS, ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
 from state.redis_base import RedisBase, _refusal, _text, _texts
 from state.redis_effects import gc_ms
 from state.store import UnknownCase, format_case_reference
+
+SEAL_CHUNK = 200
+"""Records sealed per script when an old log is first sealed: about 80 ms of Redis' time each."""
 
 
 class RedisRecords(RedisBase):
@@ -94,7 +97,7 @@ class RedisRecords(RedisBase):
         anchor_seq = (await self.audit_chain_ends()).anchor_seq
         start = max(after_seq - anchor_seq, 0)  # seq n sits at index n - anchor - 1; as in SQL, a negative limit means no limit
         rows = await self._redis.lrange(self._keys.audit_log, start, start + limit - 1 if limit > 0 else -1)
-        return [AuditEntry(record.seq, codec.loads(AuditRecord, record.data)) for record in _sealed(rows, start, anchor_seq)]
+        return readable_entries((record.seq, record.data) for record in _sealed(rows, start, anchor_seq))
 
     async def purge_before(self, before: datetime, *, references: Collection[str], audit_records: int) -> Purged:
         """The prefix is found here (a record's time is in its JSON), then cut in Lua, which checks
@@ -126,9 +129,16 @@ class RedisRecords(RedisBase):
                          _text(head) if head is not None else anchor_seal)
 
     async def seal_existing_log(self) -> int:
-        """Seal a log written before the chain existed, once (state/redis_scripts.py); how many records."""
-        keys = [self._keys.audit_log, self._keys.audit_head, self._keys.audit_seq, self._keys.audit_anchor]
-        return int(await self._run("SEAL_EXISTING_LOG", keys, []))
+        """Seal a log written before the chain existed, once, SEAL_CHUNK records per script so Redis
+        is never blocked for long (state/redis_scripts.py); how many records."""
+        keys = [self._keys.audit_log, self._keys.audit_head, self._keys.audit_seq, self._keys.audit_anchor, self._keys.audit_sealing,
+                self._keys.audit_log_sealed]
+        total = 0
+        while True:
+            sealed, done = await self._run("SEAL_EXISTING_LOG", keys, [SEAL_CHUNK])
+            total += int(sealed)
+            if int(done):
+                return total
 
 
 def _joined(record: SealedRecord) -> str:
@@ -137,9 +147,15 @@ def _joined(record: SealedRecord) -> str:
 
 
 def _sealed(rows: list[bytes | str], start: int, anchor_seq: int) -> list[SealedRecord]:
-    """Stored items as the chain sees them; the place of the first is `start` + 1."""
+    """Stored items as the chain sees them; the place of the first is `start` + 1. An item not in
+    the sealed form (written by an older version still running, or by hand) is read as it is,
+    unsealed, at its place: `audit verify` names it, and nobody else fails on it."""
     records = []
     for place, row in enumerate(rows, start=start + 1):
-        seq, prev, sealed, data = _text(row).split("\t", 3)
-        records.append(SealedRecord(place=place, seq=int(seq), data=data, prev=prev, seal=sealed))
+        parts = _text(row).split("\t", 3)
+        if len(parts) == 4 and parts[0].isdigit():
+            seq, prev, sealed, data = parts
+            records.append(SealedRecord(place=place, seq=int(seq), data=data, prev=prev, seal=sealed))
+        else:
+            records.append(SealedRecord(place=place, seq=anchor_seq + place, data=_text(row), prev="", seal=""))
     return records

@@ -205,25 +205,38 @@ apply_effects(cjson.decode(ARGV[4]), ARGV[5])
 return 1
 """
 
-# Seal a log written before the chain, once: every item in order, then the head. KEYS: log, head, seq counter, anchor.
-# Returns how many items were sealed (0 if the head exists or the items are sealed: the chain is already there).
+# Seal a log written before the chain, a chunk at a time (so Redis is never blocked for long): the next ARGV[1] items move
+# from the old log to the new one, sealed; the last chunk renames the new log into place and sets the head. Resumable: the
+# progress key holds "seq prev" between chunks. KEYS: log, head, seq counter, anchor, progress, new log.
+# Returns {items sealed by this call, 1 when the log is sealed (or was already), else 0}.
 SEAL_EXISTING_LOG = SHA256 + """
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-local anchor = redis.call('GET', KEYS[4])
-local seq = anchor and tonumber(string.match(anchor, '^(%d+)')) or 0
-local prev = string.rep('0', 64)
-local n = redis.call('LLEN', KEYS[1])
-if n == 0 or string.sub(redis.call('LINDEX', KEYS[1], 0), 1, 1) ~= '{' then return 0 end  -- empty, or sealed already
-for i = 0, n - 1 do
-  local record = redis.call('LINDEX', KEYS[1], i)
+local progress = redis.call('GET', KEYS[5])
+local seq, prev
+if progress then
+  local at, seal_before = string.match(progress, '^(%d+) (%x+)$')
+  seq, prev = tonumber(at), seal_before
+else
+  local first = redis.call('LINDEX', KEYS[1], 0)
+  if redis.call('EXISTS', KEYS[2]) == 1 or not first or string.sub(first, 1, 1) ~= '{' then return {0, 1} end
+  local anchor = redis.call('GET', KEYS[4])
+  seq, prev = anchor and tonumber(string.match(anchor, '^(%d+)')) or 0, string.rep('0', 64)
+end
+local items = redis.call('LPOP', KEYS[1], tonumber(ARGV[1])) or {}
+for _, record in ipairs(items) do
   seq = seq + 1
   local sealed = sha256(prev .. '\\n' .. seq .. '\\n' .. record)
-  redis.call('LSET', KEYS[1], i, seq .. '\\t' .. prev .. '\\t' .. sealed .. '\\t' .. record)
+  redis.call('RPUSH', KEYS[6], seq .. '\\t' .. prev .. '\\t' .. sealed .. '\\t' .. record)
   prev = sealed
 end
+if redis.call('LLEN', KEYS[1]) > 0 then
+  redis.call('SET', KEYS[5], seq .. ' ' .. prev)
+  return {#items, 0}
+end
+if redis.call('EXISTS', KEYS[6]) == 1 then redis.call('RENAME', KEYS[6], KEYS[1]) end
 redis.call('SET', KEYS[2], prev)
 redis.call('SET', KEYS[3], seq)
-return n
+redis.call('DEL', KEYS[5])
+return {#items, 1}
 """
 
 # Purge: the first ARGV[1] audit items (the last of them must still be ARGV[2]) and the named cases still closed; the

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from state.sqlite_schema import SCHEMA
 from state.store import StoreUnavailable
 
 T = TypeVar("T")
+log = logging.getLogger("esafety.store")
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -113,7 +115,8 @@ def _connect(path: str) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.executescript(SCHEMA)
-        seal_existing_log(connection)
+        if sealed := seal_existing_log(connection):
+            log.warning("SQLite %s: the %d audit records written before the chain existed are sealed now", path, sealed)
     except sqlite3.Error:
         connection.close()
         raise

@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 from state import codec
-from state.audit_chain import ChainEnds, Purged, SealedRecord
+from state.audit_chain import ChainEnds, Purged, SealedRecord, readable_entries
 from state.case_lifecycle import CaseAction, Moved
 from state.effects import ONCE_MEMORY_SECONDS, ONCE_PREFIX, Effects
 from state.records import AuditEntry, AuditRecord, Case, CaseState
@@ -99,7 +99,7 @@ class SqliteRecords(SqliteBase):
     async def read_audit(self, *, after_seq: int = 0, limit: int = 1000) -> list[AuditEntry]:
         sql = "SELECT seq, data FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
         rows = await self._db.read(lambda c: c.execute(sql, (after_seq, limit)).fetchall())
-        return [AuditEntry(seq, codec.loads(AuditRecord, data)) for seq, data in rows]
+        return readable_entries(rows)
 
     async def purge_before(self, before: datetime, *, references: Collection[str], audit_records: int) -> Purged:
         def work(c: sqlite3.Connection) -> Purged:

@@ -136,7 +136,7 @@ def test_purge_needs_a_retention_period_a_dsl_or_the_head_and_a_confirmation(tmp
     assert run(tmp_path, "cases", "list").stdout == ""
     assert run(tmp_path, "audit", "verify").returncode == 0
     actions = [action for action, _, _ in audit_actions(tmp_path)]
-    assert actions == ["case.command_refused", "cases.purged"]  # the deputy's refusal, then the purge: all before it is gone
+    assert actions == ["case.command_refused", "cases.purge_started", "cases.purged"]  # the deputy's refusal, the purge: all else gone
 
 
 async def _add_deputy(tmp_path: Path) -> None:

@@ -79,14 +79,15 @@ async def test_close_needs_an_outcome_from_the_list_and_a_reason(school: Deps) -
     assert timers == [None] * len(ESCALATIONS)  # closed: the chain is disarmed
 
 
-async def test_an_outcome_may_be_named_in_the_readers_language(school: Deps) -> None:
-    reference = await reported(school)
+async def test_an_outcome_may_be_named_in_words_in_either_language(school: Deps) -> None:
+    first, second = await reported(school, "r1"), await reported(school, "r2")
     chinese_lead = replace(LEAD, locale="zh_CN")
-    answer = await act_on_case(desk(school), chinese_lead, "close", f"{reference} 已告知家长 已与母亲沟通", origin="m1")
-    assert answer.done
-    case = await school.store.get_case(reference)
-    assert case is not None
-    assert case.outcome is Outcome.PARENTS_INFORMED
+    assert (await act_on_case(desk(school), chinese_lead, "close", f"{first} 已告知家长 已与母亲沟通", origin="m1")).done
+    in_words = f"{second} referred to children's social care they take it on"
+    assert (await act_on_case(desk(school), LEAD, "close", in_words, origin="m2")).done
+    closed = [await school.store.get_case(reference) for reference in (first, second)]
+    assert [(c.outcome, c.steps[-1].detail["reason"]) for c in closed if c is not None] == [
+        (Outcome.PARENTS_INFORMED, "已与母亲沟通"), (Outcome.SOCIAL_CARE, "they take it on")]
 
 
 async def test_reopen_a_closed_case_with_a_reason(school: Deps) -> None:

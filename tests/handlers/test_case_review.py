@@ -9,6 +9,7 @@ from datetime import timedelta
 from handlers.acknowledge import acknowledge
 from handlers.case_keys import CaseKeys
 from handlers.case_record import CaseDesk, act_on_case
+from handlers.case_review import arm_reviews
 from handlers.concerns import Report, receive_report
 from handlers.digest import week_lines
 from handlers.duties import Deps
@@ -83,3 +84,16 @@ async def test_the_digest_lists_acknowledged_cases_still_open_past_the_review_ti
     assert (fields["reference"], fields["class_name"]) == (reference, "5A")
     assert school.catalog.say("digest.review_line", "en", **fields).startswith(
         f"Acknowledged but still open {reference}: acknowledged about 7 days ago by Lee Lead (safeguarding lead), class 5A.")
+
+
+async def test_cases_acknowledged_before_this_version_get_their_review_at_start_up(school: Deps, messenger: RecordingMessenger) -> None:
+    reference = await acknowledged_case(school)
+    timer = CaseKeys(reference).review_timer()
+    assert await school.store.cancel_due(Queue.TIMERS, timer)  # as a case acknowledged by an older version has none
+    await arm_reviews(school)
+    armed = await school.store.get_due(Queue.TIMERS, timer)
+    assert armed is not None
+    assert armed.due_at == school.clock.now() + timedelta(days=school.cases.review_days)
+    advance(school, days=school.cases.review_days)
+    await drain(school)
+    assert alerts(messenger) == [(str(LEAD.ref), reference)]

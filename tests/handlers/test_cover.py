@@ -10,8 +10,12 @@ from datetime import timedelta
 from handlers.chat_verbs import Place, Use, use_verb
 from handlers.concerns import Report, receive_report
 from handlers.digest import week_lines
+from handlers.direct_messages import on_direct_message
 from handlers.duties import Deps
+from handlers.events import DirectMessage
 from state.models import Supervision
+from state.records import CaseState
+from tests.conftest import START
 from tests.fakes.recording_messenger import RecordingMessenger
 from tests.handlers.conftest import CLASS, SCHOOL, drain, join, keys_to
 
@@ -79,3 +83,28 @@ async def test_ended_early_refused_to_others_and_wrong_input_explained(school: D
     assert keys_to(messenger, TEACHER.ref)[-1] == "case.cover_ended_you"
     assert await school.store.list_covers() == []
     assert [e.record.action for e in await school.store.read_audit()][-1] == "cover.ended"
+
+
+async def test_covering_gives_the_case_chain_and_nothing_more(school: Deps, messenger: RecordingMessenger) -> None:
+    """Found by review: covering made a teacher a lead for everything. Now a covering teacher
+    cannot set cover, the head cannot be made to cover (they would read every case's words),
+    nobody covers themselves, and a name without a date ends nothing."""
+    await say(school, LEAD, "cover Tess Teacher until 2026-11-30", 1)
+    await say(school, TEACHER, "cover Adam Admin until 2026-11-30", 2)
+    assert keys_to(messenger, TEACHER.ref)[-1] == "supervision.staff_only"
+    for n, wrong in enumerate(["cover Hal Head until 2026-11-30", "cover Lee Lead until 2026-11-30", "cover Tess Teacher"]):
+        await say(school, LEAD, wrong, 10 + n)
+        assert keys_to(messenger, LEAD.ref)[-1] == "case.cover_usage", wrong
+    assert [str(c.person) for c in await school.store.list_covers()] == [str(TEACHER.ref)]
+
+
+async def test_a_covering_teachers_close_with_danger_words_closes_the_case(school: Deps) -> None:
+    """Found by review: a verb the sender may use comes before danger words; covering counts."""
+    await say(school, LEAD, "cover Tess Teacher until 2026-11-30", 1)
+    reference = await receive_report(school, Report(reporter=STUDENT, text="words", origin="r1"))
+    await drain(school)
+    close = f"close {reference} social_care she said she wants to die; referred today"
+    await on_direct_message(DirectMessage(event_id="d1", at=START, sender=TEACHER.ref, text=close), school)
+    await drain(school)
+    (case,) = await school.store.list_cases()
+    assert (case.reference, case.state) == (reference, CaseState.CLOSED)

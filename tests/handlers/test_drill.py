@@ -84,3 +84,13 @@ async def test_drills_on_a_schedule_arm_the_next(school: Deps) -> None:
     await drain(weekly)
     assert [c.drill for c in await weekly.store.list_cases()] == [True]
     assert await weekly.store.get_due(Queue.TIMERS, "drill|2026-12-02T10:00:00+00:00") is not None
+
+
+async def test_a_drill_with_no_lead_on_the_roster_says_so_at_once_as_a_drill(school: Deps, messenger: RecordingMessenger) -> None:
+    await school.store.replace_roster({"teams"}, [p for p in SCHOOL if p.ref != LEAD])
+    await queue_drill(school.store, school.clock, by="cli")
+    await drain(school)
+    told = sorted(p for p, m in messenger.to_people if m.key == "drill.no_lead")
+    assert told == sorted([HEAD, ADMIN])
+    assert "case.no_lead" not in [m.key for _, m in messenger.to_people]  # never the real alert, unmarked
+    assert "drill.no_lead" in [e.record.action for e in await school.store.read_audit()]

@@ -36,7 +36,8 @@ async def test_a_purge_deletes_the_old_and_closed_and_the_chain_still_verifies(s
     assert (purged.cases, purged.audit_records) == ((old_closed,), plan.audit_records)
     assert {c.reference for c in await school.store.list_cases()} == {old_open, recent}
     after = await school.store.read_audit(limit=-1)
-    assert [e.seq for e in after[:-1]] == [e.seq for e in before if e.record.at >= cutoff]  # numbers kept, the prefix gone
+    assert [e.seq for e in after[:-2]] == [e.seq for e in before if e.record.at >= cutoff]  # numbers kept, the prefix gone
+    assert after[-2].record.action == "cases.purge_started"  # the intent, audited before anything went
     assert (after[-1].record.action, after[-1].record.actor, after[-1].record.detail["cases"]) == ("cases.purged", str(LEAD.ref), "1")
     assert [e.seq for e in await school.store.read_audit(after_seq=after[-2].seq)] == [after[-1].seq]
     verdict = await verify_audit(school.store)

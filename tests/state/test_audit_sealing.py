@@ -12,9 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 import redis.asyncio as aioredis
 
-from handlers.audit import decision
+from handlers.audit import decision, verify_audit
 from state import codec
-from state.audit_chain import verify
 from state.clock import ManualClock
 from state.redis_keys import RedisKeys
 from state.redis_sha256 import SHA256
@@ -31,20 +30,30 @@ async def append(store: Store, clock: ManualClock, count: int) -> None:
 
 
 async def findings(store: Store) -> list[tuple[str, int]]:
-    ends = await store.audit_chain_ends()
-    return [(f.kind, f.seq) for f in verify(await store.read_sealed_audit(limit=-1), ends)]
+    return [(f.kind, f.seq) for f in (await verify_audit(store)).findings]
+
+
+async def behind_the_stores_back(factory: StoreFactory, sql: str, on_redis: Callable[[aioredis.Redis, str], Awaitable[object]]) -> None:
+    """Change the log as someone with the database would: `sql` on the SQLite file, or
+    `on_redis(client, the log's key)` with Redis commands."""
+    if factory.backend == "sqlite":
+        with sqlite3.connect(factory.sqlite_path) as raw:
+            raw.execute(sql)
+        return
+    client = aioredis.Redis.from_url(factory.redis_server.url, decode_responses=True)
+    try:
+        await on_redis(client, RedisKeys("esafety:").audit_log)
+    finally:
+        await client.aclose()
 
 
 async def edit_third_record(factory: StoreFactory) -> None:
     """Change one actor in the third record, straight in the database."""
-    if factory.backend == "sqlite":
-        with sqlite3.connect(factory.sqlite_path) as raw:
-            raw.execute("UPDATE audit SET data = replace(data, 'teams:', 'wecom:') WHERE seq = 3")
-        return
-    client = aioredis.Redis.from_url(factory.redis_server.url, decode_responses=True)
-    log = RedisKeys("esafety:").audit_log
-    await client.lset(log, 2, (await client.lindex(log, 2)).replace("teams:", "wecom:"))
-    await client.aclose()
+
+    async def on_redis(client: aioredis.Redis, log: str) -> None:
+        await client.lset(log, 2, (await client.lindex(log, 2)).replace("teams:", "wecom:"))
+
+    await behind_the_stores_back(factory, "UPDATE audit SET data = replace(data, 'teams:', 'wecom:') WHERE seq = 3", on_redis)
 
 
 @pytest.fixture
@@ -103,13 +112,7 @@ async def test_tampering_behind_the_stores_back_is_found(store: Store, clock: Ma
 
 async def test_the_newest_record_deleted_shows_against_the_head(store: Store, clock: ManualClock, store_factory: StoreFactory) -> None:
     await append(store, clock, 4)
-    if store_factory.backend == "sqlite":
-        with sqlite3.connect(store_factory.sqlite_path) as raw:
-            raw.execute("DELETE FROM audit WHERE seq = 4")
-    else:
-        client = aioredis.Redis.from_url(store_factory.redis_server.url)
-        await client.rpop(RedisKeys("esafety:").audit_log)
-        await client.aclose()
+    await behind_the_stores_back(store_factory, "DELETE FROM audit WHERE seq = 4", lambda client, log: client.rpop(log))
     assert await findings(store) == [("deleted", 4)]
 
 
@@ -125,7 +128,8 @@ async def test_redis_lua_sha256_is_hashlibs(store_factory: StoreFactory) -> None
 
 
 async def test_a_log_from_before_the_chain_is_sealed_when_first_opened(store_factory: StoreFactory, clock: ManualClock) -> None:
-    records = [decision(clock, action="report.received", actor=f"teams:s{n}", clause="004 strategy 9") for n in range(3)]
+    """450 records: on Redis more than two chunks of sealing (SEAL_CHUNK), so Redis is never blocked for long."""
+    records = [decision(clock, action="report.received", actor=f"teams:s{n}", clause="004 strategy 9") for n in range(450)]
     if store_factory.backend == "sqlite":
         with sqlite3.connect(store_factory.sqlite_path) as raw:  # the table as it was before
             raw.execute("CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)")
@@ -136,13 +140,34 @@ async def test_a_log_from_before_the_chain_is_sealed_when_first_opened(store_fac
         client = aioredis.Redis.from_url(store_factory.redis_server.url)
         keys = RedisKeys("esafety:")
         await client.rpush(keys.audit_log, *[codec.dumps(r) for r in records])
-        await client.set(keys.audit_seq, 3)
+        await client.set(keys.audit_seq, len(records))
         await client.aclose()
         store = await store_factory.open()
     assert [e.record for e in await store.read_audit()] == records
     assert await findings(store) == []
     await append(store, clock, 1)
-    assert (await store.audit_chain_ends()).head_seq == 4
+    assert (await store.audit_chain_ends()).head_seq == len(records) + 1
     assert await findings(store) == []
     reopened = await store_factory.open()  # sealing is once: opened again, nothing changes
     assert await reopened.read_sealed_audit(limit=-1) == await store.read_sealed_audit(limit=-1)
+
+
+async def test_a_malformed_row_is_named_not_fatal_and_a_row_past_the_head_is_named(store: Store, clock: ManualClock,
+                                                                                    store_factory: StoreFactory) -> None:
+    """Found by review: a row not in the sealed form (an older version still running, or a hand)
+    failed every reader, the digest included; a row put past the head went unnoticed (and, on
+    SQLite, took the next record's number, so nothing more could be recorded)."""
+    await append(store, clock, 3)
+    await behind_the_stores_back(store_factory, "INSERT INTO audit (seq, data) VALUES (4, 'not a record')",
+                                 lambda client, log: client.rpush(log, "not a record", "9\tab\tcd\t{}"))
+    assert [e.seq for e in await store.read_audit(limit=-1)] == [1, 2, 3]  # readers go on
+    assert ("beyond_head", 4) in await findings(store) or ("beyond_head", 9) in await findings(store)
+    await append(store, clock, 1)  # and the bot goes on recording
+    assert (await store.read_audit(limit=-1))[-1].record.actor == "teams:lead0"
+    assert await findings(store) != []
+
+
+async def test_verify_pages_through_a_log_longer_than_a_page(store: Store, clock: ManualClock) -> None:
+    await append(store, clock, 7)
+    verdict = await verify_audit(store, page=2)
+    assert (verdict.intact, verdict.records) == (True, 7)
