@@ -73,6 +73,7 @@ class Verb:
     places: Place
     run: Callable[[Deps, Person, Use], Awaitable[None]]
     refusal: Callable[[Use], Refusal]
+    case_chain: bool = False  # a member of staff covering for a lead uses it as a lead (handlers/cover.py)
 
 
 STAFF_ONLY = Refusal("supervision.staff_only", "staff_command.refused", SUPERVISION_CLAUSE)
@@ -130,10 +131,9 @@ VERBS: dict[str, Verb] = {
     "schedule": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_schedule, refusal=_always(SCHEDULE_STAFF_ONLY)),
     "lesson": Verb(roles=STAFF_ROLES, places=ANYWHERE_TYPED, run=_lesson, refusal=_lesson_refusal),
     "register": Verb(roles=STAFF_ROLES, places=Place.PRIVATE | Place.CARD, run=_register, refusal=_lesson_refusal),
-    "cases": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
-    "case": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)),
-    **{verb: Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY)) for verb in RECORD_VERBS},
-    "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack, refusal=_always(ACK_REFUSED)),
+    **{verb: Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE, run=_case, refusal=_always(CASES_ONLY), case_chain=True)
+       for verb in ("cases", "case", *RECORD_VERBS)},
+    "ack": Verb(roles=SAFEGUARDING_ROLES, places=Place.PRIVATE | Place.CARD, run=_ack, refusal=_always(ACK_REFUSED), case_chain=True),
     "cover": Verb(roles=COVER_ROLES, places=Place.PRIVATE, run=_cover, refusal=_always(CASES_ONLY)),
 }
 """verb → who may use it, where, what runs it, and how a refusal is told and audited."""
@@ -144,7 +144,7 @@ async def acting(deps: Deps, person: Person, verb: str) -> Person:
     lead is a lead (handlers/cover.py); for every other verb (`cover` itself included), whoever
     the roster says."""
     row = VERBS.get(verb)
-    if row is not None and row.roles == SAFEGUARDING_ROLES:
+    if row is not None and row.case_chain:
         return as_lead(person, await cover_desk(deps).active())
     return person
 

@@ -21,7 +21,7 @@ from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import outbox_item
 from handlers.roster import named
-from policy_text.catalog import words
+from handlers.spoken_time import date_words
 from state.clock import Clock
 from state.effects import Effects
 from state.models import Person, Role
@@ -67,8 +67,12 @@ def as_lead(person: Person, covers: dict[str, Cover]) -> Person:
     return replace(person, role=Role.DSL) if str(person.ref) in covers and person.role is not Role.DSL else person
 
 
-def date_words(day: date) -> dict[str, object]:
-    return words("time.date", day=day.day, month=words(f"month.{day.month}"))
+async def who_covers(desk: CoverDesk) -> Message:
+    """`cover` alone: who is covering now, and until when."""
+    covers = sorted((await desk.active()).values(), key=lambda c: c.until)
+    people = {str(p.ref): p for p in await desk.store.list_people()}
+    lines = tuple(("case.cover_line", {"person": _name(people, str(c.person)), "until": date_words(c.until)}) for c in covers)
+    return Message(key="case.cover_list", fields={"count": len(covers)}, lines=lines)
 
 
 async def cover_command(desk: CoverDesk, actor: Person, args: str, *, origin: str) -> tuple[Message, bool]:
@@ -77,10 +81,7 @@ async def cover_command(desk: CoverDesk, actor: Person, args: str, *, origin: st
     lead never lets anyone set cover."""
     text = args.strip()
     if not text:
-        covers = sorted((await desk.active()).values(), key=lambda c: c.until)
-        people = {str(p.ref): p for p in await desk.store.list_people()}
-        lines = tuple(("case.cover_line", {"person": _name(people, str(c.person)), "until": date_words(c.until)}) for c in covers)
-        return Message(key="case.cover_list", fields={"count": len(covers)}, lines=lines), False
+        return await who_covers(desk), False
     if text.endswith(" off"):
         who, until = text.removesuffix(" off"), None
     elif " until " in text:

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 
 from handlers.audit import verify_audit
 from handlers.case_review import overdue_for_review
-from handlers.cover import cover_desk, date_words
+from handlers.cover import cover_desk
 from handlers.cron import next_fire
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.names import class_of, group_words, person_words
 from handlers.outbox import send_durably
-from handlers.spoken_time import duration_words
+from handlers.spoken_time import date_words, duration_words
 from policy_text.catalog import words
 from state.case_lifecycle import OPEN, UNACKNOWLEDGED
 from state.due import DueItem, Queue
@@ -63,7 +63,7 @@ async def send_digest(item: DueItem, deps: Deps) -> None:
         return  # the setting changed: the chain armed at start-up under the new one takes over
     end = item.due_at
     lines = await week_lines(deps, end - WEEK, end)
-    week = words("time.date_range", start=_date(deps, end - WEEK), end=_date(deps, end))
+    week = words("time.date_range", start=date_words(deps.school_time(end - WEEK).date()), end=date_words(deps.school_time(end).date()))
     digest = Message(key="digest.title", fields={"week": week}, lines=tuple(lines))
     for lead in [p for p in await cover_desk(deps).case_people() if p.role is Role.DSL]:  # whoever covers gets it too
         await send_durably(deps, lead.ref, digest, key=f"digest|{end.isoformat()}|{lead.ref}")
@@ -176,11 +176,6 @@ async def _cases(deps: Deps, end: datetime) -> list[tuple[str, dict[str, object]
 async def _class_of(deps: Deps, case: Case) -> str:
     group = await deps.store.get_group(case.group) if case.group else None
     return class_of(group, await deps.store.get_person(case.reporter.channel, case.reporter.user_id))
-
-
-def _date(deps: Deps, at: datetime) -> dict[str, object]:
-    local = deps.school_time(at)
-    return words("time.date", day=local.day, month=words(f"month.{local.month}"))
 
 
 async def _audit(store: Store) -> list[AuditRecord]:

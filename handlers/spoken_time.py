@@ -4,7 +4,7 @@ rendered for its reader (004 strategy 13: a record a person can act on)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,11 @@ def school_time_words(at: datetime, timezone: str) -> dict[str, Any]:
     local = at.astimezone(ZoneInfo(timezone))
     return words("time.school", weekday=words(f"weekday.{local.weekday()}"), day=local.day, month=words(f"month.{local.month}"),
                  clock=f"{local:%H:%M}")
+
+
+def date_words(day: date) -> dict[str, Any]:
+    """`30 Nov` / `11月30日`: a day, as a cover's last day or a digest's week is told."""
+    return words("time.date", day=day.day, month=words(f"month.{day.month}"))
 
 
 def duration_words(seconds: float) -> dict[str, Any]:
