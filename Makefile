@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server faketime wrk demo test date-check faults serve lint bench bench-against clean
+.PHONY: install redis-server faketime wrk chromium demo test date-check faults serve lint bench bench-against clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ faketime:
 wrk:
 	$(call apt_install,wrk,wrk)
 
+# The console's browser tests drive Debian's headless chromium through Playwright (no browser download).
+chromium:
+	$(call apt_install,chromium,chromium chromium-driver)
+
 demo: install
 	$(BIN)/esafety-bot demo
 
@@ -46,7 +50,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/mypy tests/state/contract  # each contract class uses only its own port
 
-test: install redis-server faketime lint
+test: install redis-server faketime chromium lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory date-check
 

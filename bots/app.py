@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bots.background import run_in_background
 from bots.config import Settings
+from bots.console.app import console_app
 from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.metrics import metrics
 from bots.router import MessengerByChannel
@@ -120,6 +121,7 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
         app.router.add_post("/wecom/callback", bot.wecom.callbacks.receive)
     else:
         app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
+    app.add_subapp("/console", console_app(bot.deps, bot.settings.console))
 
     async def arm_timers(_: web.Application) -> None:
         await arm_digest(bot.deps)

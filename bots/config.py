@@ -13,6 +13,7 @@ from datetime import time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bots.console.settings import ConsoleSettings, console_settings
 from bots.settings_readers import ConfigError, read_choice, read_flag, read_int
 from bots.teams.settings import TeamsSettings, teams_settings
 from bots.wecom.settings import WecomSettings, wecom_settings
@@ -51,6 +52,7 @@ class Settings:
     reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     def channel_status(self) -> dict[str, str]:
         """Which channels are on, and for an off one, why (printed by `serve`, sent by its 503)."""
@@ -94,6 +96,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         auditor_margin_seconds=read_int(env, "ESAFETY_AUDITOR_MARGIN_SECONDS", DEFAULT.auditor_margin_seconds, low=10, high=86_400),
         teams=teams_settings(env),
         wecom=wecom_settings(env),
+        console=console_settings(env),
     )
 
 

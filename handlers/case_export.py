@@ -39,7 +39,7 @@ def case_row(case: Case, *, include_text: bool) -> dict[str, str]:
 
 
 async def export_cases(store: Store, clock: Clock, cases: Sequence[Case], out: IO[str], *, fmt: str, reader: Person | None = None,
-                       origin: str = "") -> int:
+                       origin: str = "", how: str = CLI_EXPORT) -> int:
     """Write `cases`; with a `reader`, the words of those they may read, each reading recorded
     in that case's read trail and the audit (handlers/read_trail.py)."""
     shown = [reader is not None and may_see_words(reader, case) for case in cases]
@@ -47,7 +47,7 @@ async def export_cases(store: Store, clock: Clock, cases: Sequence[Case], out: I
     write_rows(out, rows, CSV_FIELDS, fmt)
     for case, with_text in zip(cases, shown, strict=True):
         if reader is not None and with_text:
-            await record_reading(store, clock, case, reader=str(reader.ref), reader_role=reader.role.value, how=CLI_EXPORT, origin=origin)
+            await record_reading(store, clock, case, reader=str(reader.ref), reader_role=reader.role.value, how=how, origin=origin)
     return len(rows)
 
 

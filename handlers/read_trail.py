@@ -21,9 +21,9 @@ from state.records import Case, CaseStep
 from state.store import Store
 
 CLAUSE = "004 strategy 13"
-CHAT, CLI_SHOW, CLI_EXPORT, TRANSFER, DELIVERED = "chat", "cli_show", "cli_export", "transfer", "delivered"
+CHAT, CLI_SHOW, CLI_EXPORT, TRANSFER, CONSOLE, DELIVERED = "chat", "cli_show", "cli_export", "transfer", "console", "delivered"
 """How the words were seen: in a 1:1 (`case C-…`), at the command line (show, export, a child's
-record exported for a new school), or delivered."""
+record exported for a new school), on the web console (shown or exported), or delivered."""
 
 
 async def record_reading(store: Store, clock: Clock, case: Case, *, reader: str, reader_role: str, how: str, origin: str) -> None:

@@ -87,6 +87,14 @@ async def test_off_channels_answer_503_with_a_reason(client: TestClient[object, 
     assert "WECOM_CORP_ID" in (await wecom.json())["reason"]
 
 
+async def test_the_console_answers_503_saying_how_to_turn_it_on(client: TestClient[object, object]) -> None:
+    for path in ("/console", "/console/cases/C-2026-000001"):
+        off = await client.get(path)
+        assert off.status == 503
+        assert "ESAFETY_OIDC_ISSUER" in await off.text()
+        assert "default-src 'none'" in off.headers["Content-Security-Policy"]
+
+
 async def test_both_configured_channels_are_on(tmp_path: Path) -> None:
     """With credentials for both, both adapters are built and both channels report on."""
     wecom = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1", "WECOM_SECRET": "s", "WECOM_TOKEN": "t", "WECOM_ENCODING_AES_KEY": "a" * 43}

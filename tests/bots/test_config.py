@@ -10,6 +10,8 @@ from bots.settings_readers import ConfigError
 AES_KEY = "a" * 43
 WECOM = {"WECOM_CORP_ID": "ww1", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s3cret", "WECOM_TOKEN": "tok",
          "WECOM_ENCODING_AES_KEY": AES_KEY}
+OIDC = {"ESAFETY_OIDC_ISSUER": "https://login.microsoftonline.com/tenant/v2.0", "ESAFETY_OIDC_CLIENT_ID": "console",
+        "ESAFETY_OIDC_CLIENT_SECRET": "oidc-secret-QQ"}
 
 
 def test_defaults_need_no_environment() -> None:
@@ -58,6 +60,10 @@ def test_incoming_locales_map_onto_catalog_locales(raw: str, expected: str) -> N
         ({"ESAFETY_URGENT_ACK_TIMEOUT_SECONDS": "5"}, "ESAFETY_URGENT_ACK_TIMEOUT_SECONDS"),
         ({"ESAFETY_CASE_SECOND_ESCALATION_SECONDS": "x"}, "ESAFETY_CASE_SECOND_ESCALATION_SECONDS"),
         ({"ESAFETY_REPORT_WINDOW_SECONDS": "-1"}, "ESAFETY_REPORT_WINDOW_SECONDS"),
+        ({"ESAFETY_OIDC_ISSUER": "https://login.example/v2.0"}, "ESAFETY_OIDC_CLIENT_ID"),
+        ({**OIDC, "ESAFETY_OIDC_ISSUER": "http://login.example/v2.0"}, "ESAFETY_OIDC_ISSUER"),
+        ({**OIDC, "ESAFETY_CONSOLE_URL": "console.school.example"}, "ESAFETY_CONSOLE_URL"),
+        ({**OIDC, "ESAFETY_CONSOLE_IDLE_MINUTES": "0"}, "ESAFETY_CONSOLE_IDLE_MINUTES"),
     ],
 )
 def test_bad_values_are_start_up_errors_naming_the_variable(env: dict[str, str], named: str) -> None:
@@ -78,12 +84,21 @@ def test_channels_turn_on_with_their_credentials() -> None:
 
 def test_secrets_never_appear_in_repr() -> None:
     """Printing the settings (or a traceback holding them) leaks no secret."""
-    settings = load_settings({**WECOM, "MicrosoftAppId": "app", "MicrosoftAppPassword": "pw-XYZ", "REDIS_URL": "redis://:hunter2@h:6379/0"})
+    settings = load_settings({**WECOM, **OIDC, "MicrosoftAppId": "app", "MicrosoftAppPassword": "pw-XYZ",
+                              "REDIS_URL": "redis://:hunter2@h:6379/0"})
     text = repr(settings)
-    for secret in ("pw-XYZ", "s3cret", AES_KEY, "hunter2", "'tok'"):
+    for secret in ("pw-XYZ", "s3cret", AES_KEY, "hunter2", "'tok'", OIDC["ESAFETY_OIDC_CLIENT_SECRET"]):
         assert secret not in text
 
 
 def test_an_empty_environment_gives_every_default_as_written_once() -> None:
     """The parsed defaults (school hours, schedules, quiet hours, digest) equal the dataclasses' own."""
     assert load_settings({}) == DEFAULT == Settings()
+
+
+def test_the_console_turns_on_with_all_three_sign_in_settings() -> None:
+    assert not load_settings({}).console.configured
+    console = load_settings({**OIDC, "ESAFETY_CONSOLE_IDLE_MINUTES": "15"}).console
+    assert console.configured
+    assert (console.issuer, console.idle_minutes) == ("https://login.microsoftonline.com/tenant/v2.0", 15)
+    assert load_settings({**OIDC, "ESAFETY_OIDC_ISSUER": "http://localhost:9000"}).console.issuer == "http://localhost:9000"  # the demo

@@ -1,0 +1,78 @@
+"""The console as an aiohttp sub-application under `/console`, with its own middlewares (the
+session cookie and the security headers), so the webhooks' hot path pays for none of them.
+
+Every page needs a signed-in person (bots/console/context.py). Without an identity provider
+configured, every console address answers 503 with a page saying how to turn it on.
+"""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bots.console import auth, pages
+from bots.console.context import CONTEXT, ConsoleContext
+from bots.console.oidc import OpenIdClient
+from bots.console.session import Sessions
+from bots.console.settings import ConsoleSettings
+from bots.http import Handler
+from handlers.duties import Deps
+
+STATIC = "/console/static/"
+SECURITY_HEADERS = {
+    # No script at all, styles and images only from us, forms only to us, never in a frame.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",  # a child's case must not stay in a shared computer's browser cache
+}
+
+
+def console_app(deps: Deps, settings: ConsoleSettings) -> web.Application:
+    app = web.Application(middlewares=[security_headers])
+    aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bots.console", "templates"), autoescape=True)
+    app.router.add_static("/static/", _static_dir(), append_version=True)
+    if not settings.configured:
+        app.router.add_route("*", "", _not_configured)
+        app.router.add_route("*", "/{tail:.*}", _not_configured)
+        return app
+    oidc = OpenIdClient(settings, deps.clock)
+    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc)
+    app.router.add_get("", pages.queue)
+    app.router.add_get("/", pages.queue)
+    app.router.add_get("/sign-in", auth.sign_in_page)
+    app.router.add_get("/sign-in/start", auth.start)
+    app.router.add_get("/signed-in", auth.signed_in)
+    app.router.add_post("/sign-out", auth.sign_out)
+    app.router.add_get("/cases/{reference}", pages.case_page)
+    app.router.add_post("/cases/{reference}/words", pages.words)
+    app.router.add_post("/cases/{reference}/export", pages.export)
+    app.router.add_post(r"/cases/{reference}/{action:" + "|".join(pages.ACTIONS) + "}", pages.act)
+
+    async def close_client(_: web.Application) -> None:
+        await oidc.close()
+
+    app.on_cleanup.append(close_client)
+    return app
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        error.headers.update(SECURITY_HEADERS)
+        raise
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def _not_configured(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("off.html", request, {"viewer": None}, status=503)
+
+
+def _static_dir() -> str:
+    from importlib.resources import files
+    return str(files("bots.console") / "static")

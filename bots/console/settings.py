@@ -1,0 +1,51 @@
+"""The console's settings: the school's OpenID Connect provider, and how long a session may sit idle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bots.settings_readers import ConfigError, read_int
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts where plain http is allowed (the demo and the tests): anywhere else a token travels over TLS only."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsoleSettings:
+    issuer: str = ""  # ESAFETY_OIDC_ISSUER, e.g. https://login.microsoftonline.com/TENANT/v2.0
+    client_id: str = ""  # ESAFETY_OIDC_CLIENT_ID
+    client_secret: str = field(default="", repr=False)  # ESAFETY_OIDC_CLIENT_SECRET; also keys the session cookie
+    idle_minutes: int = 30  # ESAFETY_CONSOLE_IDLE_MINUTES
+    public_url: str = ""  # ESAFETY_CONSOLE_URL: the console as people reach it (behind a proxy); else the request's own address
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.issuer)
+
+
+def console_settings(env: Mapping[str, str]) -> ConsoleSettings:
+    """All three OpenID Connect settings, or none (the console then answers 503 saying how to turn it on)."""
+    names = ("ESAFETY_OIDC_ISSUER", "ESAFETY_OIDC_CLIENT_ID", "ESAFETY_OIDC_CLIENT_SECRET")
+    given = {name: env.get(name, "").strip() for name in names}
+    missing = [name for name, value in given.items() if not value]
+    if missing and len(missing) < len(names):
+        raise ConfigError(f"the console's sign-in needs all of {', '.join(names)}: {', '.join(missing)} not set")
+    issuer = given["ESAFETY_OIDC_ISSUER"].rstrip("/")
+    public_url = env.get("ESAFETY_CONSOLE_URL", "").strip().rstrip("/")
+    for name, url in (("ESAFETY_OIDC_ISSUER", issuer), ("ESAFETY_CONSOLE_URL", public_url)):
+        _check_url(name, url)
+    return ConsoleSettings(issuer=issuer, client_id=given["ESAFETY_OIDC_CLIENT_ID"], client_secret=given["ESAFETY_OIDC_CLIENT_SECRET"],
+                           idle_minutes=read_int(env, "ESAFETY_CONSOLE_IDLE_MINUTES", 30, low=1, high=480), public_url=public_url)
+
+
+def _check_url(name: str, url: str) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return
+    raise ConfigError(f"{name} must be an https:// address (http:// only on this machine, for the demo), got {url!r}")
