@@ -44,6 +44,7 @@ chromium:
 
 demo: install
 	$(BIN)/esafety-bot demo
+	@echo "To click through the safeguarding console in a browser afterwards: $(BIN)/esafety-bot demo --console"
 
 lint: install
 	$(BIN)/ruff check .

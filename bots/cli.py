@@ -106,8 +106,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "demo":
         from bots.demo import run_demo
+        from bots.server import stop_on_signals
 
-        return await run_demo(keep=args.keep)
+        return await run_demo(keep=args.keep, browse=stop_on_signals() if args.console else None)
     if args.command == "teams-package":
         publisher = Publisher(developer=args.developer, website=args.website, privacy=args.privacy, terms=args.terms,
                               version=args.app_version)

@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the settings, Store, credentials, roster and outbox; exit 1 if anything is wrong")
     demo = sub.add_parser("demo", help="show every duty end to end against local fakes")
     demo.add_argument("--keep", type=Path, help="keep the demo's database and exports in this folder")
+    demo.add_argument("--console", action="store_true", help="then keep the server up to click through the safeguarding console in a "
+                                                             "browser, signed in through a demo identity provider, until Ctrl-C")
     roster = sub.add_parser("roster", help="the school roster").add_subparsers(dest="action", required=True)
     imp = roster.add_parser("import", help="import a roster CSV (replaces the channels it contains)")
     imp.add_argument("file", type=Path, help="the roster CSV (columns channel, user_id, name, role, class, consent, locale; "

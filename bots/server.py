@@ -23,7 +23,7 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:
     bot = await bootstrap(settings)
-    await run_bot(bot, host=host, port=settings.port, stop=stop or _stop_on_signals())
+    await run_bot(bot, host=host, port=settings.port, stop=stop or stop_on_signals())
 
 
 async def run_bot(bot: Bot, *, host: str, port: int, stop: asyncio.Event, started: asyncio.Event | None = None,
@@ -50,7 +50,7 @@ async def run_bot(bot: Bot, *, host: str, port: int, stop: asyncio.Event, starte
         await runner.cleanup()
 
 
-def _stop_on_signals() -> asyncio.Event:
+def stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

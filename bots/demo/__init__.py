@@ -16,7 +16,8 @@ import aiohttp
 
 from bots.app import bootstrap
 from bots.config import load_settings
-from bots.demo import concerns, drill, foundation, health, reminders, supervision, teams, wecom
+from bots.console.fakes.identity_provider import FakeIdentityProvider
+from bots.demo import concerns, console, drill, foundation, health, reminders, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -31,14 +32,15 @@ from state.clock import ManualClock
 DEMO_START = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # a Monday in term
 
 
-async def run_demo(*, keep: Path | None = None) -> int:
+async def run_demo(*, keep: Path | None = None, browse: asyncio.Event | None = None) -> int:
+    """Play every scene; with `browse`, keep the server up for a browser until it is set (Ctrl-C)."""
     transcript = Transcript()
     with transcript.watching(logging.getLogger()):
-        await _play_all(transcript, keep)
+        await _play_all(transcript, keep, browse)
     return transcript.verdict()
 
 
-async def _play_all(transcript: Transcript, keep: Path | None) -> None:
+async def _play_all(transcript: Transcript, keep: Path | None, browse: asyncio.Event | None) -> None:
     with tempfile.TemporaryDirectory(prefix="esafety-demo-") as scratch:
         folder = keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -48,8 +50,11 @@ async def _play_all(transcript: Transcript, keep: Path | None) -> None:
         await connector.start()
         wecom_api = FakeWecomApi(now=lambda: clock.now().timestamp())
         await wecom_api.start()
+        idp = FakeIdentityProvider(client_id=console.CLIENT_ID, client_secret=console.CLIENT_SECRET, accounts=console.demo_accounts(),
+                                   now=lambda: clock.now().timestamp())
+        await idp.start()
         settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London",
-                                  "ESAFETY_ALLOW_ANONYMOUS": "1", **settings_env(wecom_api.base_url)})
+                                  "ESAFETY_ALLOW_ANONYMOUS": "1", **settings_env(wecom_api.base_url), **console.console_env(idp, port)})
         bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep),
                               wecom_options=WecomOptions(sleep=clock.sleep))
         stop, started = asyncio.Event(), asyncio.Event()
@@ -70,9 +75,15 @@ async def _play_all(transcript: Transcript, keep: Path | None) -> None:
                 await wecom.play(scene, wecom_api)
                 await drill.play(scene, connector, wecom_api)
                 await reminders.play_digest(scene, connector)
+                await console.play(scene, idp, port)
+            if browse is not None:
+                transcript.section(f"The console stays up for you: open http://localhost:{port}/console and sign in as the lead, the "
+                                   "deputy, the head or the admin on the demo sign-in page (Ctrl-C to stop)")
+                await browse.wait()
         finally:
             stop.set()
             await server
+            await idp.stop()
         try:
             await health.play(settings, clock, connector, wecom_api, transcript)
         finally:

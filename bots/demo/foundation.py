@@ -45,7 +45,7 @@ async def _roster(scene: Scene) -> None:
     t, store = scene.transcript, scene.bot.store
     t.section("Roster import (roles decide every duty: 000 §5, 004 strategy 18)")
     source = scene.folder / ROSTER
-    await asyncio.to_thread(source.write_bytes, _bundled_roster())
+    await asyncio.to_thread(source.write_bytes, bundled_roster())
     change = await cli_operations.roster_import(store, scene.clock, source, merge=False)
     t.say(f"$ esafety-bot roster import {ROSTER}\nroster imported: {len(change.added)} added, {len(change.removed)} removed")
     t.expect(len(change.added) == 15, "the sample roster's 15 people are imported")
@@ -218,7 +218,7 @@ async def _nothing_unexplained(t: Transcript, store: Store) -> None:
              f"{count} message(s) still wait, each for a named person who never installed the app, with the reason; none for the lead")
 
 
-def _bundled_roster() -> bytes:
+def bundled_roster() -> bytes:
     from importlib import resources
 
     return resources.files("bots.demo").joinpath(ROSTER).read_bytes()

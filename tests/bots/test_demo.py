@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
+import aiohttp
 import pytest
 
 from bots.demo import run_demo
@@ -17,6 +21,24 @@ async def test_demo_passes_and_never_prints_report_text(capsys: pytest.CaptureFi
     assert "no unexpected error was logged" in out
     assert out.count("server log (expected): ERROR") == 2
     assert DEMO_REPORT not in out
+
+
+async def test_demo_console_keeps_the_server_up_for_a_browser_until_told_to_stop(capsys: pytest.CaptureFixture[str]) -> None:
+    """`esafety-bot demo --console`: after the scenes the server stays up, its address printed,
+    with the console's sign-in page (through the demo identity provider) answering until Ctrl-C."""
+    browse = asyncio.Event()
+    demo = asyncio.create_task(run_demo(browse=browse))
+    printed = ""
+    while (found := re.search(r"open (http://localhost:\d+)/console", printed)) is None and not demo.done():
+        await asyncio.sleep(0.2)
+        printed += capsys.readouterr().out
+    assert found is not None, printed[-2000:]
+    async with aiohttp.ClientSession(found.group(1)) as http, http.get("/console/sign-in/start", allow_redirects=False) as start:
+        assert start.status == 302
+        assert "/authorize?" in start.headers["Location"]
+        assert "code_challenge_method=S256" in start.headers["Location"]
+    browse.set()
+    assert await demo == 0
 
 
 def test_an_error_the_demo_did_not_stage_fails_it() -> None:
