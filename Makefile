@@ -38,9 +38,13 @@ faketime:
 wrk:
 	$(call apt_install,wrk,wrk)
 
-# The console's browser tests drive Debian's headless chromium through Playwright (no browser download).
+# The console's browser tests drive Debian's headless chromium through Playwright (no browser download);
+# a small CJK font, so pages in Chinese render as text in screenshots, not as empty boxes.
 chromium:
 	$(call apt_install,chromium,chromium chromium-driver)
+	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 demo: install
 	$(BIN)/esafety-bot demo

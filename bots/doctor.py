@@ -5,7 +5,7 @@ unsure. Everything that would make the chain end in silence is checked (004 stra
 reach the designated staff at once; 000 §3: a formal procedure): the settings, the Store and
 what it keeps through a crash, each channel's credentials (with a token fetched where the cloud
 can be reached), the roster's safeguarding lead, deputy and head on each channel, staff the bot
-cannot message privately, undelivered messages and late work. It exits 1 when anything is wrong,
+cannot message privately, undelivered messages and late work, and the console's identity provider. It exits 1 when anything is wrong,
 0 when all is well; what could not be checked from here is said, and is not a failure.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from bots.config import Settings, load_settings
+from bots.console.doctor import console_findings
 from bots.findings import Finding, Verdict, not_checked, ok, problem
 from bots.settings_readers import ConfigError
 from bots.teams.doctor import MICROSOFT_LOGIN, teams_findings
@@ -51,6 +52,7 @@ async def examine(env: Mapping[str, str], clock: Clock, *, teams_login_url: str 
                                                      "/api/messages and the bot cannot reach Teams; for local tests only"))
     if settings.wecom.configured:
         findings += await wecom_findings(settings.wecom)
+    findings += await console_findings(settings.console, clock)
     if not settings.redis_url and not await asyncio.to_thread(Path(settings.db_path).exists):
         return [*findings, problem("store", f"no database at {settings.db_path} yet: start `esafety-bot serve` once (it creates it), "
                                             f"then import the roster")]

@@ -90,6 +90,14 @@ class OpenIdClient:
             raise SignInFailed(f"the provider's token answer has no id_token ({answer.get('error', 'no error given')})")
         return await self._identity(id_token, nonce)
 
+    async def check(self) -> int:
+        """Discovery and the signing keys, fetched now (for `doctor`): how many keys were published."""
+        metadata = await self._discovery()
+        self._keys = KeySet.import_key_set(cast(KeySetSerialization, await self._json("GET", metadata["jwks_uri"])))
+        if not self._keys.keys:
+            raise SignInFailed("the provider publishes no signing key")
+        return len(self._keys.keys)
+
     async def _identity(self, id_token: str, nonce: str) -> Identity:
         try:
             token = jwt.decode(id_token, await self._key_set(id_token), algorithms=ALGORITHMS)
@@ -111,8 +119,8 @@ class OpenIdClient:
         """The provider's keys; fetched again once when the token names a key not among them."""
         kid = _header_kid(id_token)
         if self._keys is None or (kid and not any(key.kid == kid for key in self._keys.keys)):
-            metadata = await self._discovery()
-            self._keys = KeySet.import_key_set(cast(KeySetSerialization, await self._json("GET", metadata["jwks_uri"])))
+            await self.check()
+        assert self._keys is not None
         return self._keys
 
     async def _discovery(self) -> dict[str, Any]:

@@ -21,11 +21,12 @@ from bots.console.session import Session, redirect, same_token
 from handlers.acknowledge import acknowledge
 from handlers.audit import record_decision
 from handlers.case_export import export_cases
+from handlers.case_keys import CaseKeys
 from handlers.case_queue import SECTIONS, case_queue
 from handlers.case_record import CLAUSE, STAFF_WORDS, VERBS, act_on_case, known_outcome, may_see_words
 from handlers.read_trail import CONSOLE, readings, record_reading
 from state.models import SAFEGUARDING_ROLES, Person
-from state.records import Case, CaseState, Outcome
+from state.records import Case, CaseState, CaseStep, Outcome
 
 ACTIONS = ("acknowledge", *VERBS)
 STAFF_STEPS = frozenset({"acknowledged", "note", "assigned", "closed", "reopened", "read"})
@@ -107,13 +108,22 @@ async def _show(console: ConsoleContext, request: web.Request, person: Person, s
     if not may_act:  # the admin team follows the case's progress, not who the child is
         names[str(case.reporter)] = f"the reporter ({case.reporter_role.value})"
     staff = sorted((p for p in await console.desk.cover().case_people() if p.role in SAFEGUARDING_ROLES), key=lambda p: p.name)
+    keys = CaseKeys(case.reference)
     chronology = [(step, names.get(step.actor, step.actor), known_outcome(step.detail.get("outcome", "")),
-                   [(name, step.detail[name]) for name in STAFF_WORDS if with_words and name in step.detail]) for step in case.steps]
+                   [(name, step.detail[name]) for name in STAFF_WORDS if with_words and name in step.detail],
+                   _delivered(keys, step)) for step in case.steps]
     return await console.render(
         request, "case.html", person, session, case=case, with_words=with_words, may_read=may_see_words(person, case),
         may_act=may_act, chronology=chronology, action_log=[e for e in chronology if e[0].action in STAFF_STEPS], names=names,
         seen=[(step, names.get(step.actor, step.actor), how) for step, how in readings(case)], staff=staff, outcomes=list(Outcome),
         is_open=case.state is not CaseState.CLOSED, acknowledged=case.acknowledged_by is not None)
+
+
+def _delivered(keys: CaseKeys, step: CaseStep) -> str:
+    """What a delivery carried: the case card, or the report's words (who has had the words matters)."""
+    if step.action != "delivered":
+        return ""
+    return "the report's words" if keys.carries_words(step.detail.get("item", "")) else "the case card"
 
 
 async def _case(console: ConsoleContext, request: web.Request) -> Case:

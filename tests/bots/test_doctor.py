@@ -81,7 +81,7 @@ async def test_a_healthy_installation_is_all_well(tmp_path: Path, microsoft: Fak
     await school(tmp_path)
     findings = await examine(settings(tmp_path, wecom), ManualClock(START), teams_login_url=microsoft.url)
     assert verdicts(findings) == {
-        "settings": {Verdict.OK}, "teams credentials": {Verdict.OK}, "teams client secret": {Verdict.OK},
+        "settings": {Verdict.OK}, "console": {Verdict.OK}, "teams credentials": {Verdict.OK}, "teams client secret": {Verdict.OK},
         "wecom credentials": {Verdict.OK}, "store": {Verdict.OK}, "roster (teams)": {Verdict.OK}, "roster (wecom)": {Verdict.OK},
         "staff reach (teams)": {Verdict.OK}, "staff reach (wecom)": {Verdict.NOT_CHECKED}, "undelivered": {Verdict.OK},
         "late work": {Verdict.OK}}
