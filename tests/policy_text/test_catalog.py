@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from handlers.case_record import STAFF_WORDS
-from handlers.read_trail import CHAT, CLI_EXPORT, CLI_SHOW, DELIVERED, TRANSFER
+from handlers.read_trail import CHAT, CLI_EXPORT, CLI_SHOW, CONSOLE, DELIVERED, TRANSFER
 from policy_text.catalog import LOCALES, Catalog, CatalogError, Entry, normalise_locale
 from state.models import CHANNELS, Role
 from state.records import Outcome, Urgency
@@ -79,7 +79,7 @@ BUILT = {  # keys built at run time from a value: the code that builds each fami
     'f"supervision.how_to_add_{': {f"supervision.how_to_add_{channel}" for channel in CHANNELS},
     'f"case.outcome_{': {f"case.outcome_{outcome.value}" for outcome in Outcome},
     'f"case.step_{': {f"case.step_{name}" for name in STAFF_WORDS},
-    'f"case.how_{': {f"case.how_{how}" for how in (CHAT, CLI_SHOW, CLI_EXPORT, TRANSFER, DELIVERED)},
+    'f"case.how_{': {f"case.how_{how}" for how in (CHAT, CLI_SHOW, CLI_EXPORT, TRANSFER, CONSOLE, DELIVERED)},
 }
 NAMED = re.compile(r'(?:\bkey=|\bwords\(|\.say\(|label_key=|Refusal\()"([a-z_]+\.[a-z_0-9]+)"'
                    r'|\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*(?:\{|words\(|[a-z_]+_words\()')

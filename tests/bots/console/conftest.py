@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession, CookieJar, web
@@ -19,7 +18,7 @@ from handlers.duties import Deps
 from policy_text.catalog import Catalog
 from state.clock import ManualClock
 from state.models import Person, Role
-from state.sqlite import SqliteStore
+from state.store import Store
 from tests.fakes.recording_messenger import RecordingMessenger
 
 CLIENT_ID, CLIENT_SECRET = "console-app", "console-secret-for-tests"
@@ -53,8 +52,8 @@ class Console:
     clock: ManualClock
     idp: FakeIdentityProvider
 
-    async def report(self, origin: str = "r1", text: str = REPORT_WORDS) -> str:
-        reference = await receive_report(self.deps, Report(reporter=STUDENT, text=text, origin=origin))
+    async def report(self, origin: str = "r1", text: str = REPORT_WORDS, *, about_adult: bool = False) -> str:
+        reference = await receive_report(self.deps, Report(reporter=STUDENT, text=text, origin=origin, about_adult=about_adult))
         assert reference is not None
         return reference
 
@@ -64,11 +63,11 @@ class Console:
 
 
 @pytest.fixture
-async def console(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Console]:
+async def console(store: Store, clock: ManualClock) -> AsyncIterator[Console]:
+    """On each Store backend: sessions live in the Store, so they work across instances on Redis."""
     idp = FakeIdentityProvider(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
                                accounts=[account(p) for p in ROSTER] + [STRANGER], now=lambda: clock.now().timestamp())
     issuer = await idp.start()
-    store = await SqliteStore.open(tmp_path / "esafety.db", clock)
     await store.merge_roster(ROSTER)
     deps = Deps(store=store, messenger=RecordingMessenger(), clock=clock, catalog=Catalog.load(), school_timezone="Europe/London")
     settings = ConsoleSettings(issuer=issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, idle_minutes=30)
@@ -80,7 +79,6 @@ async def console(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Console]:
         yield Console(f"http://localhost:{server.port}", deps, clock, idp)
     finally:
         await server.close()
-        await store.close()
         await idp.stop()
 
 
