@@ -121,7 +121,7 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
         app.router.add_post("/wecom/callback", bot.wecom.callbacks.receive)
     else:
         app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
-    app.add_subapp("/console", console_app(bot.deps, bot.settings.console))
+    app.add_subapp("/console", console_app(bot.deps, bot.settings.console, bot.wecom.api if bot.wecom is not None else None))
 
     async def arm_timers(_: web.Application) -> None:
         await arm_digest(bot.deps)

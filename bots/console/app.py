@@ -16,7 +16,9 @@ from bots.console.context import CONTEXT, ConsoleContext
 from bots.console.oidc import OpenIdClient
 from bots.console.session import Sessions
 from bots.console.settings import ConsoleSettings
+from bots.console.wecom_login import WecomSignIn
 from bots.http import Handler
+from bots.wecom.api import WecomApi
 from handlers.duties import Deps
 
 STATIC = "/console/static/"
@@ -30,21 +32,28 @@ SECURITY_HEADERS = {
 }
 
 
-def console_app(deps: Deps, settings: ConsoleSettings) -> web.Application:
+def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | None = None) -> web.Application:
+    """Sign-in through the school's OpenID Connect provider when it is configured, through WeCom's
+    web login when the WeCom channel is on and ESAFETY_CONSOLE_URL says where to come back to."""
     app = web.Application(middlewares=[security_headers])
     aiohttp_jinja2.setup(app, loader=jinja2.PackageLoader("bots.console", "templates"), autoescape=True)
     app.router.add_static("/static/", _static_dir(), append_version=True)
-    if not settings.configured:
+    oidc = OpenIdClient(settings, deps.clock) if settings.configured else None
+    wecom = WecomSignIn(wecom_api, settings.wecom_login_url) if wecom_api is not None and settings.public_url else None
+    if oidc is None and wecom is None:
         app.router.add_route("*", "", _not_configured)
         app.router.add_route("*", "/{tail:.*}", _not_configured)
         return app
-    oidc = OpenIdClient(settings, deps.clock)
-    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc)
+    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc, wecom)
     app.router.add_get("", pages.queue)
     app.router.add_get("/", pages.queue)
     app.router.add_get("/sign-in", auth.sign_in_page)
-    app.router.add_get("/sign-in/start", auth.start)
-    app.router.add_get("/signed-in", auth.signed_in)
+    if oidc is not None:
+        app.router.add_get("/sign-in/start", auth.start)
+        app.router.add_get("/signed-in", auth.signed_in)
+    if wecom is not None:
+        app.router.add_get("/sign-in/wecom", auth.start_wecom)
+        app.router.add_get("/signed-in/wecom", auth.signed_in_wecom)
     app.router.add_post("/sign-out", auth.sign_out)
     app.router.add_get("/cases/{reference}", pages.case_page)
     app.router.add_post("/cases/{reference}/words", pages.words)
@@ -52,7 +61,8 @@ def console_app(deps: Deps, settings: ConsoleSettings) -> web.Application:
     app.router.add_post(r"/cases/{reference}/{action:" + "|".join(pages.ACTIONS) + "}", pages.act)
 
     async def close_client(_: web.Application) -> None:
-        await oidc.close()
+        if oidc is not None:
+            await oidc.close()
 
     app.on_cleanup.append(close_client)
     return app

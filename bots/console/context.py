@@ -13,6 +13,7 @@ from aiohttp import web
 from bots.console.oidc import OpenIdClient
 from bots.console.session import Session, Sessions
 from bots.console.settings import ConsoleSettings
+from bots.console.wecom_login import WecomSignIn
 from handlers.case_queue import may_see_queue
 from handlers.case_record import CaseDesk
 from handlers.duties import Deps
@@ -25,16 +26,17 @@ class ConsoleContext:
     deps: Deps
     settings: ConsoleSettings
     sessions: Sessions
-    oidc: OpenIdClient
+    oidc: OpenIdClient | None  # the school's OpenID Connect provider, when configured
+    wecom: WecomSignIn | None  # WeCom's web login, when the WeCom channel and ESAFETY_CONSOLE_URL are set
 
     @property
     def desk(self) -> CaseDesk:
         deps = self.deps
         return CaseDesk(deps.store, deps.clock, deps.catalog, deps.cases.review_days, timezone=deps.school_timezone)
 
-    def redirect_uri(self, request: web.Request) -> str:
+    def redirect_uri(self, request: web.Request, path: str = "/console/signed-in") -> str:
         base = self.settings.public_url or str(request.url.origin())
-        return f"{base}/console/signed-in"
+        return f"{base}{path}"
 
     async def viewer(self, request: web.Request) -> tuple[Person, Session]:
         """The signed-in person as the case chain sees them now (covering for a lead counts), or

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from bots.settings_readers import ConfigError, read_int
 
+WECOM_LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 """Hosts where plain http is allowed (the demo and the tests): anywhere else a token travels over TLS only."""
 
@@ -19,9 +21,11 @@ class ConsoleSettings:
     client_secret: str = field(default="", repr=False)  # ESAFETY_OIDC_CLIENT_SECRET; also keys the session cookie
     idle_minutes: int = 30  # ESAFETY_CONSOLE_IDLE_MINUTES
     public_url: str = ""  # ESAFETY_CONSOLE_URL: the console as people reach it (behind a proxy); else the request's own address
+    wecom_login_url: str = WECOM_LOGIN_URL  # ESAFETY_WECOM_LOGIN_URL: WeCom's web login page (the demo and tests: the fake's)
 
     @property
     def configured(self) -> bool:
+        """OpenID Connect sign-in is set up (WeCom sign-in is decided with the WeCom channel's settings)."""
         return bool(self.issuer)
 
 
@@ -34,10 +38,12 @@ def console_settings(env: Mapping[str, str]) -> ConsoleSettings:
         raise ConfigError(f"the console's sign-in needs all of {', '.join(names)}: {', '.join(missing)} not set")
     issuer = given["ESAFETY_OIDC_ISSUER"].rstrip("/")
     public_url = env.get("ESAFETY_CONSOLE_URL", "").strip().rstrip("/")
-    for name, url in (("ESAFETY_OIDC_ISSUER", issuer), ("ESAFETY_CONSOLE_URL", public_url)):
+    login_url = env.get("ESAFETY_WECOM_LOGIN_URL", "").strip() or WECOM_LOGIN_URL
+    for name, url in (("ESAFETY_OIDC_ISSUER", issuer), ("ESAFETY_CONSOLE_URL", public_url), ("ESAFETY_WECOM_LOGIN_URL", login_url)):
         _check_url(name, url)
     return ConsoleSettings(issuer=issuer, client_id=given["ESAFETY_OIDC_CLIENT_ID"], client_secret=given["ESAFETY_OIDC_CLIENT_SECRET"],
-                           idle_minutes=read_int(env, "ESAFETY_CONSOLE_IDLE_MINUTES", 30, low=1, high=480), public_url=public_url)
+                           idle_minutes=read_int(env, "ESAFETY_CONSOLE_IDLE_MINUTES", 30, low=1, high=480), public_url=public_url,
+                           wecom_login_url=login_url)
 
 
 def _check_url(name: str, url: str) -> None:

@@ -54,7 +54,8 @@ async def _play_all(transcript: Transcript, keep: Path | None, browse: asyncio.E
                                    now=lambda: clock.now().timestamp())
         await idp.start()
         settings = load_settings({"ESAFETY_DB": str(folder / "esafety.db"), "PORT": str(port), "ESAFETY_TIMEZONE": "Europe/London",
-                                  "ESAFETY_ALLOW_ANONYMOUS": "1", **settings_env(wecom_api.base_url), **console.console_env(idp, port)})
+                                  "ESAFETY_ALLOW_ANONYMOUS": "1", **settings_env(wecom_api.base_url),
+                                  **console.console_env(idp, wecom_api, port)})
         bot = await bootstrap(settings, clock=clock, teams_options=TeamsOptions(sleep=clock.sleep),
                               wecom_options=WecomOptions(sleep=clock.sleep))
         stop, started = asyncio.Event(), asyncio.Event()
@@ -78,7 +79,7 @@ async def _play_all(transcript: Transcript, keep: Path | None, browse: asyncio.E
                 await console.play(scene, idp, port)
             if browse is not None:
                 transcript.section(f"The console stays up for you: open http://localhost:{port}/console and sign in as the lead, the "
-                                   "deputy, the head or the admin on the demo sign-in page (Ctrl-C to stop)")
+                                   "deputy, the head or the admin on the demo sign-in page, or with WeCom as 刘老师 (Ctrl-C to stop)")
                 await browse.wait()
         finally:
             stop.set()

@@ -16,6 +16,8 @@ from markupsafe import escape
 from bots.console.fakes.identity_provider import Account, FakeIdentityProvider
 from bots.demo.foundation import bundled_roster
 from bots.demo.scene import Scene
+from bots.wecom.fakes.api import FakeWecomApi
+from bots.wecom.fakes.web_login import LOGIN_PATH
 from handlers.read_trail import CONSOLE
 from state.case_lifecycle import OPEN
 
@@ -38,9 +40,17 @@ def demo_accounts() -> list[Account]:
     return [*accounts, VISITOR]
 
 
-def console_env(idp: FakeIdentityProvider, port: int) -> dict[str, str]:
+def wecom_members() -> dict[str, str]:
+    """The demo school's WeCom members, as WeCom's login page offers them: userid → name (role)."""
+    rows = csv.DictReader(io.StringIO(bundled_roster().decode("utf-8")))
+    return {row["user_id"]: f"{row['name']} ({row['role']})" for row in rows if row["channel"] == "wecom"}
+
+
+def console_env(idp: FakeIdentityProvider, wecom_api: FakeWecomApi, port: int) -> dict[str, str]:
+    """Sign-in both ways: the school's identity provider (Teams staff) and WeCom's web login (WeCom staff)."""
+    wecom_api.web_login.members = wecom_members()
     return {"ESAFETY_OIDC_ISSUER": idp.issuer, "ESAFETY_OIDC_CLIENT_ID": CLIENT_ID, "ESAFETY_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "ESAFETY_CONSOLE_URL": f"http://localhost:{port}"}
+            "ESAFETY_CONSOLE_URL": f"http://localhost:{port}", "ESAFETY_WECOM_LOGIN_URL": wecom_api.url + LOGIN_PATH}
 
 
 async def play(scene: Scene, idp: FakeIdentityProvider, port: int) -> None:

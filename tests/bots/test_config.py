@@ -64,6 +64,7 @@ def test_incoming_locales_map_onto_catalog_locales(raw: str, expected: str) -> N
         ({**OIDC, "ESAFETY_OIDC_ISSUER": "http://login.example/v2.0"}, "ESAFETY_OIDC_ISSUER"),
         ({**OIDC, "ESAFETY_CONSOLE_URL": "console.school.example"}, "ESAFETY_CONSOLE_URL"),
         ({**OIDC, "ESAFETY_CONSOLE_IDLE_MINUTES": "0"}, "ESAFETY_CONSOLE_IDLE_MINUTES"),
+        ({"ESAFETY_WECOM_LOGIN_URL": "http://login.example/sso"}, "ESAFETY_WECOM_LOGIN_URL"),
     ],
 )
 def test_bad_values_are_start_up_errors_naming_the_variable(env: dict[str, str], named: str) -> None:

@@ -11,7 +11,8 @@ faults: an errcode (e.g. 45009) or a bare HTTP 5xx.
 Route shapes: `GET gettoken`, `POST message/send`, `POST message/update_template_card`,
 `POST appchat/create`, `GET appchat/get`, `POST appchat/send`, `POST menu/create`,
 `POST externalcontact/groupchat/get`, `POST externalcontact/add_msg_template`,
-`POST webhook/send?key=` (a group robot; no access token).
+`POST webhook/send?key=` (a group robot; no access token); the web login's `GET
+/wwlogin/sso/login` page and `GET auth/getuserinfo` (web_login.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.wecom.fakes.group_chats import GroupChatRoutes
+from bots.wecom.fakes.web_login import LOGIN_PATH, WebLogin
 from bots.wecom.fakes.wire import ERRORS, WecomFailure, text_of
 
 CARD_WITH_CODE = frozenset({"button_interaction", "vote_interaction", "multiple_interaction"})
@@ -83,6 +85,10 @@ class FakeWecomApi(GroupChatRoutes):
     _faults: list[_Fault] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    web_login: WebLogin = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.web_login = WebLogin(self.corp_id, self.agent_id)
 
     @property
     def base_url(self) -> str:
@@ -121,6 +127,7 @@ class FakeWecomApi(GroupChatRoutes):
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{path:.+}", self._handle)
+        app.router.add_get(LOGIN_PATH, self.web_login.page)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -169,7 +176,7 @@ class FakeWecomApi(GroupChatRoutes):
         return {"message/send": self._message_send, "message/update_template_card": self._update_card,
                 "appchat/create": self._appchat_create, "appchat/get": self._appchat_get, "appchat/send": self._appchat_send,
                 "menu/create": self._menu_create, "externalcontact/groupchat/get": self._groupchat_get,
-                "externalcontact/add_msg_template": self._add_msg_template}
+                "externalcontact/add_msg_template": self._add_msg_template, "auth/getuserinfo": self.web_login.user_info}
 
     def _take_fault(self, path: str) -> _Fault | None:
         for index, fault in enumerate(self._faults):

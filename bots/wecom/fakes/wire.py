@@ -7,7 +7,8 @@ from typing import Any
 ERRORS = {40001: "invalid credential", 40013: "invalid corpid", 40014: "invalid access_token", 40056: "invalid agentid",
           41001: "access_token missing", 42001: "access_token expired", 45009: "api freq out of limit",
           81013: "user & party & tag all invalid", 86003: "chat not exists", 86215: "chat member count invalid",
-          93000: "invalid webhook url", 95007: "response_code invalid or already used", 40050: "chatid not found"}
+          93000: "invalid webhook url", 95007: "response_code invalid or already used", 40050: "chatid not found",
+          40029: "invalid code"}
 
 
 class WecomFailure(Exception):
