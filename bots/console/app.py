@@ -11,7 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bots.console import auth, pages
+from bots.console import auth, groups_page, pages
 from bots.console.context import CONTEXT, ConsoleContext
 from bots.console.oidc import OpenIdClient
 from bots.console.session import Sessions
@@ -55,6 +55,7 @@ def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | Non
         app.router.add_get("/sign-in/wecom", auth.start_wecom)
         app.router.add_get("/signed-in/wecom", auth.signed_in_wecom)
     app.router.add_post("/sign-out", auth.sign_out)
+    app.router.add_get("/groups", groups_page.groups)
     app.router.add_get("/cases/{reference}", pages.case_page)
     app.router.add_post("/cases/{reference}/words", pages.words)
     app.router.add_post("/cases/{reference}/export", pages.export)

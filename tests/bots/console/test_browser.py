@@ -11,9 +11,10 @@ import pytest
 from playwright.async_api import Page, expect
 
 from handlers.read_trail import CONSOLE
+from state.models import Group, GroupKey, Member, Supervision
 from state.records import CaseState, Outcome
 from tests.bots.console.browser import browser_page, snap
-from tests.bots.console.conftest import ADMIN, LEAD, REPORT_WORDS, Console
+from tests.bots.console.conftest import ADMIN, LEAD, REPORT_WORDS, STUDENT, Console
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -131,3 +132,28 @@ async def test_an_idle_session_ends(console: Console, page: Page) -> None:
     await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     await expect(page.get_by_role("status")).to_contain_text("Your session ended")
     await snap(page, "session-ended")
+
+
+async def test_the_groups_page_filters_by_class_and_by_state(console: Console, page: Page) -> None:
+    now = console.clock.now()
+    for conversation, class_name, state in (("19:5a", "5A", Supervision.SUPERVISED), ("19:6b", "6B", Supervision.UNSUPERVISED)):
+        await console.deps.store.register_group(Group(key=GroupKey("teams", conversation), name=f"{class_name} class chat", joined_at=now,
+                                                      class_name=class_name, supervision=state, supervision_since=now))
+    await console.deps.store.set_group_members(GroupKey("teams", "19:5a"), [Member(user_id=STUDENT.user_id), Member(user_id="guest-1")])
+    await sign_in_as(page, console, "Adam Admin")
+    await page.get_by_role("link", name="Groups").click()
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first).to_contain_text("6B class chat")  # the unsupervised one first
+    await snap(page, "groups")
+    await page.get_by_label("Class").select_option("5A")
+    await page.get_by_role("button", name="Show").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("5A class chat")
+    await expect(rows.first.locator("td").nth(4)).to_have_text("1")  # the guest
+    await page.get_by_label("Class").select_option("")
+    await page.get_by_label("State").select_option("unsupervised")
+    await page.get_by_role("button", name="Show").click()
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("6B class chat")
+    assert REPORT_WORDS not in await page.content()
