@@ -15,6 +15,8 @@ from aiohttp import web
 from bots.background import run_in_background
 from bots.config import Settings
 from bots.console.app import console_app
+from bots.console.context import Operations
+from bots.doctor import examine_settings
 from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.metrics import metrics
 from bots.router import MessengerByChannel
@@ -121,7 +123,8 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
         app.router.add_post("/wecom/callback", bot.wecom.callbacks.receive)
     else:
         app.router.add_route("*", "/wecom/callback", channel_off("wecom", report["wecom"].removeprefix("off: ")))
-    app.add_subapp("/console", console_app(bot.deps, bot.settings.console, bot.wecom.api if bot.wecom is not None else None))
+    operations = Operations(channels=report, margin_seconds=margin, doctor=lambda: examine_settings(bot.settings, bot.clock))
+    app.add_subapp("/console", console_app(bot.deps, bot.settings.console, bot.wecom.api if bot.wecom is not None else None, operations))
 
     async def arm_timers(_: web.Application) -> None:
         await arm_digest(bot.deps)

@@ -43,6 +43,11 @@ async def examine(env: Mapping[str, str], clock: Clock, *, teams_login_url: str 
         settings = load_settings(env)
     except ConfigError as error:
         return [problem("settings", f"{error}: nothing else was checked")]
+    return await examine_settings(settings, clock, teams_login_url=teams_login_url)
+
+
+async def examine_settings(settings: Settings, clock: Clock, *, teams_login_url: str = MICROSOFT_LOGIN) -> list[Finding]:
+    """Every check after the settings were read: what `serve`'s console runs with its own settings."""
     channels = _channels_on(settings)
     findings = [ok("settings", "read; " + ", ".join(f"{name} {state}" for name, state in settings.channel_status().items()))]
     if settings.teams.APP_ID:

@@ -11,8 +11,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bots.console import auth, groups_page, pages
-from bots.console.context import CONTEXT, ConsoleContext
+from bots.console import auth, groups_page, operations_page, pages
+from bots.console.context import CONTEXT, ConsoleContext, Operations
 from bots.console.oidc import OpenIdClient
 from bots.console.session import Sessions
 from bots.console.settings import ConsoleSettings
@@ -32,7 +32,8 @@ SECURITY_HEADERS = {
 }
 
 
-def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | None = None) -> web.Application:
+def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | None = None,
+                operations: Operations | None = None) -> web.Application:
     """Sign-in through the school's OpenID Connect provider when it is configured, through WeCom's
     web login when the WeCom channel is on and ESAFETY_CONSOLE_URL says where to come back to."""
     app = web.Application(middlewares=[security_headers])
@@ -44,7 +45,8 @@ def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | Non
         app.router.add_route("*", "", _not_configured)
         app.router.add_route("*", "/{tail:.*}", _not_configured)
         return app
-    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc, wecom)
+    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc, wecom,
+                                  operations or Operations())
     app.router.add_get("", pages.queue)
     app.router.add_get("/", pages.queue)
     app.router.add_get("/sign-in", auth.sign_in_page)
@@ -56,6 +58,10 @@ def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | Non
         app.router.add_get("/signed-in/wecom", auth.signed_in_wecom)
     app.router.add_post("/sign-out", auth.sign_out)
     app.router.add_get("/groups", groups_page.groups)
+    app.router.add_get("/operations", operations_page.operations)
+    app.router.add_post("/operations/retry", operations_page.retry_undelivered)
+    app.router.add_post("/operations/doctor", operations_page.run_doctor)
+    app.router.add_post("/operations/audit-verify", operations_page.run_audit_verify)
     app.router.add_get("/cases/{reference}", pages.case_page)
     app.router.add_post("/cases/{reference}/words", pages.words)
     app.router.add_post("/cases/{reference}/export", pages.export)

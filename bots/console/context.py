@@ -4,7 +4,8 @@ sign-in client, and who is looking at the page."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp_jinja2
@@ -14,11 +15,24 @@ from bots.console.oidc import OpenIdClient
 from bots.console.session import Session, Sessions
 from bots.console.settings import ConsoleSettings
 from bots.console.wecom_login import WecomSignIn
+from bots.findings import Finding
 from handlers.case_queue import may_see_queue
 from handlers.case_record import CaseDesk
 from handlers.duties import Deps
 from handlers.spoken_time import duration_words, school_time_words
 from state.models import Person
+
+Doctor = Callable[[], Awaitable[list[Finding]]]
+
+
+@dataclass(frozen=True)
+class Operations:
+    """What the operations page reads beyond the Store: each channel's state as `serve` reports
+    it, the auditor's margin, and `doctor` (absent where there is no environment to check)."""
+
+    channels: dict[str, str] = field(default_factory=dict)
+    margin_seconds: float = 120.0
+    doctor: Doctor | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,7 @@ class ConsoleContext:
     sessions: Sessions
     oidc: OpenIdClient | None  # the school's OpenID Connect provider, when configured
     wecom: WecomSignIn | None  # WeCom's web login, when the WeCom channel and ESAFETY_CONSOLE_URL are set
+    operations: Operations = field(default_factory=Operations)
 
     @property
     def desk(self) -> CaseDesk:

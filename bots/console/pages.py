@@ -53,7 +53,7 @@ async def case_page(request: web.Request) -> web.Response:
 async def words(request: web.Request) -> web.Response:
     """The report's words, for those who may read them; the reading is recorded first."""
     console = request.app[CONTEXT]
-    person, session, form = await _form(console, request)
+    person, session, form = await read_form(console, request)
     case = await _case(console, request)
     if not may_see_words(person, case):
         await _refused(console, person, case, "case.text_refused")
@@ -67,7 +67,7 @@ async def words(request: web.Request) -> web.Response:
 async def act(request: web.Request) -> web.Response:
     """acknowledge | note | assign | close | reopen, through the same handlers as chat."""
     console = request.app[CONTEXT]
-    person, session, form = await _form(console, request)
+    person, session, form = await read_form(console, request)
     case = await _case(console, request)
     action = request.match_info["action"]
     if person.role not in SAFEGUARDING_ROLES:
@@ -91,7 +91,7 @@ async def export(request: web.Request) -> web.Response:
     """The case as one CSV row with its whole chronology; its words included for those who may
     read them, and that reading recorded, as `cases export --include-text` records it."""
     console = request.app[CONTEXT]
-    person, _, form = await _form(console, request)
+    person, _, form = await read_form(console, request)
     case = await _case(console, request)
     out = io.StringIO()
     deps = console.deps
@@ -133,7 +133,7 @@ async def _case(console: ConsoleContext, request: web.Request) -> Case:
     return case
 
 
-async def _form(console: ConsoleContext, request: web.Request) -> tuple[Person, Session, dict[str, str]]:
+async def read_form(console: ConsoleContext, request: web.Request) -> tuple[Person, Session, dict[str, str]]:
     """The signed-in person and their form, if it carries this session's CSRF token; else 403,
     audited (a form from another site, or an old page after signing in again)."""
     person, session = await console.viewer(request)

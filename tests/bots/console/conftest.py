@@ -11,6 +11,8 @@ from aiohttp import ClientSession, CookieJar, web
 from aiohttp.test_utils import TestServer
 
 from bots.console.app import console_app
+from bots.console.context import Operations
+from bots.console.doctor import console_findings
 from bots.console.fakes.identity_provider import Account, FakeIdentityProvider
 from bots.console.settings import ConsoleSettings
 from handlers.concerns import Report, receive_report
@@ -72,7 +74,10 @@ async def console(store: Store, clock: ManualClock) -> AsyncIterator[Console]:
     deps = Deps(store=store, messenger=RecordingMessenger(), clock=clock, catalog=Catalog.load(), school_timezone="Europe/London")
     settings = ConsoleSettings(issuer=issuer, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, idle_minutes=30)
     app = web.Application()
-    app.add_subapp("/console", console_app(deps, settings))
+    # The operations page's doctor here checks the console's own sign-in (the checks `doctor` runs first hand).
+    operations = Operations(channels={"teams": "on", "wecom": "off: WECOM_CORP_ID is not set"},
+                            doctor=lambda: console_findings(settings, clock))
+    app.add_subapp("/console", console_app(deps, settings, operations=operations))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

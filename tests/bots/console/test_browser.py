@@ -5,18 +5,22 @@ saved as a screenshot under test-output/console/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Page, expect
 
+from handlers.messenger import Message
+from handlers.outbox import outbox_item
 from handlers.read_trail import CONSOLE
 from state.models import Group, GroupKey, Member, Supervision
 from state.records import CaseState, Outcome
 from tests.bots.console.browser import browser_page, snap
-from tests.bots.console.conftest import ADMIN, LEAD, REPORT_WORDS, STUDENT, Console
+from tests.bots.console.conftest import ADMIN, HEAD, LEAD, REPORT_WORDS, STUDENT, Console
 
 pytestmark = pytest.mark.timeout(180)
+HEAD_REF = HEAD.ref
 
 
 @pytest.fixture
@@ -157,3 +161,31 @@ async def test_the_groups_page_filters_by_class_and_by_state(console: Console, p
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text("6B class chat")
     assert REPORT_WORDS not in await page.content()
+
+
+async def test_an_undelivered_message_is_sent_again_from_the_operations_page(console: Console, page: Page) -> None:
+    store, now = console.deps.store, console.clock.now()
+    item = outbox_item(HEAD_REF, Message(key="case.escalated_head"), key="C-2026-000009|step3|head", due_at=now)
+    await store.schedule_due(item)
+    [claim] = await store.claim_due(item.queue, limit=1, lease_seconds=60)
+    await store.park_due(claim, error="unreachable: the head has no personal chat with the bot")
+    await sign_in_as(page, console, "Adam Admin")
+    await page.get_by_role("link", name="Operations").click()
+    await expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    waiting = page.locator("tr.undelivered")
+    await expect(waiting).to_have_count(1)
+    await expect(waiting.first).to_contain_text("Hal Head (head)")
+    await expect(waiting.first).to_contain_text("parked")
+    await snap(page, "operations")
+    await waiting.first.get_by_role("button", name=re.compile(r"^Send [0-9a-f]{8} again now$")).click()
+    await expect(page.get_by_role("status")).to_contain_text("1 message(s) will be sent again now")
+    again = await store.get_due(item.queue, item.item_id)
+    assert again is not None
+    assert again.due_at <= console.clock.now()
+    assert await store.list_parked(item.queue) == []
+    assert [(action, actor) for action, actor, _ in await console.audit("outbox.")] == [("outbox.retried", str(ADMIN.ref))]
+    await expect(page.locator("tr.channel").first).to_contain_text("yes")  # a lead is on the Teams roster
+    await page.get_by_role("button", name="Verify the audit log").click()
+    await expect(page.get_by_text("Intact:")).to_be_visible()
+    await page.get_by_role("button", name="Run doctor").click()
+    await expect(page.locator(".findings")).to_contain_text("console sign-in")
