@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install redis-server faketime wrk chromium demo test date-check faults serve lint bench bench-against clean
+.PHONY: install redis-server faketime wrk chromium axe demo test date-check faults serve lint bench bench-against clean
 
 install: $(STAMP)
 
@@ -46,6 +46,15 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
+# axe-core, the accessibility checker the console's browser tests run in every page, from the npm registry (locked).
+AXE := tests/bots/console/a11y/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE): tests/bots/console/a11y/package-lock.json
+	$(call apt_install,npm,nodejs npm)
+	cd tests/bots/console/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: install
 	$(BIN)/esafety-bot demo
 	@echo "To click through the safeguarding console in a browser afterwards: $(BIN)/esafety-bot demo --console"
@@ -55,7 +64,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/mypy tests/state/contract  # each contract class uses only its own port
 
-test: install redis-server faketime chromium lint
+test: install redis-server faketime chromium axe lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory date-check
 

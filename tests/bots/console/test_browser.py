@@ -41,8 +41,11 @@ async def sign_in_as(page: Page, console: Console, name: str, shots: str = "") -
 
 async def test_a_lead_acknowledges_notes_and_closes_a_case(console: Console, page: Page) -> None:
     reference = await console.report()
+    refused_by_policy: list[str] = []
+    page.on("console", lambda message: refused_by_policy.append(message.text) if "Content Security Policy" in message.text else None)
     await sign_in_as(page, console, "Lee Lead", shots="lead")
     await expect(page.get_by_role("heading", name="Open concerns")).to_be_visible()
+    await expect(page.get_by_label("Refresh this page every 30 seconds")).to_be_checked()  # and it can be turned off
     new = page.locator("section.queue.new")
     await expect(new.get_by_role("link", name=reference)).to_be_visible()
     await expect(new).to_contain_text("5A")
@@ -67,6 +70,7 @@ async def test_a_lead_acknowledges_notes_and_closes_a_case(console: Console, pag
     await expect(page.get_by_role("status")).to_contain_text("parents informed")
     await expect(page.locator("h1 .state")).to_have_text("closed")
     await snap(page, "case-closed")
+    assert refused_by_policy == []  # the pages' own script and styles are all the policy allows, and all they use
 
     case = await console.deps.store.get_case(reference)
     assert case is not None
