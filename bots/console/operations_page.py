@@ -5,8 +5,8 @@ It shows the outbox's depth by lane, every message not delivered yet with a butt
 again (the very action of `esafety-bot outbox retry`, audited as the person who pressed it),
 each channel's state and whether a lead can be reached on it, the auditor's findings (work still
 waiting past its time), and on request `doctor`'s findings and `audit verify`'s result (each can
-take a while, so each is a button). Counts, states and staff names only: no report's words, no
-child's name.
+take a while, so each is a button). No report's words: an undelivered message is named by its
+text key and its recipient, as `esafety-bot outbox list` names them.
 """
 
 from __future__ import annotations

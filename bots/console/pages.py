@@ -24,7 +24,10 @@ from handlers.case_export import export_cases
 from handlers.case_keys import CaseKeys
 from handlers.case_queue import SECTIONS, case_queue
 from handlers.case_record import CLAUSE, STAFF_WORDS, VERBS, act_on_case, known_outcome, may_see_words
+from handlers.messenger import Message
+from handlers.names import person_words
 from handlers.read_trail import CONSOLE, readings, record_reading
+from handlers.spoken_time import school_time_words
 from state.models import SAFEGUARDING_ROLES, Person
 from state.records import Case, CaseState, CaseStep, Outcome
 
@@ -76,15 +79,23 @@ async def act(request: web.Request) -> web.Response:
     origin = _origin(form)
     if action == "acknowledge":
         await acknowledge(console.deps, person, case.reference, event_id=origin)
-        done = await _case(console, request)
-        said = ("case.ack_done", {"reference": case.reference}) if done.acknowledged_by == str(person.ref) else None
-        message = console.deps.catalog.say(*said[:1], person.locale or console.deps.school_locale, **said[1]) if said else \
-            f"{case.reference}: not acknowledged by you (it is {done.state.value})"
+        told = await _acknowledged(console, await _case(console, request), person)
     else:
-        answer = await act_on_case(console.desk, person, action, f"{case.reference} {_arguments(action, form)}", origin=origin)
-        message = console.deps.catalog.say(answer.message.key, person.locale or console.deps.school_locale, **answer.message.fields)
-    await console.sessions.tell(session, message)
+        told = (await act_on_case(console.desk, person, action, f"{case.reference} {_arguments(action, form)}", origin=origin)).message
+    await console.sessions.tell(session, console.deps.catalog.say(told.key, person.locale or console.deps.school_locale, **told.fields))
     return redirect(f"/console/cases/{case.reference}")
+
+
+async def _acknowledged(console: ConsoleContext, case: Case, person: Person) -> Message:
+    """What the acknowledger is told, as in chat: done, already closed, or already someone else's."""
+    if case.acknowledged_by == str(person.ref):
+        return Message(key="case.ack_done", fields={"reference": case.reference})
+    if case.acknowledged_by is None:
+        return Message(key="case.already_closed", fields={"reference": case.reference})
+    holder = await console.deps.store.get_person(*case.acknowledged_by.split(":", 1))
+    return Message(key="case.already_acknowledged", fields={
+        "reference": case.reference, "by": person_words(holder),
+        "at": school_time_words(case.acknowledged_at or case.received_at, console.deps.school_timezone)})
 
 
 async def export(request: web.Request) -> web.Response:

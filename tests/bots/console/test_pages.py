@@ -9,10 +9,11 @@ from datetime import timedelta
 from aiohttp import ClientSession
 
 from bots.console.session import COOKIE
+from handlers.acknowledge import acknowledge
 from handlers.read_trail import CONSOLE
 from state.models import Person
 from state.records import Cover
-from tests.bots.console.conftest import ADMIN, HEAD, LEAD, REPORT_WORDS, ROSTER, TEACHER, Console, account
+from tests.bots.console.conftest import ADMIN, DEPUTY, HEAD, LEAD, REPORT_WORDS, ROSTER, TEACHER, Console, account
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 FORM_ID = re.compile(r'name="form_id" value="([0-9a-f]{32})"')
@@ -105,3 +106,14 @@ async def test_a_teacher_covering_for_a_lead_gets_in_as_a_lead(console: Console,
     case = await console.deps.store.get_case(reference)
     assert case is not None
     assert case.acknowledged_by == str(TEACHER.ref)
+
+
+async def test_acknowledging_a_case_someone_else_has_says_who_has_it(console: Console, client: ClientSession) -> None:
+    reference = await console.report()
+    await acknowledge(console.deps, DEPUTY, reference, event_id="deputy-ack")
+    token = await signed_in(client, console, LEAD)
+    async with client.post(f"/console/cases/{reference}/acknowledge", data={"csrf": token}) as acted:
+        assert "was already acknowledged by Dee Deputy" in await acted.text()
+    case = await console.deps.store.get_case(reference)
+    assert case is not None
+    assert case.acknowledged_by == str(DEPUTY.ref)
