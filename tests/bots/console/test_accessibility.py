@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
+from handlers.messenger import Message
+from handlers.outbox import outbox_item
 from state.models import Group, GroupKey, Supervision
 from tests.bots.console.browser import browser_page, serious_violations
-from tests.bots.console.conftest import Console
+from tests.bots.console.conftest import HEAD, Console
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -70,3 +72,40 @@ async def _tab_to(page: Page, name: str, limit: int = 40) -> None:
         if focused == name:
             return
     raise AssertionError(f"{name!r} was not reached with Tab")
+
+
+async def test_an_admin_filters_groups_and_sends_a_message_again_from_the_keyboard_alone(console: Console) -> None:
+    now = console.clock.now()
+    await console.deps.store.register_group(Group(key=GroupKey("teams", "19:5a"), name="5A class chat", joined_at=now, class_name="5A",
+                                                  supervision=Supervision.SUPERVISED, supervision_since=now))
+    item = outbox_item(HEAD.ref, Message(key="case.escalated_head"), key="C-2026-000009|step3|head", due_at=now)
+    await console.deps.store.schedule_due(item)
+    [claim] = await console.deps.store.claim_due(item.queue, limit=1, lease_seconds=60)
+    await console.deps.store.park_due(claim, error="unreachable")
+    async with browser_page() as page:
+        await page.goto(console.url + "/console/sign-in")
+        for control, next_heading in (("Sign in with your school account", "Demo school sign-in"), ("Adam Admin", "Open concerns"),
+                                      ("Groups", "Class groups")):
+            await _tab_to(page, control)
+            await page.keyboard.press("Enter")
+            await expect(page.get_by_role("heading", name=next_heading)).to_be_visible()
+        await page.keyboard.press("Tab")  # past the nav and the header to the class filter
+        await _tab_to_field(page, "filter-class")
+        await page.keyboard.press("ArrowDown")  # the first class after "all classes"
+        await _tab_to(page, "Show")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("tbody tr")).to_have_count(1)
+        await _tab_to(page, "Operations")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+        await _tab_to(page, "Send again now")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_role("status")).to_contain_text("1 message(s) will be sent again now")
+
+
+async def _tab_to_field(page: Page, element_id: str, limit: int = 40) -> None:
+    for _ in range(limit):
+        if await page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} was not reached with Tab")
