@@ -79,7 +79,8 @@ class ConsoleContext:
             "say": lambda key, **fields: catalog.say(key, locale, **fields),
             "when": lambda at: catalog.value(school_time_words(at, timezone), locale) if at else "-",
             "how_long": lambda delta: catalog.value(duration_words(delta.total_seconds()), locale),
-            "until": lambda at: "due now" if at <= now else "in " + catalog.value(duration_words((at - now).total_seconds()), locale),
+            "until": lambda at: catalog.say("console.due_now", locale) if at <= now else
+            catalog.say("console.due_in", locale, duration=duration_words((at - now).total_seconds())),
             "form_id": lambda: secrets.token_hex(16), **values}
         return aiohttp_jinja2.render_template(template, request, page, status=status)
 

@@ -36,11 +36,12 @@ async def retry_undelivered(request: web.Request) -> web.Response:
     """Send one undelivered message again now (or all of them), as `outbox retry` does."""
     console = request.app[CONTEXT]
     person, session, form = await read_form(console, request)
+    locale = person.locale or console.deps.school_locale
     try:
         count = await retry(console.deps.store, console.deps.clock, [form["id"]] if form.get("id") else [], actor=str(person.ref))
-        told = f"{count} message(s) will be sent again now."
-    except NotWaiting as gone:
-        told = f"{gone}: it may have been delivered meanwhile."
+        told = console.deps.catalog.say("console.retried", locale, count=count)
+    except NotWaiting:
+        told = console.deps.catalog.say("console.retry_gone", locale)
     await console.sessions.tell(session, told)
     return redirect("/console/operations")
 

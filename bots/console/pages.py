@@ -131,10 +131,10 @@ async def _show(console: ConsoleContext, request: web.Request, person: Person, s
 
 
 def _delivered(keys: CaseKeys, step: CaseStep) -> str:
-    """What a delivery carried: the case card, or the report's words (who has had the words matters)."""
+    """What a delivery carried, as a catalogue key: the case card, or the report's words (who has had the words matters)."""
     if step.action != "delivered":
         return ""
-    return "the report's words" if keys.carries_words(step.detail.get("item", "")) else "the case card"
+    return "console.delivered_words" if keys.carries_words(step.detail.get("item", "")) else "console.delivered_card"
 
 
 async def _case(console: ConsoleContext, request: web.Request) -> Case:

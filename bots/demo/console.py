@@ -26,11 +26,14 @@ VISITOR = Account(oid="99999999-0000-4000-8000-000000000001", username="visitor@
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+def _roster_rows() -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(bundled_roster().decode("utf-8"))))
+
+
 def demo_accounts() -> list[Account]:
     """The demo school's Teams people as its directory would list them, and one visitor."""
-    rows = csv.DictReader(io.StringIO(bundled_roster().decode("utf-8")))
     accounts: list[Account] = []
-    for row in rows:
+    for row in _roster_rows():
         if row["channel"] != "teams":
             continue
         user_id, name = row["user_id"], row["name"]
@@ -42,8 +45,7 @@ def demo_accounts() -> list[Account]:
 
 def wecom_members() -> dict[str, str]:
     """The demo school's WeCom members, as WeCom's login page offers them: userid → name (role)."""
-    rows = csv.DictReader(io.StringIO(bundled_roster().decode("utf-8")))
-    return {row["user_id"]: f"{row['name']} ({row['role']})" for row in rows if row["channel"] == "wecom"}
+    return {row["user_id"]: f"{row['name']} ({row['role']})" for row in _roster_rows() if row["channel"] == "wecom"}
 
 
 def console_env(idp: FakeIdentityProvider, wecom_api: FakeWecomApi, port: int) -> dict[str, str]:
