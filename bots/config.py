@@ -33,6 +33,11 @@ from handlers.school_hours import SchoolHours
 from handlers.supervision_rule import RULES
 from policy_text.catalog import LOCALES, normalise_locale
 
+SWITCHES = {"teams": "MicrosoftAppId", "wecom": "WECOM_CORP_ID"}
+"""The setting that turns each channel on."""
+ANONYMOUS = "on (ANONYMOUS local mode)"
+"""Teams with no app id, allowed for trying the bot out locally: nothing is signed."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
@@ -56,8 +61,8 @@ class Settings:
 
     def channel_status(self) -> dict[str, str]:
         """Which channels are on, and for an off one, why (printed by `serve`, sent by its 503)."""
-        teams = "on" if self.teams.APP_ID else "on (ANONYMOUS local mode)" if self.allow_anonymous else "off: MicrosoftAppId is not set"
-        wecom = "on" if self.wecom.configured else "off: WECOM_CORP_ID is not set"
+        teams = "on" if self.teams.APP_ID else ANONYMOUS if self.allow_anonymous else f"off: {SWITCHES['teams']} is not set"
+        wecom = "on" if self.wecom.configured else f"off: {SWITCHES['wecom']} is not set"
         return {"teams": teams, "wecom": wecom}
 
 

@@ -74,6 +74,16 @@ def describe(late: list[LateWork], now: datetime, margin_seconds: float) -> str:
             f"a {kind} in {oldest.queue.value}, has waited {waited} min: a worker may have stopped")
 
 
+def late_message(late: list[LateWork], now: datetime, margin_seconds: float) -> Message:
+    """What the head and the admin team are told of late work, and what the console's operations page shows."""
+    oldest = oldest_of(late)
+    return Message(key="admin.work_overdue", fields={
+        "count": sum(each.overdue.count for each in late),
+        "margin": f"{margin_seconds / 60:g}",
+        "minutes": _minutes_since(oldest.overdue.since, now),
+        "where": ", ".join(f"{each.queue.value} {each.overdue.count}" for each in late)})
+
+
 class Auditor:
     """Checks for late work and tells the admins; one per instance (they share the ALERTED key)."""
 
@@ -127,12 +137,7 @@ class Auditor:
         """Straight through each channel, one message per roster entry of the head and the admin
         team (so every channel each is on), or of the leads when none of those could be told; how
         many went out."""
-        oldest = oldest_of(late)
-        message = Message(key="admin.work_overdue", fields={
-            "count": sum(each.overdue.count for each in late),
-            "margin": f"{self.margin_seconds / 60:g}",
-            "minutes": _minutes_since(oldest.overdue.since, now),
-            "where": ", ".join(f"{each.queue.value} {each.overdue.count}" for each in late)})
+        message = late_message(late, now, self.margin_seconds)
         people = [person for person in await self.deps.store.list_people() if person.channel in self.deps.channels]
         told = await self._tell([person for person in people if person.role in ADMIN_ROLES], message)
         if not told:  # no head or admin could be told: the leads, rather than nobody

@@ -42,6 +42,11 @@ class CaseStep:
     detail: dict[str, str] = field(default_factory=dict)
 
 
+STEP_ACTIONS = ("received", "delivered", "delivery_failed", "escalated_to_deputies", "escalated_to_head", "acknowledged",
+                "text_added", "review_reminded", "read", "note", "assigned", "closed", "reopened")
+"""Every action a case's chronology records, so the console can name each in the reader's language."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Case:
     """A reported concern. `text` is the child's words: it reaches only the safeguarding leads,

@@ -41,12 +41,12 @@ def console_app(deps: Deps, settings: ConsoleSettings, wecom_api: WecomApi | Non
     app.router.add_static("/static/", _static_dir(), append_version=True)
     oidc = OpenIdClient(settings, deps.clock) if settings.configured else None
     wecom = WecomSignIn(wecom_api, settings.wecom_login_url) if wecom_api is not None and settings.public_url else None
+    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc, wecom,
+                                  operations or Operations())
     if oidc is None and wecom is None:
         app.router.add_route("*", "", _not_configured)
         app.router.add_route("*", "/{tail:.*}", _not_configured)
         return app
-    app[CONTEXT] = ConsoleContext(deps, settings, Sessions(deps.store, deps.clock, settings.idle_minutes), oidc, wecom,
-                                  operations or Operations())
     app.router.add_get("", pages.queue)
     app.router.add_get("/", pages.queue)
     app.router.add_get("/sign-in", auth.sign_in_page)
@@ -87,7 +87,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _not_configured(request: web.Request) -> web.Response:
-    return aiohttp_jinja2.render_template("off.html", request, {"viewer": None}, status=503)
+    """How to turn the console on, in the school's language (nobody is signed in to have another)."""
+    return await request.app[CONTEXT].render(request, "off.html", None, status=503)
 
 
 def _static_dir() -> str:

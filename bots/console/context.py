@@ -67,18 +67,27 @@ class ConsoleContext:
             raise gone
         return person, session
 
+    def locale(self, person: Person | None) -> str:
+        return (person.locale if person else None) or self.deps.school_locale
+
+    def say(self, person: Person | None, key: str, **fields: Any) -> str:
+        return self.deps.catalog.say(key, self.locale(person), **fields)
+
     async def render(self, request: web.Request, template: str, person: Person | None, session: Session | None = None,
                      status: int = 200, **values: Any) -> web.Response:
-        """A page in the viewer's language, with the session's CSRF token and a new form id for
-        each form (a form sent twice is one action: handlers key what they record by it)."""
-        locale = (person.locale if person else None) or self.deps.school_locale
+        """A page in the viewer's language (their roster locale, else the school's), every word
+        from policy_text like all else the bot says, with the session's CSRF token and a new form
+        id for each form (a form sent twice is one action: handlers key what they record by it)."""
+        locale = self.locale(person)
         catalog, timezone, now = self.deps.catalog, self.deps.school_timezone, self.deps.clock.now()
         page = {
             "viewer": person, "csrf": session.csrf if session else "", "flash": await self.sessions.told(session) if session else "",
             "locale": locale,
             "say": lambda key, **fields: catalog.say(key, locale, **fields),
             "when": lambda at: catalog.value(school_time_words(at, timezone), locale) if at else "-",
-            "how_long": lambda delta: catalog.value(duration_words(delta.total_seconds()), locale),
+            "how_long_ago": lambda delta: catalog.say("time.ago", locale, duration=duration_words(delta.total_seconds())),
+            "step_words": lambda action: catalog.say(f"console.step_{action}", locale) if f"console.step_{action}" in catalog.keys
+            else action,
             "until": lambda at: catalog.say("console.due_now", locale) if at <= now else
             catalog.say("console.due_in", locale, duration=duration_words((at - now).total_seconds())),
             "form_id": lambda: secrets.token_hex(16), **values}

@@ -11,15 +11,17 @@ text key and its recipient, as `esafety-bot outbox list` names them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from bots.config import ANONYMOUS, SWITCHES
 from bots.console.context import CONTEXT, ConsoleContext
 from bots.console.pages import read_form
 from bots.console.session import Session, redirect
 from handlers.audit import verify_audit
-from handlers.auditor import describe, late_work
+from handlers.auditor import late_message, late_work
 from handlers.health import read_health
 from handlers.outbox_view import NotWaiting, retry, undelivered
 from handlers.reception import reception_gap
@@ -36,12 +38,11 @@ async def retry_undelivered(request: web.Request) -> web.Response:
     """Send one undelivered message again now (or all of them), as `outbox retry` does."""
     console = request.app[CONTEXT]
     person, session, form = await read_form(console, request)
-    locale = person.locale or console.deps.school_locale
     try:
         count = await retry(console.deps.store, console.deps.clock, [form["id"]] if form.get("id") else [], actor=str(person.ref))
-        told = console.deps.catalog.say("console.retried", locale, count=count)
+        told = console.say(person, "console.retried", count=count)
     except NotWaiting:
-        told = console.deps.catalog.say("console.retry_gone", locale)
+        told = console.say(person, "console.retry_gone")
     await console.sessions.tell(session, told)
     return redirect("/console/operations")
 
@@ -59,13 +60,33 @@ async def run_audit_verify(request: web.Request) -> web.Response:
     return await _render(console, request, person, session, verdict=await verify_audit(console.deps.store))
 
 
+@dataclass(frozen=True)
+class ChannelRow:
+    """One channel as the operations page shows it, in the reader's words."""
+
+    name: str
+    on: bool
+    state: str
+    no_lead: bool  # on, but no safeguarding lead on its roster: reports would reach nobody there
+
+
+def channel_rows(console: ConsoleContext, person: Person, people: list[Person]) -> list[ChannelRow]:
+    rows = []
+    for name, state in console.operations.channels.items():
+        on = state.startswith("on")
+        words = console.say(person, "console.channel_on") if state == "on" else \
+            console.say(person, "console.channel_on_anonymous") if state == ANONYMOUS else \
+            console.say(person, "console.channel_off", setting=SWITCHES.get(name, "-"))
+        rows.append(ChannelRow(name, on, words, on and reception_gap(people, [name]) is not None))
+    return rows
+
+
 async def _render(console: ConsoleContext, request: web.Request, person: Person, session: Session, **extra: Any) -> web.Response:
     deps, margin = console.deps, console.operations.margin_seconds
     now = deps.clock.now()
     late = await late_work(deps.store, now, margin)
-    people = await deps.store.list_people()
-    channels = [(name, state, reception_gap(people, [name]) if state.startswith("on") else None)
-                for name, state in console.operations.channels.items()]
+    told = late_message(late, now, margin) if late else None
     health = await read_health(deps.store, deps.channels, now, margin)
     return await console.render(request, "operations.html", person, session, health=health, waiting=await undelivered(deps.store),
-                                channels=channels, late=describe(late, now, margin) if late else "", **extra)
+                                channels=channel_rows(console, person, await deps.store.list_people()),
+                                late=console.say(person, told.key, **told.fields) if told else "", **extra)

@@ -82,7 +82,7 @@ async def act(request: web.Request) -> web.Response:
         told = await _acknowledged(console, await _case(console, request), person)
     else:
         told = (await act_on_case(console.desk, person, action, f"{case.reference} {_arguments(action, form)}", origin=origin)).message
-    await console.sessions.tell(session, console.deps.catalog.say(told.key, person.locale or console.deps.school_locale, **told.fields))
+    await console.sessions.tell(session, console.say(person, told.key, **told.fields))
     return redirect(f"/console/cases/{case.reference}")
 
 
@@ -115,18 +115,19 @@ async def _show(console: ConsoleContext, request: web.Request, person: Person, s
                 with_words: bool) -> web.Response:
     deps = console.deps
     may_act = person.role in SAFEGUARDING_ROLES
-    names = {str(p.ref): p.name for p in await deps.store.list_people()}
+    names = {str(p.ref): p.name for p in await deps.store.list_people()} | {"system": console.say(person, "console.the_bot")}
     if not may_act:  # the admin team follows the case's progress, not who the child is
-        names[str(case.reporter)] = f"the reporter ({case.reporter_role.value})"
+        role = console.say(person, f"role.{case.reporter_role.value}")
+        names[str(case.reporter)] = console.say(person, "console.the_reporter", role=role)
     staff = sorted((p for p in await console.desk.cover().case_people() if p.role in SAFEGUARDING_ROLES), key=lambda p: p.name)
     keys = CaseKeys(case.reference)
-    chronology = [(step, names.get(step.actor, step.actor), known_outcome(step.detail.get("outcome", "")),
+    chronology = [(step, known_outcome(step.detail.get("outcome", "")),
                    [(name, step.detail[name]) for name in STAFF_WORDS if with_words and name in step.detail],
                    _delivered(keys, step)) for step in case.steps]
     return await console.render(
         request, "case.html", person, session, case=case, with_words=with_words, may_read=may_see_words(person, case),
         may_act=may_act, chronology=chronology, action_log=[e for e in chronology if e[0].action in STAFF_STEPS], names=names,
-        seen=[(step, names.get(step.actor, step.actor), how) for step, how in readings(case)], staff=staff, outcomes=list(Outcome),
+        seen=readings(case), staff=staff, outcomes=list(Outcome),
         is_open=case.state is not CaseState.CLOSED, acknowledged=case.acknowledged_by is not None)
 
 
@@ -153,7 +154,7 @@ async def read_form(console: ConsoleContext, request: web.Request) -> tuple[Pers
         deps = console.deps
         await record_decision(deps.store, deps.clock, action="console.csrf_refused", actor=str(person.ref), actor_role=person.role.value,
                               clause=CLAUSE, outcome=request.path)
-        raise web.HTTPForbidden(text="This form did not come from your console session (it may be from an old page): nothing was done.")
+        raise web.HTTPForbidden(text=console.say(person, "console.csrf_refused"))
     return person, session, form
 
 

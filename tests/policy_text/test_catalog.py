@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from bots.findings import Verdict
+from handlers.case_keys import EscalationStep
+from handlers.case_queue import SECTIONS
 from handlers.case_record import STAFF_WORDS
+from handlers.health import LANE_NAMES
 from handlers.read_trail import CHAT, CLI_EXPORT, CLI_SHOW, CONSOLE, DELIVERED, TRANSFER
 from policy_text.catalog import LOCALES, Catalog, CatalogError, Entry, normalise_locale
-from state.models import CHANNELS, Role
-from state.records import Outcome, Urgency
+from state.models import CHANNELS, Role, Supervision
+from state.records import STEP_ACTIONS, CaseState, Outcome, Urgency
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,16 +84,28 @@ BUILT = {  # keys built at run time from a value: the code that builds each fami
     'f"case.outcome_{': {f"case.outcome_{outcome.value}" for outcome in Outcome},
     'f"case.step_{': {f"case.step_{name}" for name in STAFF_WORDS},
     'f"case.how_{': {f"case.how_{how}" for how in (CHAT, CLI_SHOW, CLI_EXPORT, TRANSFER, CONSOLE, DELIVERED)},
+    # the console's templates build these from a value with jinja's `~`
+    '"console.section_" ~': {f"console.section_{section}" for section in SECTIONS},
+    '"console.state_" ~': {f"console.state_{state.value}" for state in CaseState},
+    '"console.supervision_" ~': {f"console.supervision_{state.value}" for state in Supervision},
+    '"console.lane_" ~': {f"console.lane_{lane}" for lane in LANE_NAMES.values()},
+    '"console.written_" ~': {f"console.written_{name}" for name in STAFF_WORDS},
+    '"console.verdict_" ~': {f"console.verdict_{verdict.name.lower()}" for verdict in Verdict},
+    '"console." ~ reason ~ "_': {f"console.{reason}_{part}" for reason in ("stranger", "role", "words", "act")
+                                 for part in ("title", "text")},
+    'f"console.step_{': {f"console.step_{action}" for action in STEP_ACTIONS},
 }
-NAMED = re.compile(r'(?:\bkey=|\bwords\(|\.say\(|label_key=|Refusal\()"([a-z_]+\.[a-z_0-9]+)"'
-                   r'|\(\s*"([a-z_]+\.[a-z_0-9]+)",\s*(?:\{|words\(|[a-z_]+_words\()')
+NAMED = re.compile(r'(?:\bkey=|\bwords\(|\bsay\(|label_key=|Refusal\(|\(person, )"([a-z_]+\.[a-z_0-9]*[a-z0-9])"'
+                   r'|\(\s*"([a-z_]+\.[a-z_0-9]*[a-z0-9])",\s*(?:\{|words\(|[a-z_]+_words\()')
 """Where the product names a sentence: a message's key, a nested `words(...)`, a button label, a
-refusal, or a (key, fields) line or fact."""
+refusal, a (key, fields) line or fact, or a console page's `say(...)` (a key ending in `_` is a
+family's stem, built with a value)."""
 
 
 def product_code() -> str:
+    """The product's Python, and the console's templates (their words are policy text too)."""
     return "\n".join(path.read_text(encoding="utf-8") for folder in ("bots", "handlers", "state", "policy_text")
-                     for path in (ROOT / folder).rglob("*.py"))
+                     for pattern in ("*.py", "*.html") for path in (ROOT / folder).rglob(pattern))
 
 
 def test_every_sentence_is_said_somewhere(catalog: Catalog) -> None:
@@ -107,6 +123,23 @@ def test_every_sentence_the_product_names_exists(catalog: Catalog) -> None:
     named = {first or second for first, second in NAMED.findall(product_code())}
     assert len(named) > 80  # the pattern still finds the product's sentences
     assert sorted(named - catalog.keys) == []
+
+
+def test_the_console_names_every_step_a_case_records() -> None:
+    """Each action a case's chronology records has its words on the console's case page."""
+    code = product_code()
+    recorded = set(re.findall(r'CaseStep\(.*?action="([a-z_]+)"', code)) | set(re.findall(r'_step\(desk, actor, "([a-z_]+)"', code))
+    recorded |= {step.taken for step in EscalationStep}
+    assert len(recorded) >= 12  # the patterns still find where steps are made
+    assert sorted(recorded - set(STEP_ACTIONS)) == []
+
+
+def test_the_console_pages_say_nothing_outside_the_catalogue() -> None:
+    """Every word of a console page comes from policy_text: a template's text, once its tags,
+    jinja blocks and expressions are taken out, is punctuation, setting names and addresses."""
+    for template in (ROOT / "bots" / "console" / "templates").glob("*.html"):
+        text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|<code>.*?</code>|<[^>]+>|&[a-z]+;|esafety-bot", " ", template.read_text(), flags=re.S)
+        assert re.findall(r"[A-Za-z\u4e00-\u9fff]{2,}", text) == [], template.name
 
 
 REPORT_REPLIES = ("report.received", "report.received_urgent", "report.adult_received", "report.added", "report.acknowledged",

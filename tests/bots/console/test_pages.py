@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 
 from aiohttp import ClientSession
 
 from bots.console.session import COOKIE
 from handlers.acknowledge import acknowledge
 from handlers.read_trail import CONSOLE
+from state.due import DueItem, Queue
 from state.models import Person
 from state.records import Cover
 from tests.bots.console.conftest import ADMIN, DEPUTY, HEAD, LEAD, REPORT_WORDS, ROSTER, TEACHER, Console, account
@@ -93,7 +95,7 @@ async def test_a_role_taken_away_on_the_roster_takes_effect_at_the_next_click(co
     await console.deps.store.replace_roster(["teams"], [p for p in ROSTER if p is not ADMIN])
     async with client.get("/console") as page:
         assert page.url.path == "/console/sign-in"
-        assert "no longer on the school's roster" in await page.text()
+        assert "no longer on the school's roster" in unescape(await page.text())
 
 
 async def test_a_teacher_covering_for_a_lead_gets_in_as_a_lead(console: Console, client: ClientSession) -> None:
@@ -117,3 +119,16 @@ async def test_acknowledging_a_case_someone_else_has_says_who_has_it(console: Co
     case = await console.deps.store.get_case(reference)
     assert case is not None
     assert case.acknowledged_by == str(DEPUTY.ref)
+
+
+async def test_the_operations_page_tells_of_late_work_and_of_each_channel_as_the_admins_are_told(console: Console,
+                                                                                                  client: ClientSession) -> None:
+    """Work waiting past its time is described in the words the auditor's alert uses; a channel
+    that is off names the setting that turns it on."""
+    await console.deps.store.schedule_due(DueItem(queue=Queue.TIMERS, item_id="reminder-late", kind="reminder",
+                                                  due_at=console.clock.now() - timedelta(minutes=7)))
+    await signed_in(client, console, ADMIN)
+    async with client.get("/console/operations") as page:
+        text = unescape(await page.text())
+    assert "1 item(s) have waited more than 2 minutes past their time, the oldest for 7 minutes (timers 1)" in text
+    assert "off: WECOM_CORP_ID is not set" in text

@@ -3,6 +3,8 @@ roster, the role taken from the roster; every refusal audited. Without a browser
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from aiohttp import ClientSession
 
@@ -13,7 +15,7 @@ from tests.bots.console.conftest import ADMIN, DEPUTY, LEAD, STRANGER, TEACHER, 
 async def sign_in(client: ClientSession, console: Console) -> tuple[int, str]:
     """Follow the whole dance: /console → sign-in page → provider → back → where it lands."""
     async with client.get("/console/sign-in/start") as response:
-        return response.status, await response.text()
+        return response.status, unescape(await response.text())  # the page as read, not as escaped
 
 
 async def test_a_lead_signs_in_and_lands_on_the_queue(console: Console, client: ClientSession) -> None:
