@@ -20,6 +20,7 @@ from bots import cli_operations
 from bots.backup import backup_database
 from bots.cli_cases import cases
 from bots.cli_cover import cover
+from bots.cli_directory import directory_sync
 from bots.cli_operations import CLI_ACTOR, CommandRefused
 from bots.cli_parser import build_parser, installed_version
 from bots.config import Settings, load_settings
@@ -32,6 +33,7 @@ from bots.wecom.api import WecomApi, WecomError
 from handlers.calendar_import import CalendarError
 from handlers.case_record import CaseDesk
 from handlers.cron import ScheduleError
+from handlers.directory_sync import DirectoryError
 from handlers.drill import queue_drill
 from handlers.groups import GroupNotFound
 from handlers.outbox_view import NotWaiting
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         return asyncio.run(_run(args, settings))
     except (ConfigError, StoreUnavailable, BackupRefused, NotWaiting, RosterError, GroupNotFound, CatalogError, PackageError,
-            FileNotFoundError, FileExistsError, ScheduleError, CalendarError, CommandRefused) as error:
+            FileNotFoundError, FileExistsError, ScheduleError, CalendarError, CommandRefused, DirectoryError) as error:
         return _fail(str(error))
     except OSError as error:  # a file that is a folder, unreadable, a port in use: what and where
         return _fail(os_error_line(error))
@@ -167,6 +169,8 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
         case ("roster", "import"):
             change = await cli_operations.roster_import(store, clock, args.file, merge=args.merge, force=args.force)
             print(f"roster imported: {len(change.added)} added, {len(change.updated)} updated, {len(change.removed)} removed")
+        case ("directory", "sync"):
+            return await directory_sync(settings, store, clock, out, dry_run=args.dry_run, force=args.force)
         case ("roster", "list"):
             print(f"{await cli_operations.roster_list(store, out, args.channel)} people", file=sys.stderr)
         case ("groups", "list"):

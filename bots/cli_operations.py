@@ -47,12 +47,17 @@ async def _read_roster(path: Path) -> ParsedRoster:
 async def roster_dry_run(store: Store, path: Path, out: IO[str], *, merge: bool) -> ImportPlan:
     """Print what an import would change, by role, and what it would lose; write nothing."""
     plan = plan_import(await store.list_people(), await _read_roster(path), merge=merge)
+    print_plan(plan, out)
+    return plan
+
+
+def print_plan(plan: ImportPlan, out: IO[str]) -> None:
+    """A roster change by role, and what the guard would refuse (for import and directory dry runs)."""
     for what, roles in plan.by_role().items():
         for role, people in sorted(roles.items()):
             out.write(f"{what} {role} ({len(people)}): {', '.join(f'{p.name} ({p.ref})' for p in people)}\n")
     for loss in plan.losses():
         out.write(f"would be refused: {loss}\n")
-    return plan
 
 
 async def roster_list(store: Store, out: IO[str], channel: str | None = None) -> int:

@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "or removes more than half of a channel's people")
     listing = roster.add_parser("list", help="show the stored roster")
     listing.add_argument("--channel", choices=["teams", "wecom"], help="only this channel's people")
+    directory = sub.add_parser("directory", help="the school's directory (Microsoft 365 for Teams)").add_subparsers(dest="action",
+                                                                                                              required=True)
+    sync = directory.add_parser("sync", help="read the directory now and apply it to the roster (consent is never taken from it)")
+    sync.add_argument("--dry-run", action="store_true", help="print the changes by role and what would be refused; write nothing")
+    sync.add_argument("--force", action="store_true", help="apply even if it leaves no dsl, removes every deputy or head, "
+                                                          "or removes more than half of a channel's people")
     groups = sub.add_parser("groups", help="class groups the bot is in").add_subparsers(dest="action", required=True)
     groups.add_parser("list", help="every known group as channel:conversation_id")
     set_class = groups.add_parser("set-class", help="set a group's class")

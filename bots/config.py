@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bots.console.settings import ConsoleSettings, console_settings
 from bots.settings_readers import ConfigError, read_choice, read_flag, read_int
+from bots.teams.graph_settings import GraphSettings, graph_settings
 from bots.teams.settings import TeamsSettings, teams_settings
 from bots.wecom.settings import WecomSettings, wecom_settings
 from handlers.cron import ScheduleError, check
@@ -58,6 +59,8 @@ class Settings:
     teams: TeamsSettings = field(default_factory=TeamsSettings)
     wecom: WecomSettings = field(default_factory=WecomSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    graph: GraphSettings = field(default_factory=GraphSettings)
+    directory_sync: str = "0 2 * * *"  # ESAFETY_DIRECTORY_SYNC: when serve syncs the directories, in school time
 
     def channel_status(self) -> dict[str, str]:
         """Which channels are on, and for an off one, why (printed by `serve`, sent by its 503)."""
@@ -102,7 +105,19 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         teams=teams_settings(env),
         wecom=wecom_settings(env),
         console=console_settings(env),
+        graph=graph_settings(env),
+        directory_sync=_directory_sync(env, DEFAULT.directory_sync),
     )
+
+
+def _directory_sync(env: Mapping[str, str], default: str) -> str:
+    """A cron line in school time, once an hour at most (a sync reads the whole directory)."""
+    cron = env.get("ESAFETY_DIRECTORY_SYNC", "").strip() or default
+    try:
+        check(cron, env.get("ESAFETY_TIMEZONE", "") or DEFAULT.timezone)
+    except ScheduleError as error:
+        raise ConfigError(f"ESAFETY_DIRECTORY_SYNC: {error}") from None
+    return cron
 
 
 def _cases(env: Mapping[str, str]) -> CasePolicy:

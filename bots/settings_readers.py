@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from urllib.parse import urlsplit
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts where plain http is allowed (the demo and the tests): anywhere else a token travels over TLS only."""
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
 
@@ -48,3 +51,21 @@ def read_choice(env: Mapping[str, str], name: str, default: str, allowed: set[st
     if raw not in allowed:
         raise ConfigError(f"{name} must be one of {sorted(allowed)}, got {raw!r}")
     return raw
+
+
+def check_url(name: str, url: str) -> None:
+    """An address a token or a secret will travel to: https, or http on this machine only."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+        return
+    raise ConfigError(f"{name} must be an https:// address (http:// only on this machine, for the demo), got {url!r}")
+
+
+def read_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name, "").strip().rstrip("/") or default
+    check_url(name, url)
+    return url

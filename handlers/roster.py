@@ -18,9 +18,10 @@ ROSTER_CLAUSE = "000 §5; 004 strategy 18"
 
 
 async def import_roster(store: Store, clock: Clock, roster: ParsedRoster, *, merge: bool, actor: str) -> RosterChange:
-    """Replace the roster of the file's channels (or, with `merge`, add and update only)."""
+    """Replace the roster of the file's channels (or, with `merge`, add and update only, each
+    row pinned over what a directory sync would say)."""
     if merge:
-        change = await store.merge_roster(roster.people)
+        change = await store.merge_roster(roster.pinned().people)
     else:
         change = await store.replace_roster(roster.channels, roster.people)
     for leaver in change.removed:

@@ -73,7 +73,7 @@ class ImportPlan:
 def plan_import(stored: Sequence[Person], roster: ParsedRoster, *, merge: bool) -> ImportPlan:
     """What importing `roster` would do to `stored`: replace the file's channels, or merge."""
     before = tuple(person for person in stored if person.channel in roster.channels)
-    merged = {**{str(person.ref): person for person in before}, **{str(person.ref): person for person in roster.people}}
+    merged = {**{str(person.ref): person for person in before}, **{str(person.ref): person for person in roster.pinned().people}}
     after = tuple(merged.values()) if merge else roster.people
     return ImportPlan(before, after, diff_roster(before, after, removing=not merge))
 

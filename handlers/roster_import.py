@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from policy_text.catalog import normalise_locale
 from state.models import CHANNELS, Person, Role
@@ -37,6 +37,11 @@ class ParsedRoster:
     @property
     def channels(self) -> frozenset[str]:
         return frozenset(person.channel for person in self.people)
+
+    def pinned(self) -> ParsedRoster:
+        """The rows as overrides of the directory: a merged file sets roles and locales that a
+        directory sync keeps (handlers/directory_sync.py)."""
+        return ParsedRoster(tuple(replace(person, pinned=True) for person in self.people))
 
 
 IdSpelling = Callable[[str, str], str]

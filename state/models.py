@@ -89,6 +89,8 @@ class Person:
     classes: tuple[str, ...] = ()
     consent: bool | None = None
     locale: str | None = None
+    from_directory: bool = False  # put on the roster by a directory sync, so a later sync removes them when the directory does
+    pinned: bool = False  # role and locale set by the school's file (roster import --merge): a directory sync keeps them
 
     @property
     def ref(self) -> PersonRef:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from bots.settings_readers import ConfigError, read_int
+from bots.settings_readers import ConfigError, check_url, read_int
 
 WECOM_LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
-
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-"""Hosts where plain http is allowed (the demo and the tests): anywhere else a token travels over TLS only."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,18 +36,8 @@ def console_settings(env: Mapping[str, str]) -> ConsoleSettings:
     public_url = env.get("ESAFETY_CONSOLE_URL", "").strip().rstrip("/")
     login_url = env.get("ESAFETY_WECOM_LOGIN_URL", "").strip() or WECOM_LOGIN_URL
     for name, url in (("ESAFETY_OIDC_ISSUER", issuer), ("ESAFETY_CONSOLE_URL", public_url), ("ESAFETY_WECOM_LOGIN_URL", login_url)):
-        _check_url(name, url)
+        check_url(name, url)
     return ConsoleSettings(issuer=issuer, client_id=given["ESAFETY_OIDC_CLIENT_ID"], client_secret=given["ESAFETY_OIDC_CLIENT_SECRET"],
                            idle_minutes=read_int(env, "ESAFETY_CONSOLE_IDLE_MINUTES", 30, low=1, high=480), public_url=public_url,
                            wecom_login_url=login_url)
 
-
-def _check_url(name: str, url: str) -> None:
-    if not url:
-        return
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
-        return
-    raise ConfigError(f"{name} must be an https:// address (http:// only on this machine, for the demo), got {url!r}")

@@ -1,0 +1,36 @@
+"""Each enabled channel's school directory, read whole: Microsoft 365 for Teams (issue 21).
+The sync itself is channel-neutral (handlers/directory_sync.py); this is where the channels'
+readers are chosen from the settings, for `esafety-bot directory sync` and for `serve`'s
+periodic sync alike."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bots.config import Settings
+from bots.teams.directory import read_directory
+from bots.teams.graph import GraphClient, GraphError, Sleep
+from handlers.directory_sync import DirectoryError
+from state.clock import Clock
+from state.models import Person
+
+Reader = Callable[[], Awaitable[list[Person]]]
+"""Reads one channel's directory whole; raises DirectoryError when it cannot."""
+
+
+def directory_readers(settings: Settings, clock: Clock, *, sleep: Sleep | None = None) -> dict[str, Reader]:
+    """The channels whose directory the school asked to sync, each with its reader."""
+    readers: dict[str, Reader] = {}
+    graph = settings.graph
+    if graph.wanted:
+        async def read_teams() -> list[Person]:
+            client = GraphClient(graph, clock, sleep=sleep)
+            try:
+                return list((await read_directory(client, graph.role_groups)).people)
+            except GraphError as error:
+                raise DirectoryError(f"teams: Microsoft Graph: {error}") from None
+            finally:
+                await client.close()
+
+        readers["teams"] = read_teams
+    return readers

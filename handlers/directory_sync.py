@@ -1,0 +1,88 @@
+"""Applying the school's directory to the roster, without ever losing the safeguarding staff.
+
+A school keeps its classes, students, teachers and staff groups in its directory (Microsoft 365
+for Teams; WeCom's school contacts), so the roster is read from there rather than from a CSV
+that goes stale the day a child joins or leaves (000 §5: the roster decides who supervises a
+group; 004 strategy 18). A channel's reader lists the people the directory knows; this module
+turns that into the channel's new roster and applies it through the very guard `roster import`
+uses (handlers/roster_guard.py): a sync that would leave no dsl, remove every deputy or head, or
+remove more than half of a channel's people is refused whole unless forced.
+
+What the directory does not decide stays as the school set it:
+- consent (000 §5.1–5.2, §5.10) is never in the directory: each person keeps the consent on
+  record, and a sync never changes it;
+- a person's locale, and their role when the school's file pinned it (`roster import --merge`),
+  are kept over the directory's;
+- people the school's file put on the roster (parents, staff outside the directory) are kept; only
+  those a sync brought are removed when the directory no longer lists them.
+Every difference is audited, person by person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from handlers.audit import record_decision
+from handlers.roster import ROSTER_CLAUSE
+from handlers.roster_guard import ImportPlan, RosterRefused, guarded_import, plan_import
+from handlers.roster_import import ParsedRoster
+from state.clock import Clock
+from state.models import Person
+from state.store import RosterChange, Store
+
+
+class DirectoryError(RuntimeError):
+    """The directory could not be read whole: nothing was applied."""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What a sync planned, and what it applied (None for a dry run)."""
+
+    channel: str
+    plan: ImportPlan
+    change: RosterChange | None
+
+    @property
+    def kept_pinned(self) -> list[Person]:
+        """People whose role the school's file pinned over the directory's."""
+        return [person for person in self.plan.after if person.pinned and person.from_directory]
+
+
+def roster_from_directory(channel: str, listed: Sequence[Person], stored: Sequence[Person]) -> ParsedRoster:
+    """The channel's roster after a sync: the directory's people (keeping each one's consent,
+    locale and pinned role), and the people the school's file put there that it does not list."""
+    if not listed:
+        raise DirectoryError(f"{channel}: the directory listed nobody; nothing was applied (check the app's permissions)")
+    on_record = {str(person.ref): person for person in stored if person.channel == channel}
+    after: list[Person] = []
+    for person in listed:
+        old = on_record.get(str(person.ref))
+        if old is not None:
+            person = replace(person, consent=old.consent, locale=old.locale, pinned=old.pinned,
+                             role=old.role if old.pinned else person.role)
+        after.append(person)
+    listed_refs = {str(person.ref) for person in listed}
+    after += [person for ref, person in on_record.items() if ref not in listed_refs and not person.from_directory]
+    return ParsedRoster(tuple(after))
+
+
+async def sync_channel(store: Store, clock: Clock, channel: str, listed: Sequence[Person], *, dry_run: bool = False,
+                       force: bool = False, actor: str = "directory") -> SyncOutcome:
+    """Plan the channel's new roster from the directory and, unless a dry run, apply it through
+    the roster guard (RosterRefused, nothing written, audited) and audit every difference."""
+    roster = roster_from_directory(channel, listed, await store.list_people())
+    plan = plan_import(await store.list_people(), roster, merge=False)
+    if dry_run:
+        return SyncOutcome(channel, plan, None)
+    try:
+        change = await guarded_import(store, clock, roster, merge=False, actor=actor, force=force)
+    except RosterRefused as refused:
+        await record_decision(store, clock, action="directory.refused", actor=actor, clause=ROSTER_CLAUSE, outcome=channel,
+                              detail={"losses": "; ".join(refused.losses)[:500]})
+        raise
+    for action, refs in (("directory.added", change.added), ("directory.updated", change.updated)):
+        for ref in refs:
+            await record_decision(store, clock, action=action, actor=actor, subject=ref, clause=ROSTER_CLAUSE, outcome=channel)
+    return SyncOutcome(channel, plan, change)
