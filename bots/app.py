@@ -7,7 +7,8 @@ need, each with its own Store and clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 
 from aiohttp import web
@@ -16,16 +17,19 @@ from bots.background import run_in_background
 from bots.config import Settings
 from bots.console.app import console_app
 from bots.console.context import Operations
+from bots.directories import directory_readers
 from bots.doctor import examine_settings
 from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.metrics import metrics
 from bots.router import MessengerByChannel
 from bots.store import store_for
 from bots.teams.channel import TeamsChannel, TeamsOptions, build_teams
+from bots.teams.graph import Sleep
 from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.auditor import Auditor
 from handlers.case_review import arm_reviews
 from handlers.digest import arm_digest
+from handlers.directory_schedule import SYNC, Reader, arm_directory_sync, run_directory_sync
 from handlers.dispatch import Dispatcher
 from handlers.drill import arm_drill
 from handlers.duties import Deps
@@ -54,6 +58,7 @@ class Bot:
     dispatcher: Dispatcher
     teams: TeamsChannel | None = None
     wecom: WecomChannel | None = None
+    directories: Mapping[str, Reader] = field(default_factory=dict)  # the channels whose school directory is synced
 
     def channel_report(self) -> dict[str, str]:
         """Each channel's state as `serve` prints it and as its route answers when off."""
@@ -61,7 +66,7 @@ class Bot:
 
 
 async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_options: TeamsOptions | None = None,
-                    wecom_options: WecomOptions | None = None) -> Bot:
+                    wecom_options: WecomOptions | None = None, directory_sleep: Sleep | None = None) -> Bot:
     """Load the policy text (checked), open the Store (must answer), build the channels that
     are configured and wire the duties."""
     catalog = Catalog.load()
@@ -81,7 +86,8 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
                 school_locale=settings.locale, school_timezone=settings.timezone, cases=settings.cases,
                 supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell,
                 channels=messenger.channels)
-    return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom)
+    return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom,
+               directory_readers(settings, clock, sleep=directory_sleep))
 
 
 IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX_FIRST: 16, Queue.OUTBOX: 16, Queue.TIMERS: 8}
@@ -101,6 +107,9 @@ def background_workers(bot: Bot, holder: str) -> list[DueWorker]:
         work[Queue.INBOX] |= bot.teams.inbox(bot.dispatcher).handlers()
     if bot.wecom is not None:
         work[Queue.INBOX] |= bot.wecom.inbox(bot.dispatcher).handlers()
+    if bot.directories:
+        cron = bot.settings.directory_sync
+        work[Queue.TIMERS][SYNC] = lambda item: run_directory_sync(item, bot.deps, bot.directories, cron)
     return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell, concurrency=IN_HAND[queue],
                       holder=holder) for queue, handlers in work.items()]
 
@@ -130,6 +139,8 @@ def build_app(bot: Bot, *, workers: bool = True) -> web.Application:
         await arm_digest(bot.deps)
         await arm_drill(bot.deps)
         await arm_reviews(bot.deps)
+        if bot.directories:
+            await arm_directory_sync(bot.deps, bot.settings.directory_sync)
 
     app.on_startup.append(arm_timers)
     if workers:

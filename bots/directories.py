@@ -5,24 +5,25 @@ periodic sync alike."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from bots.config import Settings
 from bots.teams.directory import read_directory
 from bots.teams.graph import GraphClient, GraphError, Sleep
+from handlers.directory_schedule import Reader
 from handlers.directory_sync import DirectoryError
 from state.clock import Clock
 from state.models import Person
 
-Reader = Callable[[], Awaitable[list[Person]]]
-"""Reads one channel's directory whole; raises DirectoryError when it cannot."""
+
+def directory_channels(settings: Settings) -> list[str]:
+    """The channels whose directory the school asked to sync."""
+    return ["teams"] if settings.graph.wanted else []
 
 
 def directory_readers(settings: Settings, clock: Clock, *, sleep: Sleep | None = None) -> dict[str, Reader]:
-    """The channels whose directory the school asked to sync, each with its reader."""
+    """Each of `directory_channels` with its reader."""
     readers: dict[str, Reader] = {}
     graph = settings.graph
-    if graph.wanted:
+    if "teams" in directory_channels(settings):
         async def read_teams() -> list[Person]:
             client = GraphClient(graph, clock, sleep=sleep)
             try:

@@ -18,12 +18,15 @@ from typing import IO
 
 from bots.config import Settings, load_settings
 from bots.console.doctor import console_findings
+from bots.directories import directory_channels
 from bots.findings import Finding, Verdict, not_checked, ok, problem
 from bots.settings_readers import ConfigError
 from bots.teams.doctor import MICROSOFT_LOGIN, teams_findings
 from bots.teams.messenger import reachable_privately
 from bots.wecom.doctor import wecom_findings
 from handlers.auditor import describe, late_work
+from handlers.cron import zone
+from handlers.directory_schedule import last_sync
 from handlers.outbox import undelivered_in_every_lane
 from handlers.reception import reception_gap
 from state.clock import Clock
@@ -100,7 +103,19 @@ async def _store_findings(store: Store, settings: Settings, channels: frozenset[
     late = await late_work(store, clock.now(), margin)
     findings.append(problem("late work", f"{describe(late, clock.now(), margin)} (is `esafety-bot serve` running?)")
                     if late else ok("late work", f"nothing is overdue by more than {margin} s"))
-    return findings
+    return findings + [await _directory(store, channel, settings.timezone) for channel in directory_channels(settings)]
+
+
+async def _directory(store: Store, channel: str, timezone: str) -> Finding:
+    """The last periodic directory sync and its result: one that was refused or failed left the
+    roster as it was, which the head and the admins were told in chat; here IT sees it too."""
+    check, last = f"directory sync ({channel})", await last_sync(store, channel)
+    if last is None:
+        return not_checked(check, "no periodic sync has run yet: run `esafety-bot directory sync --dry-run` to see what it would do")
+    when = last.at.astimezone(zone(timezone)).strftime("%Y-%m-%d %H:%M")
+    if last.result == "applied":
+        return ok(check, f"last synced {when} (school time): {last.detail}")
+    return problem(check, f"the last sync, {when} (school time), was {last.result} and changed nothing: {last.detail}")
 
 
 def _roster(people: list[Person], channels: frozenset[str]) -> list[Finding]:

@@ -11,12 +11,16 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bots.app import bootstrap, build_app
+from bots.app import background_workers, bootstrap, build_app
 from bots.config import load_settings
 from bots.server import run_bot
 from bots.sockets import free_port
+from bots.teams.fakes.graph import SCHOOL_ROLE_GROUPS, FakeGraph, small_school
 from handlers.concerns import Report, receive_report
+from handlers.cron import next_fire
+from handlers.directory_schedule import SYNC
 from state.clock import ManualClock
+from state.due import Queue
 from state.models import Person, Role
 from state.redis_server import RedisServer
 from tests.conftest import START
@@ -171,3 +175,31 @@ async def test_serve_says_loudly_at_start_up_that_nobody_would_receive_reports(t
     (loud,) = [r for r in caplog.records if "NOBODY WILL RECEIVE REPORTS" in r.getMessage()]
     assert loud.levelno == logging.ERROR
     assert "no safeguarding lead (role dsl) is on the roster of teams" in loud.getMessage()
+
+
+async def test_serve_arms_the_nightly_directory_sync_and_its_worker_applies_it(tmp_path: Path) -> None:
+    """With a directory set up, `serve` arms the sync at the school's 02:00 and the timers' worker
+    runs it: the roster arrives from Microsoft 365 with no CSV."""
+    graph = FakeGraph(tenant_id="tenant-1", client_id="reader", client_secret="reader-secret")
+    small_school(graph)
+    await graph.start()
+    clock = ManualClock(START)
+    env = {"ESAFETY_DB": str(tmp_path / "bot.db"), "ESAFETY_ROLE_GROUPS": SCHOOL_ROLE_GROUPS, "ESAFETY_GRAPH_TENANT_ID": "tenant-1",
+           "ESAFETY_GRAPH_CLIENT_ID": "reader", "ESAFETY_GRAPH_CLIENT_SECRET": "reader-secret", "ESAFETY_GRAPH_BASE_URL": graph.base_url,
+           "ESAFETY_GRAPH_LOGIN_URL": graph.url}
+    bot = await bootstrap(load_settings(env), clock=clock)
+    try:
+        async with TestClient(TestServer(build_app(bot, workers=False))):
+            due = next_fire("0 2 * * *", bot.settings.timezone, START)
+            item = await bot.store.get_due(Queue.TIMERS, f"directory-sync|{due.isoformat()}")
+            assert item is not None
+            assert item.kind == SYNC
+            clock.advance((due - START).total_seconds())
+            claimed = [await worker.run_once() for worker in background_workers(bot, "test")]
+            assert sum(claimed) == 1  # the timers' worker takes it, as serve's would at 02:00
+            people = {person.name: person.role for person in await bot.store.list_people()}
+            assert people["Lee Lead"] is Role.DSL
+            assert people["Amira Pupil"] is Role.STUDENT
+            assert len(people) == 11
+    finally:
+        await graph.stop()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ from bots.findings import Finding, Verdict
 from bots.sockets import free_port
 from bots.teams.fakes.openid import FakeTokenAuthority
 from bots.wecom.fakes.api import FakeWecomApi
+from handlers.directory_schedule import SYNC, run_directory_sync
+from handlers.duties import Deps
+from policy_text.catalog import Catalog
 from state.clock import ManualClock
 from state.due import DueItem, Queue
 from state.models import Person, Role
@@ -25,6 +29,7 @@ from state.redis import RedisStore
 from state.redis_server import RedisServer
 from state.sqlite import SqliteStore
 from tests.conftest import START
+from tests.fakes.recording_messenger import RecordingMessenger
 
 pytestmark = pytest.mark.fixed_clock
 APP_ID, SECRET = "0f5a1c2e-0000-4000-8000-000000000001", "the-client-secret"
@@ -169,6 +174,29 @@ async def test_undelivered_and_late_work_are_problems(tmp_path: Path, microsoft:
     assert found == ["undelivered: 1 message(s) not delivered yet: see `esafety-bot outbox list`",
                      "late work: 1 item(s) of due work overdue by more than 120 s (timers: 1); the oldest, a case.escalate in timers, "
                      "has waited 10 min: a worker may have stopped (is `esafety-bot serve` running?)"]
+
+
+async def test_the_last_directory_sync_and_its_result_are_reported(tmp_path: Path, microsoft: FakeTokenAuthority,
+                                                                    wecom: FakeWecomApi) -> None:
+    """Not run yet: not checked; refused by the roster guard: a problem saying what it would have lost."""
+    await school(tmp_path)
+    env = settings(tmp_path, wecom, ESAFETY_ROLE_GROUPS="dsl=grp-leads", MicrosoftAppTenantId="tenant-1")
+    clock = ManualClock(START)
+    assert verdicts(await examine(env, clock, teams_login_url=microsoft.url))["directory sync (teams)"] == {Verdict.NOT_CHECKED}
+    store = await SqliteStore.open(tmp_path / "bot.db", clock=clock)
+    deps = Deps(store=store, messenger=RecordingMessenger(), clock=clock, catalog=Catalog.load(), school_timezone="Europe/London")
+    synced = [replace(person, from_directory=True) for person in STAFF if person.channel == "teams"]
+    await store.replace_roster({"teams"}, synced)  # as an earlier sync left it
+
+    async def without_the_lead() -> list[Person]:
+        return [person for person in synced if person.role is not Role.DSL]
+
+    await run_directory_sync(DueItem(queue=Queue.TIMERS, item_id="sync", kind=SYNC, due_at=START, payload={"cron": "0 2 * * *"}),
+                             deps, {"teams": without_the_lead}, "0 2 * * *")
+    await store.close()
+    assert [line for line in problems(await examine(env, clock, teams_login_url=microsoft.url)) if line.startswith("directory")] == [
+        "directory sync (teams): the last sync, 2026-11-23 09:00 (school time), was refused and changed nothing: teams: no "
+        "safeguarding lead (dsl) would be left: removes Dsl Person (teams:dsl-1); 4 staff told"]
 
 
 async def test_a_bad_setting_is_named_and_nothing_else_is_tried(tmp_path: Path) -> None:
