@@ -9,7 +9,7 @@ from typing import IO
 from bots.cli_operations import CLI_ACTOR, CommandRefused, print_plan
 from bots.config import Settings
 from bots.directories import directory_readers
-from handlers.directory_sync import sync_channel
+from handlers.directory_sync import sync_listing
 from state.clock import Clock
 from state.store import Store
 
@@ -22,7 +22,7 @@ async def directory_sync(settings: Settings, store: Store, clock: Clock, out: IO
     if not readers:
         raise CommandRefused(NO_DIRECTORY)
     for channel, read in readers.items():
-        outcome = await sync_channel(store, clock, channel, await read(), dry_run=dry_run, force=force, actor=f"{CLI_ACTOR}:directory")
+        outcome = await sync_listing(store, clock, channel, await read(), dry_run=dry_run, force=force, actor=f"{CLI_ACTOR}:directory")
         if dry_run:
             print_plan(outcome.plan, out)
         for person in outcome.kept_pinned:

@@ -9,9 +9,8 @@ from bots.config import Settings
 from bots.teams.directory import read_directory
 from bots.teams.graph import GraphClient, GraphError, Sleep
 from handlers.directory_schedule import Reader
-from handlers.directory_sync import DirectoryError
+from handlers.directory_sync import DirectoryError, Listing
 from state.clock import Clock
-from state.models import Person
 
 
 def directory_channels(settings: Settings) -> list[str]:
@@ -24,10 +23,11 @@ def directory_readers(settings: Settings, clock: Clock, *, sleep: Sleep | None =
     readers: dict[str, Reader] = {}
     graph = settings.graph
     if "teams" in directory_channels(settings):
-        async def read_teams() -> list[Person]:
+        async def read_teams() -> Listing:
             client = GraphClient(graph, clock, sleep=sleep)
             try:
-                return list((await read_directory(client, graph.role_groups)).people)
+                read = await read_directory(client, graph.role_groups)
+                return Listing(read.people, read.classes)
             except GraphError as error:
                 raise DirectoryError(f"teams: Microsoft Graph: {error}") from None
             finally:

@@ -17,21 +17,21 @@ from datetime import datetime
 
 from handlers.audit import record_decision
 from handlers.cron import next_fire
-from handlers.directory_sync import DirectoryError, sync_channel
+from handlers.directory_sync import DirectoryError, Listing, sync_listing
 from handlers.duties import Deps
 from handlers.messenger import Message
 from handlers.outbox import ADMIN_ROLES, send_durably
 from handlers.roster import ROSTER_CLAUSE
 from handlers.roster_guard import RosterRefused
 from state.due import DueItem, Queue
-from state.models import Person, Role
+from state.models import Role
 from state.store import Store
 
 log = logging.getLogger(__name__)
 SYNC = "directory.sync"
 LAST_RESULT = "directory:last:{channel}"
 KEEP_RESULT_SECONDS = 400 * 86_400  # long past any sync schedule: doctor always finds the last one
-Reader = Callable[[], Awaitable[list[Person]]]
+Reader = Callable[[], Awaitable[Listing]]
 """Reads one channel's directory whole; raises DirectoryError when it cannot."""
 
 
@@ -56,7 +56,7 @@ async def run_directory_sync(item: DueItem, deps: Deps, readers: Mapping[str, Re
         return  # the setting changed: the chain armed at start-up under the new one takes over
     for channel, read in readers.items():
         try:
-            outcome = await sync_channel(deps.store, deps.clock, channel, await read())
+            outcome = await sync_listing(deps.store, deps.clock, channel, await read())
         except RosterRefused as refused:
             await _not_applied(deps, item, channel, "refused", Message(key="directory.refused", fields={
                 "channel": channel, "losses": "; ".join(refused.losses)}))

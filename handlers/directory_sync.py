@@ -20,10 +20,11 @@ Every difference is audited, person by person.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from handlers.audit import record_decision
+from handlers.directory_classes import link_class_teams
 from handlers.roster import ROSTER_CLAUSE
 from handlers.roster_guard import ImportPlan, RosterRefused, guarded_import, plan_import
 from handlers.roster_import import ParsedRoster
@@ -34,6 +35,15 @@ from state.store import RosterChange, Store
 
 class DirectoryError(RuntimeError):
     """The directory could not be read whole: nothing was applied."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A channel's directory, read whole: its people, and its classes by id (a class team's
+    group id is its class's id)."""
+
+    people: Sequence[Person]
+    classes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,12 @@ async def sync_channel(store: Store, clock: Clock, channel: str, listed: Sequenc
         for ref in refs:
             await record_decision(store, clock, action=action, actor=actor, subject=ref, clause=ROSTER_CLAUSE, outcome=channel)
     return SyncOutcome(channel, plan, change)
+
+
+async def sync_listing(store: Store, clock: Clock, channel: str, listing: Listing, *, dry_run: bool = False, force: bool = False,
+                       actor: str = "directory") -> SyncOutcome:
+    """Sync the people, then (unless a dry run) link the channel's class teams to their classes."""
+    outcome = await sync_channel(store, clock, channel, listing.people, dry_run=dry_run, force=force, actor=actor)
+    if not dry_run:
+        await link_class_teams(store, clock, channel, listing.classes)
+    return outcome

@@ -41,6 +41,7 @@ class GroupJoined(Event):
     address: dict[str, Any] = field(default_factory=dict)
     kind: str = ""
     by: PersonRef | None = None
+    directory_id: str = ""  # a class team's group id in the school's directory: its education class's id
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from handlers.directory_classes import directory_class
 from handlers.duties import Deps
 from handlers.events import GroupJoined, MembersChanged
 from policy_text.catalog import normalise_locale
@@ -16,10 +17,13 @@ from state.models import Group, Supervision
 
 
 async def remember_group(event: GroupJoined, deps: Deps) -> None:
-    """Register a newly joined group; a rejoin refreshes its address and marks it watched."""
+    """Register a newly joined group; a rejoin refreshes its address and marks it watched. A
+    class team takes its class from the school's directory (handlers/directory_classes.py)."""
+    linked = await directory_class(deps.store, event.group.channel, event.directory_id)
     group = Group(
         key=event.group, name=event.name, joined_at=event.at, address=event.address, kind=event.kind,
         locale=normalise_locale(event.locale, deps.school_locale), timezone=deps.school_timezone, added_by=event.by,
+        directory_id=event.directory_id, class_name=linked,
     )
     if await deps.store.register_group(group):
         return
@@ -27,7 +31,9 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
     if known is not None:
         supervision = Supervision.UNCHECKED if known.supervision is Supervision.UNMONITORED else known.supervision
         await deps.store.save_group(replace(known, name=event.name or known.name, address=event.address or known.address,
-                                            supervision=supervision, added_by=event.by or known.added_by))
+                                            supervision=supervision, added_by=event.by or known.added_by,
+                                            directory_id=event.directory_id or known.directory_id,
+                                            class_name=linked or known.class_name))
 
 
 async def remember_members(event: MembersChanged, deps: Deps) -> None:

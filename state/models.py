@@ -143,3 +143,4 @@ class Group:
     warnings_day: str = ""  # the group's local date of `warnings_on_day`, as YYYY-MM-DD
     warnings_on_day: int = 0  # group warnings posted on that day (a daily cap)
     added_by: PersonRef | None = None  # who added the bot: told first, privately, when the group is unsupervised
+    directory_id: str = ""  # a class team's group id, which is its education class's id in the school's directory

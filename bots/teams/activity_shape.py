@@ -25,7 +25,7 @@ MAX_DEPTH = 16  # card data nests a few levels; nothing the bot reads is deeper
 ACCOUNT_FIELDS = frozenset({"id", "name", "aadObjectId", "role", "userRole", "userPrincipalName", "email", "givenName", "surname",
                             "tenantId"})
 CONVERSATION_FIELDS = frozenset({"id", "name", "conversationType", "tenantId"})
-TEAM_FIELDS = frozenset({"id", "name"})
+TEAM_FIELDS = frozenset({"id", "name", "aadGroupId"})  # aadGroupId: a team's Microsoft 365 group (a class team's class)
 WORDS = frozenset({"name", "givenName", "surname"})  # what people wrote: cleaned, never refused
 TOP_LEVEL_IDS = ("id", "locale", "replyToId", "name", "action", "textFormat")
 

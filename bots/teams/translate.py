@@ -82,9 +82,22 @@ def _common(activity: Activity) -> dict[str, Any]:
 
 
 def joined(activity: Activity) -> GroupJoined:
-    return GroupJoined(**_common(activity), group=group_of(activity), name=activity.conversation.name or "",
+    return GroupJoined(**_common(activity), group=group_of(activity), name=activity.conversation.name or _team_name(activity),
                        address=address_of(activity), kind=activity.conversation.conversation_type or "",
-                       by=person_of(activity.from_property) if activity.from_property else None)
+                       by=person_of(activity.from_property) if activity.from_property else None,
+                       directory_id=str(_team(activity).get("aadGroupId") or "").casefold())
+
+
+def _team(activity: Activity) -> dict[str, Any]:
+    """A team channel's `channelData.team`: its id, name and Microsoft 365 group id (`aadGroupId`,
+    a class team's education class id); empty for a group chat."""
+    channel_data: dict[str, Any] = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team")
+    return team if isinstance(team, dict) else {}
+
+
+def _team_name(activity: Activity) -> str:
+    return str(_team(activity).get("name") or "")
 
 
 def bot_removed(activity: Activity) -> BotRemoved:

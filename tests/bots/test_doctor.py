@@ -20,6 +20,7 @@ from bots.sockets import free_port
 from bots.teams.fakes.openid import FakeTokenAuthority
 from bots.wecom.fakes.api import FakeWecomApi
 from handlers.directory_schedule import SYNC, run_directory_sync
+from handlers.directory_sync import Listing
 from handlers.duties import Deps
 from policy_text.catalog import Catalog
 from state.clock import ManualClock
@@ -188,8 +189,8 @@ async def test_the_last_directory_sync_and_its_result_are_reported(tmp_path: Pat
     synced = [replace(person, from_directory=True) for person in STAFF if person.channel == "teams"]
     await store.replace_roster({"teams"}, synced)  # as an earlier sync left it
 
-    async def without_the_lead() -> list[Person]:
-        return [person for person in synced if person.role is not Role.DSL]
+    async def without_the_lead() -> Listing:
+        return Listing([person for person in synced if person.role is not Role.DSL])
 
     await run_directory_sync(DueItem(queue=Queue.TIMERS, item_id="sync", kind=SYNC, due_at=START, payload={"cron": "0 2 * * *"}),
                              deps, {"teams": without_the_lead}, "0 2 * * *")

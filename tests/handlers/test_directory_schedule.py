@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers.cron import next_fire
 from handlers.directory_schedule import arm_directory_sync, last_sync, run_directory_sync
-from handlers.directory_sync import DirectoryError
+from handlers.directory_sync import DirectoryError, Listing
 from handlers.duties import Deps
 from state.due import DueItem, Queue
 from state.models import Person, PersonRef, Role
@@ -40,8 +40,8 @@ async def due_sync(deps: Deps) -> DueItem:
 
 
 async def test_the_nightly_sync_applies_the_directory_and_arms_the_next(deps: Deps) -> None:
-    async def directory() -> list[Person]:
-        return SCHOOL
+    async def directory() -> Listing:
+        return Listing(SCHOOL)
 
     await arm_directory_sync(deps, CRON)
     item = await due_sync(deps)
@@ -59,8 +59,8 @@ async def test_the_nightly_sync_applies_the_directory_and_arms_the_next(deps: De
 async def test_a_refused_sync_changes_nothing_and_tells_the_head_and_the_admins(deps: Deps, messenger: RecordingMessenger) -> None:
     await deps.store.replace_roster(["teams"], SCHOOL)
 
-    async def without_the_lead() -> list[Person]:
-        return [person for person in SCHOOL if person.role is not Role.DSL]
+    async def without_the_lead() -> Listing:
+        return Listing([person for person in SCHOOL if person.role is not Role.DSL])
 
     await arm_directory_sync(deps, CRON)
     await run_directory_sync(await due_sync(deps), deps, {"teams": without_the_lead}, CRON)
@@ -77,7 +77,7 @@ async def test_a_refused_sync_changes_nothing_and_tells_the_head_and_the_admins(
 async def test_a_directory_that_cannot_be_read_is_audited_and_told(deps: Deps, messenger: RecordingMessenger) -> None:
     await deps.store.replace_roster(["teams"], SCHOOL)
 
-    async def unreadable() -> list[Person]:
+    async def unreadable() -> Listing:
         raise DirectoryError("teams: Microsoft Graph: the token endpoint refused the app's credentials")
 
     await arm_directory_sync(deps, CRON)

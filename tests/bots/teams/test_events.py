@@ -11,6 +11,7 @@ from bots.teams.fakes.activities import PAYLOADS
 from bots.teams.fakes.bot_connector import FakeBotConnector
 from bots.teams.translate import group_message
 from bots.waiting import eventually
+from handlers.directory_classes import keep_classes
 from handlers.dispatch import Route
 from handlers.events import BotRemoved, CardAction, DirectMessage, GroupJoined, GroupMessage, MembersChanged
 from handlers.runtime.retry import RetryPolicy
@@ -39,6 +40,20 @@ async def test_install_registers_once_and_reads_every_page(teams: TeamsHarness) 
     assert any("continuationToken=3" in path for path in teams.connector.reads)
     assert len(teams.events_of(GroupJoined)) == 2
     assert all(event.complete for event in teams.events_of(MembersChanged))
+
+
+async def test_a_class_team_channel_carries_its_microsoft_365_group_id(teams: TeamsHarness) -> None:
+    """In a team, Teams names the team's group (`channelData.team.aadGroupId`): for a class team,
+    its education class's id, which links the channel to its class (handlers/directory_classes.py)."""
+    team = GroupKey("teams", "19:class-6b-general@thread.tacv2")
+    teams.connector.set_members(team.conversation_id, [{"id": "29:teacher", "aadObjectId": "0f5a1c2e-1111-4a4a-9a9a-000000000010"}])
+    await keep_classes(teams.bot.store, "teams", {"C6B00000-0000-4000-8000-000000000006": "6B"})  # as the last directory sync left it
+    assert (await teams.post("bot_added_team")).status == 201
+    (event,) = teams.events_of(GroupJoined)
+    assert (event.kind, event.name, event.directory_id) == ("channel", "6B Maths", "c6b00000-0000-4000-8000-000000000006")
+    stored = await teams.bot.store.get_group(team)
+    assert stored is not None
+    assert stored.class_name == "6B"
 
 
 async def test_members_added_and_removed(teams: TeamsHarness) -> None:
