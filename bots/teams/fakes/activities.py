@@ -7,8 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bots.teams.translate import dedup_key
+from botbuilder.schema import Activity
+
+from bots.teams.translate import dedup_key, joined
 from bots.waiting import eventually
+from handlers.events import GroupJoined
 from state.due import Queue
 from state.store import Store
 
@@ -18,6 +21,11 @@ PAYLOADS = Path(__file__).parent / "payloads"
 def teams_activity(name: str, service_url: str, **changes: Any) -> dict[str, Any]:
     data = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8").replace("{SERVICE_URL}", service_url))
     return {**data, **changes}
+
+
+def joined_event(name: str, service_url: str) -> GroupJoined:
+    """The GroupJoined that Teams' translation makes of a recorded bot-added payload."""
+    return joined(Activity().deserialize(teams_activity(name, service_url)))
 
 
 async def taken_from_inbox(store: Store, activity: dict[str, Any], *, seconds: float = 10.0) -> bool:

@@ -172,7 +172,7 @@ def small_school(graph: FakeGraph) -> None:
     names = [("Amira Pupil", "student"), ("Ben Pupil", "student"), ("Chloe Pupil", "student"), ("Dev Pupil", "student"),
              ("Esme Pupil", "student"), ("Tess Teacher", "teacher"), ("Dee Deputy", "teacher"), ("Lee Lead", ""), ("Hal Head", ""),
              ("Adam Admin", ""), ("Ola Office", "")]
-    people = [(f"3f6d1a52-{number:04d}-4c1e-9d7a-000000000000", name, role) for number, (name, role) in enumerate(names, start=1)]
+    people = [(f"3f6d1a52-8c1e-4d7a-9a5a-{number:012d}", name, role) for number, (name, role) in enumerate(names, start=1)]
     for user_id, name, role in people:
         graph.add_user(FakeUser(user_id, name, f"{name.split()[0].lower()}@school.example", role))
     ids = {name.split()[0]: user_id for user_id, name, _ in people}
