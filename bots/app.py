@@ -87,7 +87,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
                 supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell,
                 channels=messenger.channels)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom,
-               directory_readers(settings, clock, sleep=directory_sleep))
+               directory_readers(settings, store, clock, sleep=directory_sleep))
 
 
 IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX_FIRST: 16, Queue.OUTBOX: 16, Queue.TIMERS: 8}

@@ -13,12 +13,13 @@ from handlers.directory_sync import sync_listing
 from state.clock import Clock
 from state.store import Store
 
-NO_DIRECTORY = ("no directory is set up: for Teams set ESAFETY_ROLE_GROUPS (and ESAFETY_GRAPH_* when the bot's own app "
-                "registration does not read the directory); the README's section on directory sync has the steps")
+NO_DIRECTORY = ("no directory is set up: set ESAFETY_ROLE_GROUPS (Entra group ids for Teams, and ESAFETY_GRAPH_* when the "
+                "bot's own app registration does not read the directory; dept:ID or tag:ID for WeCom's school contacts); the "
+                "README's section on rosters from Microsoft 365 has the steps")
 
 
 async def directory_sync(settings: Settings, store: Store, clock: Clock, out: IO[str], *, dry_run: bool, force: bool) -> int:
-    readers = directory_readers(settings, clock)
+    readers = directory_readers(settings, store, clock)
     if not readers:
         raise CommandRefused(NO_DIRECTORY)
     for channel, read in readers.items():

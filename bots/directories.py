@@ -1,4 +1,5 @@
-"""Each enabled channel's school directory, read whole: Microsoft 365 for Teams (issue 21).
+"""Each enabled channel's school directory, read whole: Microsoft 365 for Teams (issue 21), the
+school contacts (家校通讯录) for WeCom (issue 22).
 The sync itself is channel-neutral (handlers/directory_sync.py); this is where the channels'
 readers are chosen from the settings, for `esafety-bot directory sync` and for `serve`'s
 periodic sync alike."""
@@ -8,17 +9,20 @@ from __future__ import annotations
 from bots.config import Settings
 from bots.teams.directory import read_directory
 from bots.teams.graph import GraphClient, GraphError, Sleep
+from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.school_contacts import read_school
 from handlers.directory_schedule import Reader
 from handlers.directory_sync import DirectoryError, Listing
 from state.clock import Clock
+from state.store import Store
 
 
 def directory_channels(settings: Settings) -> list[str]:
     """The channels whose directory the school asked to sync."""
-    return ["teams"] if settings.graph.wanted else []
+    return [channel for channel, wanted in (("teams", settings.graph.wanted), ("wecom", settings.wecom.school_contacts)) if wanted]
 
 
-def directory_readers(settings: Settings, clock: Clock, *, sleep: Sleep | None = None) -> dict[str, Reader]:
+def directory_readers(settings: Settings, store: Store, clock: Clock, *, sleep: Sleep | None = None) -> dict[str, Reader]:
     """Each of `directory_channels` with its reader."""
     readers: dict[str, Reader] = {}
     graph = settings.graph
@@ -34,4 +38,12 @@ def directory_readers(settings: Settings, clock: Clock, *, sleep: Sleep | None =
                 await client.close()
 
         readers["teams"] = read_teams
+    if "wecom" in directory_channels(settings):
+        async def read_wecom() -> Listing:
+            try:
+                return await read_school(WecomApi(settings.wecom, store), settings.wecom.role_groups)
+            except WecomError as error:
+                raise DirectoryError(f"wecom: school contacts: {error}") from None
+
+        readers["wecom"] = read_wecom
     return readers

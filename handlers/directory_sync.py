@@ -82,8 +82,9 @@ async def sync_channel(store: Store, clock: Clock, channel: str, listed: Sequenc
                        force: bool = False, actor: str = "directory") -> SyncOutcome:
     """Plan the channel's new roster from the directory and, unless a dry run, apply it through
     the roster guard (RosterRefused, nothing written, audited) and audit every difference."""
-    roster = roster_from_directory(channel, listed, await store.list_people())
-    plan = plan_import(await store.list_people(), roster, merge=False)
+    stored = await store.list_people()
+    roster = roster_from_directory(channel, listed, stored)
+    plan = plan_import(stored, roster, merge=False)
     if dry_run:
         return SyncOutcome(channel, plan, None)
     try:

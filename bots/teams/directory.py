@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bots.role_groups import STAFF_ROLES
 from bots.teams.graph import DirectoryUser, GraphClient
-from bots.teams.graph_settings import STAFF_ROLES
 from bots.teams.ids import spell_user_id
 from state.models import Person, Role
 

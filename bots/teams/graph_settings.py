@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bots.role_groups import microsoft_groups, read_role_groups
 from bots.settings_readers import ConfigError, read_url
 from state.models import Role
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 LOGIN_URL = "https://login.microsoftonline.com"
-WANTING = ("ESAFETY_GRAPH_TENANT_ID", "ESAFETY_GRAPH_CLIENT_ID", "ESAFETY_GRAPH_CLIENT_SECRET", "ESAFETY_GRAPH_BASE_URL",
-           "ESAFETY_ROLE_GROUPS")
-STAFF_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEAD, Role.ADMIN)
-"""The roles a directory group can give, strongest first: someone in two groups takes the first."""
+WANTING = ("ESAFETY_GRAPH_TENANT_ID", "ESAFETY_GRAPH_CLIENT_ID", "ESAFETY_GRAPH_CLIENT_SECRET", "ESAFETY_GRAPH_BASE_URL")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,7 +29,7 @@ class GraphSettings:
     base_url: str = GRAPH_URL  # ESAFETY_GRAPH_BASE_URL: the fake's address in tests and the demo
     login_url: str = LOGIN_URL  # ESAFETY_GRAPH_LOGIN_URL: where the client-credentials token is asked for
     role_groups: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)  # ESAFETY_ROLE_GROUPS
-    wanted: bool = False  # the school asked for the directory: an ESAFETY_GRAPH_* setting or ESAFETY_ROLE_GROUPS is set
+    wanted: bool = False  # the school asked for the directory: an ESAFETY_GRAPH_* setting, or an Entra group in ESAFETY_ROLE_GROUPS
 
     @property
     def configured(self) -> bool:
@@ -41,14 +39,15 @@ class GraphSettings:
 def graph_settings(env: Mapping[str, str]) -> GraphSettings:
     """The ESAFETY_GRAPH_* settings, each defaulting to the bot's own app registration. The sync
     is on when the school asks for it; asked for without credentials, start-up stops."""
+    groups = microsoft_groups(read_role_groups(env.get("ESAFETY_ROLE_GROUPS", "")))
     settings = GraphSettings(
         tenant_id=(env.get("ESAFETY_GRAPH_TENANT_ID", "") or env.get("MicrosoftAppTenantId", "")).strip(),
         client_id=(env.get("ESAFETY_GRAPH_CLIENT_ID", "") or env.get("MicrosoftAppId", "")).strip(),
         client_secret=env.get("ESAFETY_GRAPH_CLIENT_SECRET", "") or env.get("MicrosoftAppPassword", ""),
         base_url=read_url(env, "ESAFETY_GRAPH_BASE_URL", GRAPH_URL),
         login_url=read_url(env, "ESAFETY_GRAPH_LOGIN_URL", LOGIN_URL),
-        role_groups=role_groups(env.get("ESAFETY_ROLE_GROUPS", "")),
-        wanted=any(env.get(name, "").strip() for name in WANTING),
+        role_groups=groups,
+        wanted=bool(groups) or any(env.get(name, "").strip() for name in WANTING),
     )
     if settings.wanted and not settings.configured:
         raise ConfigError("the directory sync needs a tenant, an app id and its secret: set ESAFETY_GRAPH_TENANT_ID, "
@@ -56,18 +55,3 @@ def graph_settings(env: Mapping[str, str]) -> GraphSettings:
                           "MicrosoftAppId and MicrosoftAppPassword)")
     return settings
 
-
-def role_groups(raw: str) -> dict[Role, tuple[str, ...]]:
-    """`dsl=ID;deputy_dsl=ID;head=ID;admin=ID,ID` → each staff role's directory groups."""
-    found: dict[Role, tuple[str, ...]] = {}
-    allowed = {role.value: role for role in STAFF_ROLES}
-    for part in filter(None, (piece.strip() for piece in raw.split(";"))):
-        name, equals, ids = part.partition("=")
-        role = allowed.get(name.strip().casefold())
-        groups = tuple(filter(None, (group.strip() for group in ids.split(","))))
-        if not equals or role is None or not groups:
-            raise ConfigError(f"ESAFETY_ROLE_GROUPS: {part!r} is not ROLE=GROUP_ID[,GROUP_ID] with ROLE one of {sorted(allowed)}")
-        if role in found:
-            raise ConfigError(f"ESAFETY_ROLE_GROUPS names {role.value} twice")
-        found[role] = groups
-    return found

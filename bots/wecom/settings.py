@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bots.role_groups import read_role_groups, wecom_groups
 from bots.settings_readers import ConfigError, read_int
+from state.models import Role
 
 WECOM_PUBLIC_API = "https://qyapi.weixin.qq.com/cgi-bin/"
 
@@ -19,6 +21,12 @@ class WecomSettings:
     token: str = field(default="", repr=False)
     encoding_aes_key: str = field(default="", repr=False)
     api_base_url: str = WECOM_PUBLIC_API
+    role_groups: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)  # ESAFETY_ROLE_GROUPS' dept: and tag: groups
+
+    @property
+    def school_contacts(self) -> bool:
+        """The school asked for its roster from the school contacts: it named WeCom role groups."""
+        return bool(self.role_groups)
 
     @property
     def configured(self) -> bool:
@@ -31,7 +39,10 @@ def wecom_settings(env: Mapping[str, str]) -> WecomSettings:
     base = env.get("WECOM_API_BASE_URL", "").strip() or WECOM_PUBLIC_API
     if urlsplit(base).scheme not in {"http", "https"}:
         raise ConfigError(f"WECOM_API_BASE_URL must be an http(s) URL, got {base!r}")
+    role_groups = wecom_groups(read_role_groups(env.get("ESAFETY_ROLE_GROUPS", "")))
     if not any(given.values()):
+        if role_groups:
+            raise ConfigError("ESAFETY_ROLE_GROUPS names WeCom departments or tags, but WeCom is off: set WECOM_CORP_ID and the rest")
         return WecomSettings(api_base_url=base)
     missing = [name for name, value in given.items() if not value]
     if missing:
@@ -45,4 +56,5 @@ def wecom_settings(env: Mapping[str, str]) -> WecomSettings:
         token=given["WECOM_TOKEN"],
         encoding_aes_key=given["WECOM_ENCODING_AES_KEY"],
         api_base_url=base.rstrip("/") + "/",
+        role_groups=role_groups,
     )

@@ -12,7 +12,8 @@ Route shapes: `GET gettoken`, `POST message/send`, `POST message/update_template
 `POST appchat/create`, `GET appchat/get`, `POST appchat/send`, `POST menu/create`,
 `POST externalcontact/groupchat/get`, `POST externalcontact/add_msg_template`,
 `POST webhook/send?key=` (a group robot; no access token); the web login's `GET
-/wwlogin/sso/login` page and `GET auth/getuserinfo` (web_login.py).
+/wwlogin/sso/login` page and `GET auth/getuserinfo` (web_login.py); the school contacts and the
+staff directory (school.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from bots.wecom.fakes.group_chats import GroupChatRoutes
+from bots.wecom.fakes.school import SchoolContacts
 from bots.wecom.fakes.web_login import LOGIN_PATH, WebLogin
 from bots.wecom.fakes.wire import ERRORS, WecomFailure, text_of
 
@@ -86,6 +88,7 @@ class FakeWecomApi(GroupChatRoutes):
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     web_login: WebLogin = field(init=False)
+    school: SchoolContacts = field(default_factory=SchoolContacts)  # 家校通讯录 and the staff directory (school.py)
 
     def __post_init__(self) -> None:
         self.web_login = WebLogin(self.corp_id, self.agent_id)
@@ -176,7 +179,8 @@ class FakeWecomApi(GroupChatRoutes):
         return {"message/send": self._message_send, "message/update_template_card": self._update_card,
                 "appchat/create": self._appchat_create, "appchat/get": self._appchat_get, "appchat/send": self._appchat_send,
                 "menu/create": self._menu_create, "externalcontact/groupchat/get": self._groupchat_get,
-                "externalcontact/add_msg_template": self._add_msg_template, "auth/getuserinfo": self.web_login.user_info}
+                "externalcontact/add_msg_template": self._add_msg_template, "auth/getuserinfo": self.web_login.user_info,
+                **self.school.routes()}
 
     def _take_fault(self, path: str) -> _Fault | None:
         for index, fault in enumerate(self._faults):

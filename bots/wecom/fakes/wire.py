@@ -8,7 +8,8 @@ ERRORS = {40001: "invalid credential", 40013: "invalid corpid", 40014: "invalid 
           41001: "access_token missing", 42001: "access_token expired", 45009: "api freq out of limit",
           81013: "user & party & tag all invalid", 86003: "chat not exists", 86215: "chat member count invalid",
           93000: "invalid webhook url", 95007: "response_code invalid or already used", 40050: "chatid not found",
-          40029: "invalid code"}
+          40029: "invalid code", 60123: "invalid party id", 60111: "userid not found", 40068: "invalid tagid",
+          48002: "api forbidden"}
 
 
 class WecomFailure(Exception):

@@ -10,9 +10,8 @@ import pytest
 from bots.settings_readers import ConfigError
 from bots.teams.fakes.graph import FakeClass, FakeGraph, FakeUser
 from bots.teams.graph import MAX_TRIES, GraphClient, GraphError
-from bots.teams.graph_settings import GraphSettings, graph_settings, role_groups
+from bots.teams.graph_settings import GraphSettings, graph_settings
 from state.clock import ManualClock
-from state.models import Role
 
 TENANT, CLIENT, SECRET = "tenant-1", "graph-app", "graph-secret-for-tests"
 
@@ -130,11 +129,3 @@ def test_graph_settings_default_to_the_bots_own_app_registration() -> None:
         graph_settings({"ESAFETY_GRAPH_BASE_URL": "http://graph.example/v1.0"})
     with pytest.raises(ConfigError, match="the directory sync needs a tenant"):
         graph_settings({"ESAFETY_ROLE_GROUPS": "dsl=G1"})
-
-
-def test_role_groups_map_each_staff_role_to_its_groups() -> None:
-    assert role_groups("dsl=G1; deputy_dsl=G2;admin=G3,G4") == {Role.DSL: ("G1",), Role.DEPUTY_DSL: ("G2",), Role.ADMIN: ("G3", "G4")}
-    assert role_groups("") == {}
-    for bad in ("teacher=G1", "dsl", "dsl=", "dsl=G1;dsl=G2"):
-        with pytest.raises(ConfigError, match="ESAFETY_ROLE_GROUPS"):
-            role_groups(bad)
