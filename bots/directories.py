@@ -10,9 +10,10 @@ from bots.config import Settings
 from bots.teams.directory import read_directory
 from bots.teams.graph import GraphClient, GraphError, Sleep
 from bots.wecom.api import WecomApi, WecomError
-from bots.wecom.school_contacts import read_school
+from bots.wecom.school_contacts import ParentName, read_school
 from handlers.directory_schedule import Reader
 from handlers.directory_sync import DirectoryError, Listing
+from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store
 
@@ -41,9 +42,17 @@ def directory_readers(settings: Settings, store: Store, clock: Clock, *, sleep: 
     if "wecom" in directory_channels(settings):
         async def read_wecom() -> Listing:
             try:
-                return await read_school(WecomApi(settings.wecom, store), settings.wecom.role_groups)
+                return await read_school(WecomApi(settings.wecom, store), settings.wecom.role_groups, parent_namer(settings.locale))
             except WecomError as error:
                 raise DirectoryError(f"wecom: school contacts: {error}") from None
 
         readers["wecom"] = read_wecom
     return readers
+
+
+def parent_namer(locale: str) -> ParentName:
+    """A parent's roster name in the school's language: "王小明的爸爸", or the child's name and
+    "parent" when WeCom records no relation."""
+    catalog = Catalog.load()
+    return lambda child, relation: catalog.say("name.parent_of", locale, child=child,
+                                               relation=relation or catalog.say("role.parent", locale))

@@ -12,7 +12,7 @@ it stays as the school recorded it (handlers/directory_sync.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,12 @@ class _Found:
     classes: set[str] = field(default_factory=set)
 
 
-async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]) -> Listing:
+ParentName = Callable[[str, str], str]
+"""(the child's name, the relation WeCom records, '' when none) → the parent's name on the roster,
+as staff read it (policy_text's `name.parent_of`): the school contacts give a parent no name."""
+
+
+async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]], parent_name: ParentName) -> Listing:
     """Everyone the school contacts and the role groups give a role; the classes' 班级群 by chat id."""
     departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
     found: dict[str, _Found] = {}
@@ -49,7 +54,7 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
                 found.setdefault(str(admin["userid"]), _Found("", Role.TEACHER)).classes.add(name)
     for department_id, class_name in _classes_by_department(departments).items():
         for student in await _students(api, department_id):
-            _note_student(found, student, class_name)
+            _note_student(found, student, class_name, parent_name)
     staff = await _staff_roles(api, role_groups, found)
     for userid, entry in found.items():
         if entry.role is Role.TEACHER and not entry.name:
@@ -76,14 +81,13 @@ def _classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:
     return {department_id: class_of(department_id) for department_id in by_id}
 
 
-def _note_student(found: dict[str, _Found], student: dict[str, Any], class_name: str) -> None:
+def _note_student(found: dict[str, _Found], student: dict[str, Any], class_name: str, parent_name: ParentName) -> None:
     name = str(student.get("name") or "")
     placed = {class_name} if class_name else set()
     found.setdefault(str(student["student_userid"]), _Found(name, Role.STUDENT)).classes.update(placed)
     for parent in student.get("parents") or []:
         userid = str(parent.get("external_userid") or parent["parent_userid"])
-        relation = str(parent.get("relation") or "家长")
-        found.setdefault(userid, _Found(f"{name}的{relation}", Role.PARENT)).classes.update(placed)
+        found.setdefault(userid, _Found(parent_name(name, str(parent.get("relation") or "")), Role.PARENT)).classes.update(placed)
 
 
 async def _students(api: WecomApi, department_id: int) -> list[dict[str, Any]]:

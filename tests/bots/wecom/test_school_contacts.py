@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from bots.config import load_settings
+from bots.directories import parent_namer
 from bots.wecom.api import WecomApi
 from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import settings_env
@@ -22,7 +23,7 @@ from tests.bots.test_cli import run
 async def test_the_school_contacts_become_the_roster(wecom_api: FakeWecomApi, store: Store) -> None:
     small_school(wecom_api.school)
     settings = load_settings({**settings_env(wecom_api.base_url), "ESAFETY_ROLE_GROUPS": SCHOOL_ROLE_GROUPS}).wecom
-    listing = await read_school(WecomApi(settings, store), settings.role_groups)
+    listing = await read_school(WecomApi(settings, store), settings.role_groups, parent_namer("zh_CN"))
     people = {person.user_id: (person.name, person.role, person.classes) for person in listing.people}
     assert people == {
         "wang.xs": ("王小明", Role.STUDENT, ("一年级1班",)),
