@@ -32,4 +32,6 @@ async def directory_sync(settings: Settings, store: Store, clock: Clock, out: IO
         verb = "would be" if dry_run else "were"
         out.write(f"{channel}: {len(change.added)} {verb} added, {len(change.updated)} updated, {len(change.removed)} removed"
                   f"{' (dry run, nothing written)' if dry_run else ''}\n")
+        for key in outcome.joining:
+            out.write(f"{channel}: class group {key} {'would be' if dry_run else 'is being'} joined (the server reads its members)\n")
     return 0

@@ -74,7 +74,8 @@ async def groups_list(store: Store, out: IO[str]) -> int:
     for group in groups:
         inferred = infer_class(await store.group_members(group.key), people)
         class_name = group.class_name or (f"{inferred} (inferred)" if inferred else "-")
-        out.write(f"{group.key}\t{group.name}\tclass={class_name}\t{group.supervision.value}\n")
+        members = "\tmembers=class roster (the channel cannot list them)" if group.members_from_roster else ""
+        out.write(f"{group.key}\t{group.name}\tclass={class_name}\t{group.supervision.value}{members}\n")
     return len(groups)
 
 

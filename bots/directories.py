@@ -42,7 +42,8 @@ def directory_readers(settings: Settings, store: Store, clock: Clock, *, sleep: 
     if "wecom" in directory_channels(settings):
         async def read_wecom() -> Listing:
             try:
-                return await read_school(WecomApi(settings.wecom, store), settings.wecom.role_groups, parent_namer(settings.locale))
+                return await read_school(WecomApi(settings.wecom, store), settings.wecom.role_groups, parent_namer(settings.locale),
+                                         now=clock.now())
             except WecomError as error:
                 raise DirectoryError(f"wecom: school contacts: {error}") from None
 

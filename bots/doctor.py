@@ -103,7 +103,20 @@ async def _store_findings(store: Store, settings: Settings, channels: frozenset[
     late = await late_work(store, clock.now(), margin)
     findings.append(problem("late work", f"{describe(late, clock.now(), margin)} (is `esafety-bot serve` running?)")
                     if late else ok("late work", f"nothing is overdue by more than {margin} s"))
+    findings += await _members_from_roster(store)
     return findings + [await _directory(store, channel, settings.timezone) for channel in directory_channels(settings)]
+
+
+async def _members_from_roster(store: Store) -> list[Finding]:
+    """Groups whose members the channel cannot list (a WeCom 班级群 that is not a customer group,
+    errcode 90501) are checked against their class on the roster: supervision still runs, but a
+    guest who joins cannot be seen. Said, not hidden."""
+    groups = [group for group in await store.list_groups() if group.members_from_roster]
+    if not groups:
+        return []
+    names = ", ".join(f"{group.name or group.key} ({group.class_name or 'no class'})" for group in groups)
+    return [not_checked("group members", f"{len(groups)} group(s) whose members the channel cannot list are checked against their "
+                                         f"class on the roster, so a guest who joins them cannot be seen: {names}")]
 
 
 async def _directory(store: Store, channel: str, timezone: str) -> Finding:

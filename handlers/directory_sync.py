@@ -29,7 +29,8 @@ from handlers.roster import ROSTER_CLAUSE
 from handlers.roster_guard import ImportPlan, RosterRefused, guarded_import, plan_import
 from handlers.roster_import import ParsedRoster
 from state.clock import Clock
-from state.models import Person
+from state.due import DueItem
+from state.models import GroupKey, Person
 from state.store import RosterChange, Store
 
 
@@ -39,11 +40,13 @@ class DirectoryError(RuntimeError):
 
 @dataclass(frozen=True)
 class Listing:
-    """A channel's directory, read whole: its people, and its classes by id (a class team's
-    group id is its class's id)."""
+    """A channel's directory, read whole: its people, its classes by id (a class team's group id
+    is its class's id; a 班级群's chat id), and the class groups the directory names, each with
+    the join that brings the bot into it (queued when the bot is not in it yet)."""
 
     people: Sequence[Person]
     classes: Mapping[str, str] = field(default_factory=dict)
+    joins: Mapping[GroupKey, DueItem] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class SyncOutcome:
     channel: str
     plan: ImportPlan
     change: RosterChange | None
+    joining: tuple[GroupKey, ...] = ()  # class groups the directory names that the bot is not in yet
 
     @property
     def kept_pinned(self) -> list[Person]:
@@ -101,8 +105,15 @@ async def sync_channel(store: Store, clock: Clock, channel: str, listed: Sequenc
 
 async def sync_listing(store: Store, clock: Clock, channel: str, listing: Listing, *, dry_run: bool = False, force: bool = False,
                        actor: str = "directory") -> SyncOutcome:
-    """Sync the people, then (unless a dry run) link the channel's class teams to their classes."""
+    """Sync the people, then (unless a dry run) link the channel's class teams to their classes
+    and queue a join for each class group the directory names that the bot is not in yet (a
+    school's 班级群 come under supervision without anyone adding the bot by hand)."""
     outcome = await sync_channel(store, clock, channel, listing.people, dry_run=dry_run, force=force, actor=actor)
+    joining = tuple([key for key in listing.joins if await store.get_group(key) is None])
     if not dry_run:
         await link_class_teams(store, clock, channel, listing.classes)
-    return outcome
+        for key in joining:
+            await store.schedule_due(listing.joins[key])
+            await record_decision(store, clock, action="group.join_queued", actor=actor, group=str(key), clause="000 §5",
+                                  outcome=listing.classes.get(key.conversation_id, ""))
+    return replace(outcome, joining=joining)

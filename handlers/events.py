@@ -42,6 +42,7 @@ class GroupJoined(Event):
     kind: str = ""
     by: PersonRef | None = None
     directory_id: str = ""  # a class team's group id in the school's directory: its education class's id
+    members_from_roster: bool = False  # the channel cannot list its members; its class on the roster stands in
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
     group = Group(
         key=event.group, name=event.name, joined_at=event.at, address=event.address, kind=event.kind,
         locale=normalise_locale(event.locale, deps.school_locale), timezone=deps.school_timezone, added_by=event.by,
-        directory_id=event.directory_id, class_name=linked,
+        directory_id=event.directory_id, class_name=linked, members_from_roster=event.members_from_roster,
     )
     if await deps.store.register_group(group):
         return
@@ -33,7 +33,8 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
         await deps.store.save_group(replace(known, name=event.name or known.name, address=event.address or known.address,
                                             supervision=supervision, added_by=event.by or known.added_by,
                                             directory_id=event.directory_id or known.directory_id,
-                                            class_name=linked or known.class_name))
+                                            class_name=linked or known.class_name,
+                                            members_from_roster=event.members_from_roster))
 
 
 async def remember_members(event: MembersChanged, deps: Deps) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from handlers.audit import record_decision
 from handlers.roster_import import ParsedRoster
 from state.clock import Clock
-from state.models import Person, Role
+from state.models import Member, Person, Role
 from state.store import RosterChange, Store
 
 ROSTER_CLAUSE = "000 §5; 004 strategy 18"
@@ -33,6 +33,15 @@ async def import_roster(store: Store, clock: Clock, roster: ParsedRoster, *, mer
                 "updated": str(len(change.updated)), "removed": str(len(change.removed))},
     )
     return change
+
+
+async def class_members(store: Store, channel: str, class_name: str) -> list[Member]:
+    """Everyone the roster places in `class_name` on `channel`: its students, their parents and its
+    teachers. Stands in for a group's members when the channel cannot list them (a WeCom 班级群
+    that is not a customer group), so supervision still asks whether the admin team is there
+    (000 §5): a guest who joined cannot be seen this way, which the group's status says."""
+    return [Member(user_id=person.user_id, display_name=person.name, platform_id=person.user_id)
+            for person in await store.list_people(channel) if class_name and class_name in person.classes]
 
 
 async def identify(store: Store, channel: str, user_id: str) -> Person:

@@ -6,6 +6,8 @@ not and which role is missing; names (guests, consent gaps) go to staff in the 1
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.group_warning import GROUP_MISSING
@@ -30,8 +32,11 @@ async def staff_command(deps: Deps, person: Person, verb: str, group_name: str, 
         return
     group = await deps.store.get_group(key)
     missing = GROUP_MISSING.get(result.missing_key, result.missing_key) if in_group is not None else result.missing_key
-    status = (Message(key="supervision.status_ok") if result.supervised else
-              Message(key="supervision.status_missing", fields={"missing": words(missing)}))  # in the group, a parent's words
+    from_roster = group is not None and group.members_from_roster
+    read_from_roster: tuple[tuple[str, dict[str, Any]], ...] = (("supervision.members_from_roster", {}),) if from_roster else ()
+    status = (Message(key="supervision.status_ok", lines=read_from_roster) if result.supervised else
+              Message(key="supervision.status_missing", fields={"missing": words(missing)},  # in the group, a parent's words
+                      lines=read_from_roster))
     await record_decision(deps.store, deps.clock, key=f"{event_id}|{verb}", action=f"staff_command.{verb}", actor=str(person.ref),
                           actor_role=person.role.value, group=str(key), clause=CLAUSE,
                           outcome="supervised" if result.supervised else "unsupervised")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ from bots.wecom import translate
 from bots.wecom.api import WecomApi
 from bots.wecom.callbacks import CALLBACK
 from bots.wecom.messenger import response_code_key
-from bots.wecom.roster import CUSTOMER, read_group
+from bots.wecom.roster import CUSTOMER, place_of, read_group
 from bots.wecom.wechat_events import parse_callback
 from handlers.dispatch import Dispatcher
 from handlers.events import Event
@@ -32,10 +33,12 @@ RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response code is good for 72 hours
 MEMBER_CHANGES = frozenset({"add_member", "del_member"})
 
 
-def join_request(chat_id: str, kind: str, at: datetime) -> DueItem:
-    """Queued by `esafety-bot wecom add-chat` / `create-chat`: the server reads the roster and
-    joins, exactly as if WeCom had told it (the CLI needs no running server)."""
-    return DueItem(queue=Queue.INBOX, item_id=f"join:{chat_id}", kind=JOIN, due_at=at, payload={"chat_id": chat_id, "kind": kind})
+def join_request(chat_id: str, kind: str, at: datetime, place: Mapping[str, str] | None = None) -> DueItem:
+    """Queued by `esafety-bot wecom add-chat` / `create-chat`, and by a directory sync for each
+    class's 班级群 (`place`: its class and 班主任): the server reads the roster and joins, exactly
+    as if WeCom had told it (the CLI needs no running server)."""
+    return DueItem(queue=Queue.INBOX, item_id=f"join:{chat_id}", kind=JOIN, due_at=at,
+                   payload={"chat_id": chat_id, "kind": kind, "place": dict(place or {})})
 
 
 DIRECTORY_ADDITIONS = frozenset({"create_user", "update_user"})
@@ -54,7 +57,8 @@ class WecomInbox:
         return {CALLBACK: self.process_callback, JOIN: self.process_join}
 
     async def process_join(self, item: DueItem) -> None:
-        await self._join(item.payload["chat_id"], item.payload["kind"], event_id=_short(item.item_id), at=self.clock.now())
+        await self._join(item.payload["chat_id"], item.payload["kind"], event_id=_short(item.item_id), at=self.clock.now(),
+                         place=item.payload.get("place") or {})
 
     async def process_callback(self, item: DueItem) -> None:
         message = parse_callback(item.payload["xml"])
@@ -90,16 +94,17 @@ class WecomInbox:
             if known is not None:
                 await self.dispatcher.dispatch(translate.dismissed(message, event_id))
         elif change == "create" or known is None:
-            await self._join(chat_id, CUSTOMER, event_id=event_id, at=at)
+            await self._join(chat_id, CUSTOMER, event_id=event_id, at=at, place={})
         elif str(message.update_detail or "") in MEMBER_CHANGES:
-            snapshot = await read_group(self.api, chat_id, known.kind or CUSTOMER)
+            snapshot = await read_group(self.api, self.store, chat_id, known.kind or CUSTOMER, place_of(known))
             await self.dispatcher.dispatch(translate.members_now(chat_id, snapshot, event_id=event_id, at=at))
 
-    async def _join(self, chat_id: str, kind: str, *, event_id: str, at: datetime) -> None:
+    async def _join(self, chat_id: str, kind: str, *, event_id: str, at: datetime, place: Mapping[str, str]) -> None:
         """WeCom says nothing of a group's language: it takes its owner's (the class teacher's)."""
-        snapshot = await read_group(self.api, chat_id, kind)
+        snapshot = await read_group(self.api, self.store, chat_id, kind, place)
         owner = await self.store.get_person(translate.CHANNEL, snapshot.owner) if snapshot.owner else None
-        joined = translate.joined(chat_id, kind, snapshot, event_id=event_id, at=at, locale=(owner.locale if owner else None) or "")
+        joined = translate.joined(chat_id, kind, snapshot, event_id=event_id, at=at, locale=(owner.locale if owner else None) or "",
+                                  place=place)
         await self.dispatcher.dispatch(joined)
         await self.dispatcher.dispatch(translate.members_now(chat_id, snapshot, event_id=event_id, at=at))
 

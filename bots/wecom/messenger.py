@@ -14,13 +14,14 @@ caller hears `Unreachable` so a person is told (the outbox parks and alerts).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from wechatpy.enterprise import WeChatClient
 
 from bots.wecom import render
 from bots.wecom.api import WecomApi, WecomError
-from bots.wecom.roster import KINDS_WITH_MEMBERS, read_group
+from bots.wecom.roster import KINDS_WITH_MEMBERS, place_of, read_group
 from handlers.messenger import Message, Sent, Unreachable
 from handlers.send_slots import take_send_slot
 from policy_text.catalog import Catalog, Queued
@@ -89,7 +90,10 @@ class WecomMessenger:
     async def read_members(self, group: Group) -> list[Member] | None:
         if group.kind not in KINDS_WITH_MEMBERS:
             return None
-        return list((await read_group(self._api, group.key.conversation_id, group.kind)).members)
+        snapshot = await read_group(self._api, self._store, group.key.conversation_id, group.kind, place_of(group))
+        if snapshot.from_class_roster != group.members_from_roster:
+            await self._store.save_group(replace(group, members_from_roster=snapshot.from_class_roster))
+        return list(snapshot.members)
 
     async def tell_without_store(self, userid: str, message: Message, locale: str) -> None:
         """A plain text to one member that needs nothing from the Store (no send slot, no

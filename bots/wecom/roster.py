@@ -4,23 +4,32 @@
   `type` 1 (staff: `userid` is their WeCom userid) or 2 (external contact: `userid` is their
   `external_userid`). The roster CSV lists parents and students by that `external_userid`.
 - A chat this app created (kind `appchat`): `appchat/get`, whose members are all staff userids.
+- A class's 班级群 from the school contacts (kind `class_chat`, issue 22): its `group_chat_id` is
+  asked for as a customer group; when WeCom answers 90501 (not a customer group), the class on the
+  roster stands in for its members (handlers/roster.class_members) and the group says so.
 An ordinary internal group that only has a robot webhook has no member API at all: its members
 cannot be read (README), so such a group can be posted to but not checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from wechatpy.enterprise import WeChatClient
 
-from bots.wecom.api import WecomApi
-from state.models import Member
+from bots.wecom.api import WecomApi, WecomError
+from handlers.roster import class_members
+from state.models import Group, Member
+from state.store import Store
 
+CHANNEL = "wecom"
 CUSTOMER = "customer"
 APPCHAT = "appchat"
-KINDS_WITH_MEMBERS = frozenset({CUSTOMER, APPCHAT})
+CLASS_CHAT = "class_chat"
+KINDS_WITH_MEMBERS = frozenset({CUSTOMER, APPCHAT, CLASS_CHAT})
+NOT_A_CUSTOMER_GROUP = 90501
 
 
 @dataclass(frozen=True)
@@ -28,14 +37,34 @@ class GroupSnapshot:
     name: str
     owner: str
     members: tuple[Member, ...]
+    from_class_roster: bool = False  # WeCom could not list them: these are the class's people on the roster
 
 
-async def read_group(api: WecomApi, chat_id: str, kind: str) -> GroupSnapshot:
+async def read_group(api: WecomApi, store: Store, chat_id: str, kind: str, address: Mapping[str, Any]) -> GroupSnapshot:
+    """The group's members as WeCom lists them; for a 班级群 `address` names its class and 班主任."""
+    if kind == CLASS_CHAT:
+        return await _class_chat(api, store, chat_id, str(address.get("class", "")), str(address.get("head_teacher", "")))
     if kind == CUSTOMER:
         return customer_group(await api.call(lambda client: _customer_group(client, chat_id)))
     if kind == APPCHAT:
         return app_chat(await api.call(lambda client: _app_chat(client, chat_id)))
     raise ValueError(f"WeCom has no member list for a group of kind {kind!r}")
+
+
+def place_of(group: Group) -> dict[str, str]:
+    """Where a 班级群 belongs: its class (as the directory names it now) and its 班主任."""
+    return {"class": group.class_name or str(group.address.get("class", "")), "head_teacher": str(group.address.get("head_teacher", ""))}
+
+
+async def _class_chat(api: WecomApi, store: Store, chat_id: str, class_name: str, head_teacher: str) -> GroupSnapshot:
+    try:
+        snapshot = customer_group(await api.call(lambda client: _customer_group(client, chat_id)))
+    except WecomError as error:
+        if error.errcode != NOT_A_CUSTOMER_GROUP:
+            raise
+        members = tuple(await class_members(store, CHANNEL, class_name))
+        return GroupSnapshot(name=class_name, owner=head_teacher, members=members, from_class_roster=True)
+    return GroupSnapshot(name=snapshot.name or class_name, owner=snapshot.owner or head_teacher, members=snapshot.members)
 
 
 def customer_group(result: dict[str, Any]) -> GroupSnapshot:

@@ -7,25 +7,32 @@ department of the tree is asked; each student's parents come with them, and a pa
 the roster by their `external_userid` (how they appear in a 班级群, joined from WeChat), or by
 their parent userid when they never followed 学校通知. Staff roles come from the WeCom
 departments (`user/list`) and tags (`tag/get`) named in ESAFETY_ROLE_GROUPS. Consent is not here:
-it stays as the school recorded it (handlers/directory_sync.py).
+it stays as the school recorded it (handlers/directory_sync.py). A class whose 班级群 is open
+(`open_group_chat`) names it by `group_chat_id`: the sync has the bot join it (000 §5 asks for
+exactly these groups to be supervised), with the class's 班主任 as the teacher told first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from wechatpy.enterprise import WeChatClient
 
 from bots.role_groups import STAFF_ROLES
 from bots.wecom.api import WecomApi
+from bots.wecom.inbox import join_request
+from bots.wecom.roster import CLASS_CHAT
 from handlers.directory_sync import Listing
-from state.models import Person, Role
+from state.due import DueItem
+from state.models import GroupKey, Person, Role
 
 CHANNEL = "wecom"
 CLASS = 1
-TEACHING = frozenset({3, 4})  # 班主任, 任课老师
+HEAD_TEACHER = 3
+TEACHING = frozenset({HEAD_TEACHER, 4})  # 班主任, 任课老师
 
 
 @dataclass
@@ -40,16 +47,23 @@ ParentName = Callable[[str, str], str]
 as staff read it (policy_text's `name.parent_of`): the school contacts give a parent no name."""
 
 
-async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]], parent_name: ParentName) -> Listing:
-    """Everyone the school contacts and the role groups give a role; the classes' 班级群 by chat id."""
+async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]], parent_name: ParentName, *,
+                      now: datetime) -> Listing:
+    """Everyone the school contacts and the role groups give a role; the classes' 班级群 by chat id,
+    each with the join the bot makes when it is not in it yet (its class and 班主任 with it)."""
     departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
     found: dict[str, _Found] = {}
     chats: dict[str, str] = {}
+    joins: dict[GroupKey, DueItem] = {}
     for department in (each for each in departments if each.get("type") == CLASS):
         name = str(department["name"])
+        admins = department.get("department_admins") or []
         if department.get("open_group_chat") == 1 and department.get("group_chat_id"):
-            chats[str(department["group_chat_id"])] = name
-        for admin in department.get("department_admins") or []:
+            chat_id = str(department["group_chat_id"])
+            chats[chat_id] = name
+            head_teacher = next((str(admin["userid"]) for admin in admins if admin.get("type") == HEAD_TEACHER), "")
+            joins[GroupKey(CHANNEL, chat_id)] = join_request(chat_id, CLASS_CHAT, now, {"class": name, "head_teacher": head_teacher})
+        for admin in admins:
             if admin.get("type") in TEACHING:
                 found.setdefault(str(admin["userid"]), _Found("", Role.TEACHER)).classes.add(name)
     for department_id, class_name in _classes_by_department(departments).items():
@@ -61,7 +75,7 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
             entry.name = await _staff_name(api, userid)
     people = [Person(channel=CHANNEL, user_id=userid, name=entry.name, role=staff.get(userid, entry.role),
                      classes=tuple(sorted(entry.classes)), from_directory=True) for userid, entry in found.items()]
-    return Listing(tuple(sorted(people, key=lambda person: person.user_id)), chats)
+    return Listing(tuple(sorted(people, key=lambda person: person.user_id)), chats, joins)
 
 
 def _classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:

@@ -7,6 +7,7 @@ school), exactly as WeCom spells it. Group events carry no member list: the inbo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,11 +63,16 @@ def card_click(message: Any, event_id: str) -> CardAction:
     return CardAction(**_common(message, event_id), sender=person(message.source), verb=verb, data=data)
 
 
-def joined(chat_id: str, kind: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime, locale: str) -> GroupJoined:
-    """A customer group created with the app's staff in it, or a chat the app created."""
+def joined(chat_id: str, kind: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime, locale: str,
+           place: Mapping[str, str]) -> GroupJoined:
+    """A customer group created with the app's staff in it, a chat the app created, or a class's
+    班级群 (`place`: its class and 班主任, who is told first, privately; the chat id is the class's
+    id in the school contacts, so the group takes its class from the directory)."""
+    head_teacher = place.get("head_teacher") or snapshot.owner
     return GroupJoined(event_id=event_id, at=at, locale=locale, group=group_of(chat_id), name=snapshot.name,
-                       address={"chat_id": chat_id, "kind": kind, "owner": snapshot.owner}, kind=kind,
-                       by=person(snapshot.owner) if snapshot.owner else None)
+                       address={"chat_id": chat_id, "kind": kind, "owner": snapshot.owner, **place}, kind=kind,
+                       by=person(head_teacher) if head_teacher else None, directory_id=chat_id if place else "",
+                       members_from_roster=snapshot.from_class_roster)
 
 
 def members_now(chat_id: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime) -> MembersChanged:

@@ -9,11 +9,12 @@ from dataclasses import replace
 import pytest
 
 from bots.user_ids import spell_user_id
-from handlers.directory_sync import DirectoryError, sync_channel
+from handlers.directory_sync import DirectoryError, Listing, sync_channel, sync_listing
 from handlers.roster_guard import RosterRefused, guarded_import
 from handlers.roster_import import parse_roster
 from state.clock import ManualClock
-from state.models import Person, Role
+from state.due import DueItem, Queue
+from state.models import Group, GroupKey, Person, Role
 from state.store import Store
 
 
@@ -112,3 +113,21 @@ async def test_a_directory_that_lists_nobody_applies_nothing(store: Store, clock
     with pytest.raises(DirectoryError, match="listed nobody"):
         await sync_channel(store, clock, "teams", [], force=True)
     assert len(await store.list_people()) == len(DIRECTORY)
+
+
+async def test_a_class_group_the_directory_names_is_joined_once(store: Store, clock: ManualClock) -> None:
+    """A class group the directory names (a WeCom 班级群) gets its join queued, audited; a dry run
+    only says so; a group the bot is already in is not joined again."""
+    known, new = GroupKey("wecom", "known-chat"), GroupKey("wecom", "new-chat")
+    await store.register_group(Group(key=known, name="1班", joined_at=clock.now()))
+    joins = {key: DueItem(queue=Queue.INBOX, item_id=f"join:{key.conversation_id}", kind="test.join", due_at=clock.now(),
+                          payload={"chat_id": key.conversation_id}) for key in (known, new)}
+    listing = Listing(DIRECTORY, {"known-chat": "1班", "new-chat": "2班"}, joins)
+    dry = await sync_listing(store, clock, "teams", listing, dry_run=True)
+    assert dry.joining == (new,)
+    assert await store.get_due(Queue.INBOX, "join:new-chat") is None
+    applied = await sync_listing(store, clock, "teams", listing)
+    assert applied.joining == (new,)
+    assert await store.get_due(Queue.INBOX, "join:new-chat") == joins[new]
+    assert await store.get_due(Queue.INBOX, "join:known-chat") is None
+    assert await audit(store, "group.join_queued") == [("group.join_queued", "")]

@@ -1,6 +1,7 @@
 """The fake WeCom API's group chats: chats this app created (`appchat/*`, the only chats an app
 may post into), customer groups (`externalcontact/groupchat/get`, whose members are staff, type 1,
-and external contacts, type 2) and group robots (`webhook/send`, 20 messages a minute each)."""
+and external contacts, type 2; a school class's 班级群 that is not also a customer group is
+answered 90501) and group robots (`webhook/send`, 20 messages a minute each)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bots.wecom.fakes.school import SchoolContacts
 from bots.wecom.fakes.wire import WecomFailure, text_of
+
+NOT_A_CUSTOMER_GROUP = 90501  # a 班级群 (school contacts) that WeCom does not hold as a customer group
 
 
 class GroupChatRoutes:
@@ -22,6 +26,7 @@ class GroupChatRoutes:
     _customer_groups: dict[str, dict[str, Any]]
     _robots: dict[str, str]
     _robot_times: dict[str, list[float]]
+    school: SchoolContacts
 
     # -- what a test sets up -------------------------------------------------------------
     def add_app_chat(self, chat_id: str, *, name: str, owner: str, userlist: Sequence[str]) -> str:
@@ -74,9 +79,10 @@ class GroupChatRoutes:
         return {}
 
     def _groupchat_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        group = self._customer_groups.get(str(body.get("chat_id", "")))
+        chat_id = str(body.get("chat_id", ""))
+        group = self._customer_groups.get(chat_id)
         if group is None:
-            raise WecomFailure(40050)
+            raise WecomFailure(NOT_A_CUSTOMER_GROUP if chat_id in self.school.class_chats() else 40050)
         return {"group_chat": group}
 
     def _add_msg_template(self, body: dict[str, Any], query: Any) -> dict[str, Any]:

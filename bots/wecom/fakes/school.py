@@ -41,6 +41,10 @@ class SchoolContacts:
             "parents": [{"parent_userid": parent, "relation": relation, "mobile": "13800000000", "is_subscribe": 1 if external else 0,
                          **({"external_userid": external} if external else {})} for parent, relation, external in parents]})
 
+    def class_chats(self) -> set[str]:
+        """The classes' 班级群 (group_chat_id)."""
+        return {str(each["group_chat_id"]) for each in self.departments if each.get("group_chat_id")}
+
     def routes(self) -> dict[str, Any]:
         return {"school/department/list": self._department_list, "school/user/list": self._user_list, "user/list": self._staff_list,
                 "tag/get": self._tag_get, "user/get": self._user_get}

@@ -15,15 +15,16 @@ from bots.wecom.fakes.api import FakeWecomApi
 from bots.wecom.fakes.callbacks import settings_env
 from bots.wecom.fakes.school import CLASS_CHAT, SCHOOL_ROLE_GROUPS, small_school
 from bots.wecom.school_contacts import read_school
-from state.models import Role
+from state.clock import ManualClock
+from state.models import GroupKey, Role
 from state.store import Store
 from tests.bots.test_cli import run
 
 
-async def test_the_school_contacts_become_the_roster(wecom_api: FakeWecomApi, store: Store) -> None:
+async def test_the_school_contacts_become_the_roster(wecom_api: FakeWecomApi, store: Store, clock: ManualClock) -> None:
     small_school(wecom_api.school)
     settings = load_settings({**settings_env(wecom_api.base_url), "ESAFETY_ROLE_GROUPS": SCHOOL_ROLE_GROUPS}).wecom
-    listing = await read_school(WecomApi(settings, store), settings.role_groups, parent_namer("zh_CN"))
+    listing = await read_school(WecomApi(settings, store), settings.role_groups, parent_namer("zh_CN"), now=clock.now())
     people = {person.user_id: (person.name, person.role, person.classes) for person in listing.people}
     assert people == {
         "wang.xs": ("王小明", Role.STUDENT, ("一年级1班",)),
@@ -45,6 +46,9 @@ async def test_the_school_contacts_become_the_roster(wecom_api: FakeWecomApi, st
     }
     assert all(person.from_directory and person.consent is None for person in listing.people)
     assert listing.classes == {CLASS_CHAT: "一年级1班"}  # 2班 has no 班级群 open
+    (join,) = listing.joins.values()
+    assert list(listing.joins) == [GroupKey("wecom", CLASS_CHAT)]
+    assert join.payload == {"chat_id": CLASS_CHAT, "kind": "class_chat", "place": {"class": "一年级1班", "head_teacher": "zhang.laoshi"}}
     assert {request.query.get("department_id") for request in wecom_api.received if request.path == "school/user/list"} == {
         "1", "2", "3", "4"}  # every department: school/user/list does not recurse
 
@@ -61,6 +65,7 @@ async def test_directory_sync_fills_the_wecom_roster_and_keeps_the_consent_on_re
     synced = await asyncio.to_thread(cli, "directory", "sync")
     assert synced.returncode == 0, synced.stderr
     assert "wecom: 16 were added, 0 updated, 0 removed" in synced.stdout
+    assert f"wecom: class group wecom:{CLASS_CHAT} is being joined" in synced.stdout
     (tmp_path / "consent.csv").write_text("channel,user_id,name,role,class,consent\nwecom,wang.xs,王小明,student,一年级1班,yes\n")
     assert (await asyncio.to_thread(cli, "roster", "import", "consent.csv", "--merge")).returncode == 0
     again = await asyncio.to_thread(cli, "directory", "sync")
