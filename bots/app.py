@@ -17,7 +17,7 @@ from bots.background import run_in_background
 from bots.config import Settings
 from bots.console.app import console_app
 from bots.console.context import Operations
-from bots.directories import directory_readers
+from bots.directories import change_readers, directory_readers
 from bots.doctor import examine_settings
 from bots.http import MAX_BODY_BYTES, channel_off, healthz, log_requests, readiness
 from bots.metrics import metrics
@@ -29,7 +29,15 @@ from bots.wecom.channel import WecomChannel, WecomOptions, build_wecom
 from handlers.auditor import Auditor
 from handlers.case_review import arm_reviews
 from handlers.digest import arm_digest
-from handlers.directory_schedule import SYNC, Reader, arm_directory_sync, run_directory_sync
+from handlers.directory_schedule import (
+    CHANGED,
+    SYNC,
+    ChangeReader,
+    Reader,
+    arm_directory_sync,
+    run_directory_change,
+    run_directory_sync,
+)
 from handlers.dispatch import Dispatcher
 from handlers.drill import arm_drill
 from handlers.duties import Deps
@@ -59,6 +67,7 @@ class Bot:
     teams: TeamsChannel | None = None
     wecom: WecomChannel | None = None
     directories: Mapping[str, Reader] = field(default_factory=dict)  # the channels whose school directory is synced
+    directory_changes: Mapping[str, ChangeReader] = field(default_factory=dict)  # those whose directory reports each change
 
     def channel_report(self) -> dict[str, str]:
         """Each channel's state as `serve` prints it and as its route answers when off."""
@@ -87,7 +96,7 @@ async def bootstrap(settings: Settings, *, clock: Clock | None = None, teams_opt
                 supervision=settings.supervision, reminders=settings.reminders, doorbell=doorbell,
                 channels=messenger.channels)
     return Bot(settings, store, clock, catalog, messenger, deps, Dispatcher(policy_routes(), deps), teams, wecom,
-               directory_readers(settings, store, clock, sleep=directory_sleep))
+               directory_readers(settings, store, clock, sleep=directory_sleep), change_readers(settings, store))
 
 
 IN_HAND = {Queue.INBOX: 32, Queue.OUTBOX_FIRST: 16, Queue.OUTBOX: 16, Queue.TIMERS: 8}
@@ -110,6 +119,7 @@ def background_workers(bot: Bot, holder: str) -> list[DueWorker]:
     if bot.directories:
         cron = bot.settings.directory_sync
         work[Queue.TIMERS][SYNC] = lambda item: run_directory_sync(item, bot.deps, bot.directories, cron)
+        work[Queue.TIMERS][CHANGED] = lambda item: run_directory_change(item, bot.deps, bot.directories, bot.directory_changes)
     return [DueWorker(bot.store, queue, handlers, lease_seconds=lease, doorbell=bot.deps.doorbell, concurrency=IN_HAND[queue],
                       holder=holder) for queue, handlers in work.items()]
 

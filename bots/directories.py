@@ -6,13 +6,16 @@ periodic sync alike."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bots.config import Settings
 from bots.teams.directory import read_directory
 from bots.teams.graph import GraphClient, GraphError, Sleep
 from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.school_changes import read_changes
 from bots.wecom.school_contacts import ParentName, read_school
-from handlers.directory_schedule import Reader
-from handlers.directory_sync import DirectoryError, Listing
+from handlers.directory_schedule import ChangeReader, Reader
+from handlers.directory_sync import Changes, DirectoryError, Listing
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store
@@ -49,6 +52,20 @@ def directory_readers(settings: Settings, store: Store, clock: Clock, *, sleep: 
 
         readers["wecom"] = read_wecom
     return readers
+
+
+def change_readers(settings: Settings, store: Store) -> dict[str, ChangeReader]:
+    """The channels whose directory reports its changes one by one (WeCom's change_school_contact)."""
+    if "wecom" not in directory_channels(settings):
+        return {}
+
+    async def read_wecom_change(change: Mapping[str, str]) -> Changes:
+        try:
+            return await read_changes(WecomApi(settings.wecom, store), change, parent_namer(settings.locale))
+        except WecomError as error:
+            raise DirectoryError(f"wecom: school contacts ({change.get('change')}): {error}") from None
+
+    return {"wecom": read_wecom_change}
 
 
 def parent_namer(locale: str) -> ParentName:

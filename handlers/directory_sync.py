@@ -30,7 +30,7 @@ from handlers.roster_guard import ImportPlan, RosterRefused, guarded_import, pla
 from handlers.roster_import import ParsedRoster
 from state.clock import Clock
 from state.due import DueItem
-from state.models import GroupKey, Person
+from state.models import STAFF_ROLES, GroupKey, Person
 from state.store import RosterChange, Store
 
 
@@ -47,6 +47,15 @@ class Listing:
     people: Sequence[Person]
     classes: Mapping[str, str] = field(default_factory=dict)
     joins: Mapping[GroupKey, DueItem] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one change in the directory touched, read on its own (a WeCom change_school_contact
+    callback): the people as the directory lists them now, and the ids it no longer lists."""
+
+    people: Sequence[Person]
+    gone: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,24 @@ async def sync_channel(store: Store, clock: Clock, channel: str, listed: Sequenc
         for ref in refs:
             await record_decision(store, clock, action=action, actor=actor, subject=ref, clause=ROSTER_CLAUSE, outcome=channel)
     return SyncOutcome(channel, plan, change)
+
+
+async def sync_changes(store: Store, clock: Clock, channel: str, changes: Changes, *, actor: str = "directory") -> SyncOutcome:
+    """Apply one change without reading the whole directory: everyone an earlier sync brought stays
+    as stored, the people the change touched are replaced by what the directory says now, and the
+    ids it no longer lists go. Through the same guard and audit as a whole sync. A member of staff
+    the directory also lists as a parent (WeCom lets a parent's id be a staff userid) stays staff:
+    a family record never demotes the role the staff groups gave."""
+    stored = {person.user_id: person for person in await store.list_people(channel) if person.from_directory}
+    touched = {person.user_id for person in changes.people} | changes.gone
+    kept = [person for userid, person in stored.items() if userid not in touched]
+    fresh = [replace(person, role=stored[person.user_id].role) if _stays_staff(stored.get(person.user_id), person) else person
+             for person in changes.people]
+    return await sync_channel(store, clock, channel, [*kept, *fresh], actor=actor)
+
+
+def _stays_staff(before: Person | None, after: Person) -> bool:
+    return before is not None and before.role in STAFF_ROLES and after.role not in STAFF_ROLES
 
 
 async def sync_listing(store: Store, clock: Clock, channel: str, listing: Listing, *, dry_run: bool = False, force: bool = False,

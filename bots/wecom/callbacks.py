@@ -17,6 +17,7 @@ Each refusal is one log line with the reason, never the body or the query string
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,7 @@ MAX_TIMESTAMP_DIGITS = 12  # a float subtraction of a 400-digit number overflows
 REPLAY_MEMORY_SECONDS = 7 * 86_400
 SUCCESS = "success"
 NOT_SAVED_REPLY_SECONDS = 10.0
+REPEATED = "ChangeList"  # change_school_contact_batch lists its changes as repeated flat entries
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,15 @@ def opened(crypto: WeChatCrypto, body: bytes, signature: str, timestamp: str, no
 
 
 def _well_formed(message: ET.Element) -> ET.Element:
-    """A message as WeCom writes one: flat, each field once, a Unix CreateTime, a MsgType, an
-    Event for an event, and who sent it. Anything else is refused here, with the reason, rather
-    than accepted and then failing in the worker, where it would be parked unanswered."""
-    tags = [child.tag for child in message]
+    """A message as WeCom writes one: flat, each field once (but for the flat `ChangeList`
+    entries of change_school_contact_batch), a Unix CreateTime, a MsgType, an Event for an event,
+    and who sent it. Anything else is refused here, with the reason, rather than accepted and then
+    failing in the worker, where it would be parked unanswered."""
+    tags = [child.tag for child in message if child.tag != REPEATED]
     if len(tags) != len(set(tags)):
         raise Refused(400, "a field appears twice in the message")
-    if any(len(child) for child in message):
+    if any(len(child) for child in message if child.tag != REPEATED) or any(len(part) for entry in message.iter(REPEATED)
+                                                                          for part in entry):
         raise Refused(400, "a field of the message holds elements")
     created, kind = (message.findtext("CreateTime") or "").strip(), (message.findtext("MsgType") or "").strip()
     if not (created.isascii() and created.isdigit() and len(created) <= MAX_TIMESTAMP_DIGITS):
@@ -151,8 +155,11 @@ def dedup_key(message: ET.Element) -> str:
     msg_id = message.findtext("MsgId")
     if msg_id:
         return f"msg:{msg_id}"
-    fields = ("FromUserName", "CreateTime", "Event", "ChangeType", "ChatId", "ExternalUserID", "UpdateDetail", "EventKey", "TaskId")
-    return "event:" + "|".join(message.findtext(name) or "" for name in fields)
+    fields = ("FromUserName", "CreateTime", "Event", "ChangeType", "ChatId", "ExternalUserID", "UpdateDetail", "EventKey", "TaskId",
+              "UserID", "Id", "NewId")
+    changes = [ET.tostring(entry, encoding="unicode") for entry in message.iter(REPEATED)]
+    listed = "|" + hashlib.sha256("".join(changes).encode()).hexdigest()[:32] if changes else ""
+    return "event:" + "|".join(message.findtext(name) or "" for name in fields) + listed
 
 
 async def _body(request: web.Request) -> bytes:

@@ -35,9 +35,10 @@ class WecomChannel:
     api: WecomApi
     messenger: WecomMessenger
     callbacks: WecomCallbacks
+    school_contacts: bool = False  # the roster follows the school contacts: their change callbacks are applied
 
     def inbox(self, dispatcher: Dispatcher) -> WecomInbox:
-        return WecomInbox(self.api, self.callbacks.store, dispatcher, self.callbacks.clock)
+        return WecomInbox(self.api, self.callbacks.store, dispatcher, self.callbacks.clock, self.school_contacts)
 
 
 def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock, doorbell: Doorbell, not_saved: NotSaved,
@@ -53,4 +54,4 @@ def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock
     async def tell_not_saved(userid: str) -> None:
         await messenger.tell_without_store(userid, not_saved(settings.locale), settings.locale)
 
-    return WecomChannel(api, messenger, WecomCallbacks(crypto, store, clock, doorbell, tell_not_saved))
+    return WecomChannel(api, messenger, WecomCallbacks(crypto, store, clock, doorbell, tell_not_saved), wecom.school_contacts)

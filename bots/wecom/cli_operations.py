@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bots.wecom.api import WecomApi
-from bots.wecom.inbox import join_request
+from bots.wecom.join_requests import join_request
 from bots.wecom.roster import APPCHAT
 from handlers.audit import record_decision
 from policy_text.catalog import Catalog

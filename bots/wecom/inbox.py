@@ -18,27 +18,21 @@ from typing import Any
 from bots.wecom import translate
 from bots.wecom.api import WecomApi
 from bots.wecom.callbacks import CALLBACK
+from bots.wecom.join_requests import JOIN
 from bots.wecom.messenger import response_code_key
 from bots.wecom.roster import CUSTOMER, place_of, read_group
+from bots.wecom.school_changes import change_item
 from bots.wecom.wechat_events import parse_callback
 from handlers.dispatch import Dispatcher
 from handlers.events import Event
 from state.clock import Clock
-from state.due import DueItem, Queue
+from state.due import DueItem
 from state.store import Store
 
 log = logging.getLogger("esafety.wecom")
-JOIN = "wecom.join"
 RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response code is good for 72 hours
 MEMBER_CHANGES = frozenset({"add_member", "del_member"})
-
-
-def join_request(chat_id: str, kind: str, at: datetime, place: Mapping[str, str] | None = None) -> DueItem:
-    """Queued by `esafety-bot wecom add-chat` / `create-chat`, and by a directory sync for each
-    class's 班级群 (`place`: its class and 班主任): the server reads the roster and joins, exactly
-    as if WeCom had told it (the CLI needs no running server)."""
-    return DueItem(queue=Queue.INBOX, item_id=f"join:{chat_id}", kind=JOIN, due_at=at,
-                   payload={"chat_id": chat_id, "kind": kind, "place": dict(place or {})})
+SCHOOL_CHANGES = frozenset({"change_school_contact", "change_school_contact_batch"})
 
 
 DIRECTORY_ADDITIONS = frozenset({"create_user", "update_user"})
@@ -52,6 +46,7 @@ class WecomInbox:
     store: Store
     dispatcher: Dispatcher
     clock: Clock
+    school_contacts: bool = False
 
     def handlers(self) -> dict[str, Any]:
         return {CALLBACK: self.process_callback, JOIN: self.process_join}
@@ -83,8 +78,17 @@ class WecomInbox:
             await self.dispatcher.dispatch(translate.reachable(message, str(message.user_id or ""), event_id))
         elif kind == "change_external_chat":
             await self._group_changed(message, event_id)
+        elif kind in SCHOOL_CHANGES:
+            await self._school_changed(message, event_id)
         else:
             log.info("wecom event %s ignored", kind or "unknown")
+
+    async def _school_changed(self, message: Any, event_id: str) -> None:
+        """A change to the school contacts, applied by the timers' worker (bots/wecom/school_changes.py)."""
+        if not self.school_contacts:
+            log.info("a school contacts change is ignored: the roster does not follow them (ESAFETY_ROLE_GROUPS has no WeCom group)")
+            return
+        await self.store.schedule_due(change_item(message, event_id, self.clock.now()))
 
     async def _group_changed(self, message: Any, event_id: str) -> None:
         chat_id, change = str(message.chat_id), str(message.change_type or "")

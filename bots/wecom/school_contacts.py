@@ -23,7 +23,7 @@ from wechatpy.enterprise import WeChatClient
 
 from bots.role_groups import STAFF_ROLES
 from bots.wecom.api import WecomApi
-from bots.wecom.inbox import join_request
+from bots.wecom.join_requests import join_request
 from bots.wecom.roster import CLASS_CHAT
 from handlers.directory_sync import Listing
 from state.due import DueItem
@@ -36,10 +36,16 @@ TEACHING = frozenset({HEAD_TEACHER, 4})  # 班主任, 任课老师
 
 
 @dataclass
-class _Found:
+class Found:
+    """Someone the school contacts list, as read so far (a parent's classes grow with each child)."""
+
     name: str
     role: Role
     classes: set[str] = field(default_factory=set)
+
+    def person(self, userid: str, role: Role | None = None) -> Person:
+        return Person(channel=CHANNEL, user_id=userid, name=self.name, role=role or self.role, classes=tuple(sorted(self.classes)),
+                      from_directory=True)
 
 
 ParentName = Callable[[str, str], str]
@@ -52,7 +58,7 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
     """Everyone the school contacts and the role groups give a role; the classes' 班级群 by chat id,
     each with the join the bot makes when it is not in it yet (its class and 班主任 with it)."""
     departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
-    found: dict[str, _Found] = {}
+    found: dict[str, Found] = {}
     chats: dict[str, str] = {}
     joins: dict[GroupKey, DueItem] = {}
     for department in (each for each in departments if each.get("type") == CLASS):
@@ -65,20 +71,19 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
             joins[GroupKey(CHANNEL, chat_id)] = join_request(chat_id, CLASS_CHAT, now, {"class": name, "head_teacher": head_teacher})
         for admin in admins:
             if admin.get("type") in TEACHING:
-                found.setdefault(str(admin["userid"]), _Found("", Role.TEACHER)).classes.add(name)
-    for department_id, class_name in _classes_by_department(departments).items():
+                found.setdefault(str(admin["userid"]), Found("", Role.TEACHER)).classes.add(name)
+    for department_id, class_name in classes_by_department(departments).items():
         for student in await _students(api, department_id):
-            _note_student(found, student, class_name, parent_name)
+            note_student(found, student, {class_name} - {""}, parent_name)
     staff = await _staff_roles(api, role_groups, found)
     for userid, entry in found.items():
         if entry.role is Role.TEACHER and not entry.name:
             entry.name = await _staff_name(api, userid)
-    people = [Person(channel=CHANNEL, user_id=userid, name=entry.name, role=staff.get(userid, entry.role),
-                     classes=tuple(sorted(entry.classes)), from_directory=True) for userid, entry in found.items()]
+    people = [entry.person(userid, staff.get(userid)) for userid, entry in found.items()]
     return Listing(tuple(sorted(people, key=lambda person: person.user_id)), chats, joins)
 
 
-def _classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:
+def classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:
     """Every department of the tree (`school/user/list` lists only a department's own students,
     so each is asked), with the class it is in: itself or its nearest class above, '' for none
     (a pupil not placed in a class yet)."""
@@ -95,13 +100,13 @@ def _classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:
     return {department_id: class_of(department_id) for department_id in by_id}
 
 
-def _note_student(found: dict[str, _Found], student: dict[str, Any], class_name: str, parent_name: ParentName) -> None:
+def note_student(found: dict[str, Found], student: dict[str, Any], placed: set[str], parent_name: ParentName) -> None:
+    """A student in the classes `placed`, and each of their parents in those classes too."""
     name = str(student.get("name") or "")
-    placed = {class_name} if class_name else set()
-    found.setdefault(str(student["student_userid"]), _Found(name, Role.STUDENT)).classes.update(placed)
+    found.setdefault(str(student["student_userid"]), Found(name, Role.STUDENT)).classes.update(placed)
     for parent in student.get("parents") or []:
         userid = str(parent.get("external_userid") or parent["parent_userid"])
-        found.setdefault(userid, _Found(parent_name(name, str(parent.get("relation") or "")), Role.PARENT)).classes.update(placed)
+        found.setdefault(userid, Found(parent_name(name, str(parent.get("relation") or "")), Role.PARENT)).classes.update(placed)
 
 
 async def _students(api: WecomApi, department_id: int) -> list[dict[str, Any]]:
@@ -112,7 +117,7 @@ async def _students(api: WecomApi, department_id: int) -> list[dict[str, Any]]:
     return await api.call(read)
 
 
-async def _staff_roles(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]], found: dict[str, _Found]) -> dict[str, Role]:
+async def _staff_roles(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]], found: dict[str, Found]) -> dict[str, Role]:
     """Each member of a role group's department or tag, with the strongest role they are given."""
     roles: dict[str, Role] = {}
     for role in STAFF_ROLES:
@@ -120,7 +125,7 @@ async def _staff_roles(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]
             for member in await _members(api, group):
                 userid = str(member["userid"])
                 roles.setdefault(userid, role)
-                entry = found.setdefault(userid, _Found(str(member.get("name") or ""), role))
+                entry = found.setdefault(userid, Found(str(member.get("name") or ""), role))
                 entry.name = entry.name or str(member.get("name") or "")
     return roles
 

@@ -38,6 +38,24 @@ class ChangeContactEvent(BaseEvent):  # type: ignore[misc]
     user_id = StringField("UserID")
 
 
+@register_event("change_school_contact")
+class ChangeSchoolContactEvent(BaseEvent):  # type: ignore[misc]
+    """The school contacts (家校通讯录) changed: a student, parent or department created, updated or
+    deleted, or a parent (un)subscribed to 学校通知. `Id` names who or what; `NewId` a changed userid."""
+
+    event = "change_school_contact"
+    change_type = StringField("ChangeType")
+    changed_id = StringField("Id")
+    new_id = StringField("NewId")
+
+
+@register_event("change_school_contact_batch")
+class ChangeSchoolContactBatchEvent(BaseEvent):  # type: ignore[misc]
+    """Many changes to the school contacts at once (WeCom merges a burst into one callback)."""
+
+    event = "change_school_contact_batch"
+
+
 @register_event("template_card_event")
 class TemplateCardEvent(BaseEvent):  # type: ignore[misc]
     """A button on a template card was pressed. WeCom sends it once and drops it after 5 s;

@@ -4,11 +4,12 @@ armed either way, and the last result kept for doctor."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from handlers.cron import next_fire
-from handlers.directory_schedule import arm_directory_sync, last_sync, run_directory_sync
-from handlers.directory_sync import DirectoryError, Listing
+from handlers.directory_schedule import arm_directory_sync, directory_change, last_sync, run_directory_change, run_directory_sync
+from handlers.directory_sync import Changes, DirectoryError, Listing
 from handlers.duties import Deps
 from state.due import DueItem, Queue
 from state.models import Person, PersonRef, Role
@@ -86,3 +87,30 @@ async def test_a_directory_that_cannot_be_read_is_audited_and_told(deps: Deps, m
     assert keys_to(messenger, PersonRef("teams", "head")) == ["directory.failed"]
     assert [e.record.action for e in await deps.store.read_audit() if e.record.action.startswith("directory.")] == ["directory.failed"]
     assert await armed(deps, deps.clock.now()) is not None  # the next night's run is armed
+
+
+async def test_a_reported_change_is_applied_or_told_like_the_nightly_sync(deps: Deps, messenger: RecordingMessenger) -> None:
+    """A change read on its own is applied; one that cannot be read is audited and told; a channel
+    whose directory is no longer synced leaves it."""
+    async def directory() -> Listing:
+        return Listing(SCHOOL)
+
+    async def one_pupil(change: Mapping[str, str]) -> Changes:
+        if change["id"] == "unreadable":
+            raise DirectoryError("teams: the record could not be read")
+        return Changes((listed(change["id"], Role.STUDENT),))
+
+    def reported(item_id: str, change: dict[str, str]) -> DueItem:
+        return directory_change("teams", item_id, deps.clock.now(), change)
+
+    await run_directory_change(reported("c1", {}), deps, {"teams": directory}, {"teams": one_pupil})
+    assert len(await deps.store.list_people()) == len(SCHOOL)
+    await run_directory_change(reported("c2", {"change": "create_student", "id": "newcomer"}), deps, {"teams": directory},
+                               {"teams": one_pupil})
+    assert await deps.store.get_person("teams", "newcomer") is not None
+    await run_directory_change(reported("c3", {"change": "create_student", "id": "unreadable"}), deps, {"teams": directory},
+                               {"teams": one_pupil})
+    await drain(deps)
+    assert keys_to(messenger, PersonRef("teams", "office")) == ["directory.failed"]
+    await run_directory_change(reported("c4", {"change": "create_student", "id": "late"}), deps, {}, {})
+    assert await deps.store.get_person("teams", "late") is None

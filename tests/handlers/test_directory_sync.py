@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from bots.user_ids import spell_user_id
-from handlers.directory_sync import DirectoryError, Listing, sync_channel, sync_listing
+from handlers.directory_sync import Changes, DirectoryError, Listing, sync_changes, sync_channel, sync_listing
 from handlers.roster_guard import RosterRefused, guarded_import
 from handlers.roster_import import parse_roster
 from state.clock import ManualClock
@@ -131,3 +131,21 @@ async def test_a_class_group_the_directory_names_is_joined_once(store: Store, cl
     assert await store.get_due(Queue.INBOX, "join:new-chat") == joins[new]
     assert await store.get_due(Queue.INBOX, "join:known-chat") is None
     assert await audit(store, "group.join_queued") == [("group.join_queued", "")]
+
+
+async def test_a_change_read_on_its_own_replaces_only_whom_it_touched(store: Store, clock: ManualClock) -> None:
+    """The rest of the directory's people stay as stored; a renamed id goes; a member of staff the
+    change lists as a parent stays staff."""
+    await sync_channel(store, clock, "teams", DIRECTORY)
+    moved = replace(PUPILS[0], classes=("6B",))
+    renamed = listed("s2-new", "Pupil 2", Role.STUDENT, "5A")
+    teacher_as_parent = replace(TEACHER, role=Role.PARENT)
+    outcome = await sync_changes(store, clock, "teams", Changes((moved, renamed, teacher_as_parent), frozenset({"s2"})))
+    assert outcome.change is not None
+    roles = {person.user_id: (person.role, person.classes) for person in await store.list_people("teams")}
+    assert roles["s1"] == (Role.STUDENT, ("6B",))
+    assert "s2" not in roles
+    assert roles["s2-new"] == (Role.STUDENT, ("5A",))
+    assert roles["t1"] == (Role.TEACHER, ("5A",))
+    assert roles["lead"] == (Role.DSL, ())
+    assert len(roles) == len(DIRECTORY)

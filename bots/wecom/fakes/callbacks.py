@@ -75,6 +75,17 @@ class WecomCallbacks:
         return self._xml("sys", "event", Event="change_external_chat", ChatId=chat_id, ChangeType=change, UpdateDetail=detail,
                          JoinScene="1", MemChangeCnt=str(count))
 
+    def school_change(self, change: str, changed_id: str, *, new_id: str = "") -> str:
+        """`change_school_contact` from `sys`: create_student, update_parent, delete_department, …"""
+        return self._xml("sys", "event", Event="change_school_contact", ChangeType=change, Id=changed_id,
+                         **({"NewId": new_id} if new_id else {}))
+
+    def school_change_batch(self, changes: list[tuple[str, str]]) -> str:
+        """`change_school_contact_batch`: a burst of (ChangeType, Id) changes merged into one callback."""
+        listed = "".join(f"<ChangeList><ChangeType><![CDATA[{change}]]></ChangeType><Id><![CDATA[{changed_id}]]></Id></ChangeList>"
+                         for change, changed_id in changes)
+        return self._xml("sys", "event", Event="change_school_contact_batch").replace("</xml>", f"{listed}</xml>")
+
     def _xml(self, sender: str, msg_type: str, **fields: str) -> str:
         created = str(int(self.clock.now().timestamp()))
         body = "".join(f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items())

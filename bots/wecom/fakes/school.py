@@ -2,6 +2,7 @@
 `school/department/list` (the whole tree: school, grades, classes with their 班主任 (type 3) and
 任课老师 (type 4), and `group_chat_id` when `open_group_chat` is 1), `school/user/list` (one
 department's own students, each with their parents; it does not recurse, as WeCom's does not),
+`school/user/get` (one student with their parents, or one parent with their children),
 `user/list` (a department's staff), `tag/get` (a tag's members) and `user/get` (one staff member)."""
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ class SchoolContacts:
         """The classes' 班级群 (group_chat_id)."""
         return {str(each["group_chat_id"]) for each in self.departments if each.get("group_chat_id")}
 
+    def remove_student(self, userid: str) -> None:
+        for students in self.students.values():
+            students[:] = [student for student in students if student["student_userid"] != userid]
+
     def routes(self) -> dict[str, Any]:
         return {"school/department/list": self._department_list, "school/user/list": self._user_list, "user/list": self._staff_list,
-                "tag/get": self._tag_get, "user/get": self._user_get}
+                "tag/get": self._tag_get, "user/get": self._user_get, "school/user/get": self._school_user_get}
 
     def _department_list(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         return {"departments": self.departments}
@@ -71,6 +76,22 @@ class SchoolContacts:
             raise WecomFailure(40068)
         return {"tagname": f"tag {tag}", "userlist": [{"userid": userid, "name": self.staff.get(userid, userid)}
                                                       for userid in self.tags[tag]], "partylist": []}
+
+    def _school_user_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        """One student (user_type 1, with their parents) or parent (user_type 2, with their children)."""
+        userid = str(query.get("userid", ""))
+        every = [student for students in self.students.values() for student in students]
+        for student in every:
+            if student["student_userid"] == userid:
+                return {"user_type": 1, "student": student}
+        children = [(student, parent) for student in every for parent in student["parents"] if parent["parent_userid"] == userid]
+        if not children:
+            raise WecomFailure(60111)
+        parent = children[0][1]
+        return {"user_type": 2, "parent": {
+            "parent_userid": userid, "mobile": parent["mobile"], "is_subscribe": parent["is_subscribe"],
+            **({"external_userid": parent["external_userid"]} if "external_userid" in parent else {}),
+            "children": [{"student_userid": student["student_userid"], "relation": each["relation"]} for student, each in children]}}
 
     def _user_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         userid = str(query.get("userid", ""))

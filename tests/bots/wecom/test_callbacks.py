@@ -93,6 +93,9 @@ def test_events_in_the_same_second_have_different_dedup_keys(clock: ManualClock)
     removed = fromstring(make.external_chat("chat1", "update", detail="del_member"))
     other = fromstring(make.external_chat("chat2", "update", detail="add_member"))
     assert len({dedup_key(added), dedup_key(removed), dedup_key(other)}) == 3
+    school = [fromstring(make.school_change("create_student", pupil)) for pupil in ("lin.xs", "wu.xs")]
+    batches = [fromstring(make.school_change_batch([("delete_student", pupil)])) for pupil in ("lin.xs", "wu.xs")]
+    assert len({dedup_key(each) for each in [*school, *batches]}) == 4
 
 
 async def test_a_callback_accepted_before_a_crash_is_processed_after_restart(tmp_path: Path, wecom_api: FakeWecomApi,
@@ -137,7 +140,8 @@ async def test_a_signed_message_the_worker_could_not_read_is_refused_at_the_door
                    good.replace("<CreateTime>", "<CreateTime><MsgType>event</MsgType>", 1),
                    good.replace("<CreateTime>", "<CreateTime>:", 1),
                    good.replace("<FromUserName>", "<Other>", 1).replace("</FromUserName>", "</Other>", 1),
-                   wecom.callbacks.event(INTERNAL_STUDENT, "click").replace("<Event><![CDATA[click]]></Event>", "")):
+                   wecom.callbacks.event(INTERNAL_STUDENT, "click").replace("<Event><![CDATA[click]]></Event>", ""),
+                   wecom.callbacks.school_change_batch([("delete_student", "x")]).replace("<Id>", "<Id><Id>y</Id>", 1)):
         query, body = wecom.callbacks.seal(broken)
         response = await wecom.client.post("/wecom/callback", params=query, data=body)
         assert response.status == 400, broken
