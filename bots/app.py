@@ -116,6 +116,7 @@ def background_workers(bot: Bot, holder: str) -> list[DueWorker]:
         work[Queue.INBOX] |= bot.teams.inbox(bot.dispatcher).handlers()
     if bot.wecom is not None:
         work[Queue.INBOX] |= bot.wecom.inbox(bot.dispatcher).handlers()
+        work[Queue.TIMERS] |= bot.wecom.timers()
     if bot.directories:
         cron = bot.settings.directory_sync
         work[Queue.TIMERS][SYNC] = lambda item: run_directory_sync(item, bot.deps, bot.directories, cron)

@@ -180,6 +180,9 @@ async def _admin(args: argparse.Namespace, store: Store, settings: Settings) -> 
         case ("groups", "set-webhook"):
             print(f"{await cli_operations.groups_set_webhook(store, clock, args.group, args.url)}: robot webhook "
                   f"{'removed' if args.url == 'none' else 'set'}")
+        case ("groups", "set-delivery"):
+            print(f"{await wecom_operations.set_delivery(store, clock, args.group, args.mode)}: reminders and notices now go by "
+                  f"{args.mode}")
         case ("schedule", "set"):
             print(await cli_operations.schedule_set(store, clock, args.group, args.cron, args.tz))
         case ("schedule", "off"):

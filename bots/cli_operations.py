@@ -14,7 +14,8 @@ from bots.user_ids import spell_user_id
 from handlers.audit import export_audit, record_decision, verify_audit
 from handlers.calendar_import import ImportedCalendar, parse_calendar
 from handlers.case_export import Readable
-from handlers.cron import check, next_fire
+from handlers.cron import check, next_fire, zone
+from handlers.group_delivery import last_delivery
 from handlers.groups import infer_class, resolve_group
 from handlers.names import group_words, person_words
 from handlers.outbox_view import retry, undelivered
@@ -24,6 +25,7 @@ from handlers.roster_import import ParsedRoster, parse_roster
 from handlers.spoken_time import school_time_words
 from policy_text.catalog import Catalog
 from state.clock import Clock
+from state.models import Group
 from state.records import Lesson
 from state.store import RosterChange, Store
 
@@ -75,8 +77,18 @@ async def groups_list(store: Store, out: IO[str]) -> int:
         inferred = infer_class(await store.group_members(group.key), people)
         class_name = group.class_name or (f"{inferred} (inferred)" if inferred else "-")
         members = "\tmembers=class roster (the channel cannot list them)" if group.members_from_roster else ""
-        out.write(f"{group.key}\t{group.name}\tclass={class_name}\t{group.supervision.value}{members}\n")
+        out.write(f"{group.key}\t{group.name}\tclass={class_name}\t{group.supervision.value}{members}"
+                  f"{await _delivery(store, group)}\n")
     return len(groups)
+
+
+async def _delivery(store: Store, group: Group) -> str:
+    """A group reached through someone's hands: the mode, and what became of its last message."""
+    if not group.delivery:
+        return ""
+    last = await last_delivery(store, group.key)
+    seen = f" (last: {last.state.replace('_', ' ')} {last.at.astimezone(zone(group.timezone)):%Y-%m-%d %H:%M})" if last else ""
+    return f"\tdelivery={group.delivery}{seen}"
 
 
 async def groups_set_class(store: Store, clock: Clock, name: str, class_name: str) -> str:

@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     webhook = groups.add_parser("set-webhook", help="post to a WeCom group through its group robot (20 messages a minute)")
     webhook.add_argument("group", help=GROUP_HELP)
     webhook.add_argument("url", type=webhook_url, help="the robot's webhook URL; 'none' removes it")
+    delivery = groups.add_parser("set-delivery", help="how a WeCom 班级群 the app cannot post into gets reminders and notices")
+    delivery.add_argument("group", help=GROUP_HELP)
+    delivery.add_argument("mode", choices=["group-send", "school-notice", "owner"],
+                          help="group-send: a group send its 班主任 confirms in WeCom; school-notice: a 学校通知 to the class's "
+                               "families; owner: privately to its owner and staff to forward (the default)")
     schedule = sub.add_parser("schedule", help="a group's e-safety reminder times").add_subparsers(dest="action", required=True)
     schedule_set = schedule.add_parser("set", help="set a cron line (minute hour day month weekday) in a time zone")
     schedule_set.add_argument("group", help=GROUP_HELP)

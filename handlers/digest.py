@@ -5,7 +5,8 @@ Per group (by name and class), for the past week: how long it was unsupervised (
 hours or days), guests flagged, students still without recorded consent, refused direct messages
 from its members, lessons held and registers taken; then open cases counted as new, acknowledged
 and overdue, and each overdue one with its age and class — never a report's words; last, whether
-the audit log verified intact (with its head's seal). Sent at `ESAFETY_DIGEST`
+the audit log verified intact (with its head's seal). A group whose reminders go through a
+teacher's confirmation or as a 学校通知 also gets what became of them. Sent at `ESAFETY_DIGEST`
 (default `MON 08:00`, school time) by a Store timer chain like the reminders, once per week
 whichever instance claims it, in each lead's language.
 """
@@ -23,6 +24,7 @@ from handlers.case_review import overdue_for_review
 from handlers.cover import cover_desk
 from handlers.cron import next_fire
 from handlers.duties import Deps
+from handlers.group_delivery import CAP_REACHED, CONFIRM_ASKED, CONFIRMED, NOT_SENT, NOTICE_SENT, UNCONFIRMED
 from handlers.messenger import Message
 from handlers.names import class_of, group_words, person_words
 from handlers.outbox import send_durably
@@ -77,7 +79,20 @@ async def week_lines(deps: Deps, start: datetime, end: datetime) -> list[tuple[s
     for group in groups:
         stats = await _group_week(deps, group, audit, start, end)
         lines.append(("digest.group_line", {"group": group_words(group, groups), **stats.fields()}))
+        lines += _delivery(group, groups, audit)
     return [*lines, *await _cases(deps, end), *await _covering(deps), await _audit_verified(deps.store)]
+
+
+def _delivery(group: Group, groups: Sequence[Group], audit: Sequence[AuditRecord]) -> list[tuple[str, dict[str, object]]]:
+    """For a group reached through a teacher's confirmation or a 学校通知 (handlers/group_delivery.py):
+    what became of its messages this week, so one nobody confirmed is seen, not lost."""
+    steps = Counter(record.action.removeprefix("delivery.") for record in audit
+                    if record.group == str(group.key) and record.action.startswith("delivery."))
+    if not steps:
+        return []
+    return [("digest.delivery_line", {"group": group_words(group, groups), "asked": steps[CONFIRM_ASKED], "confirmed": steps[CONFIRMED],
+                                      "unconfirmed": steps[UNCONFIRMED], "held": steps[CAP_REACHED] + steps[NOT_SENT],
+                                      "notices": steps[NOTICE_SENT]})]
 
 
 async def _covering(deps: Deps) -> list[tuple[str, dict[str, object]]]:

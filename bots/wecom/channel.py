@@ -11,6 +11,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from bots.config import Settings
 from bots.wecom.api import WecomApi
 from bots.wecom.callbacks import WecomCallbacks
+from bots.wecom.class_delivery import CHECK
 from bots.wecom.inbox import WecomInbox
 from bots.wecom.messenger import WecomMessenger
 from handlers.dispatch import Dispatcher
@@ -18,6 +19,7 @@ from handlers.not_saved import NotSaved
 from handlers.runtime.doorbell import Doorbell
 from policy_text.catalog import Catalog
 from state.clock import Clock
+from state.due import DueItem
 from state.store import Store
 
 
@@ -37,6 +39,10 @@ class WecomChannel:
     callbacks: WecomCallbacks
     school_contacts: bool = False  # the roster follows the school contacts: their change callbacks are applied
 
+    def timers(self) -> dict[str, Callable[[DueItem], Awaitable[None]]]:
+        """WeCom's own timers: reading a group send's result back (bots/wecom/class_delivery.py)."""
+        return {CHECK: self.messenger.class_chats.check}
+
     def inbox(self, dispatcher: Dispatcher) -> WecomInbox:
         return WecomInbox(self.api, self.callbacks.store, dispatcher, self.callbacks.clock, self.school_contacts)
 
@@ -48,7 +54,8 @@ def build_wecom(settings: Settings, store: Store, catalog: Catalog, clock: Clock
     options = options or WecomOptions()
     wecom = settings.wecom
     api = WecomApi(wecom, store, timeout_seconds=options.timeout_seconds)
-    messenger = WecomMessenger(api, store, catalog, clock, school_locale=settings.locale, sleep=options.sleep)
+    messenger = WecomMessenger(api, store, catalog, clock, school_locale=settings.locale, sleep=options.sleep,
+                               group_sends_per_month=wecom.group_sends_per_month)
     crypto = WeChatCrypto(wecom.token, wecom.encoding_aes_key, wecom.corp_id)
 
     async def tell_not_saved(userid: str) -> None:

@@ -8,12 +8,16 @@ reads the roster and welcomes the group exactly as for a customer group WeCom to
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from bots.cli_operations import CommandRefused
 from bots.wecom.api import WecomApi
+from bots.wecom.class_delivery import GROUP_SEND, MODES, SCHOOL_NOTICE, sender_of
 from bots.wecom.join_requests import join_request
-from bots.wecom.roster import APPCHAT
+from bots.wecom.roster import APPCHAT, CLASS_CHAT, CUSTOMER
 from handlers.audit import record_decision
+from handlers.groups import resolve_group
 from policy_text.catalog import Catalog
 from state.clock import Clock
 from state.store import Store
@@ -40,6 +44,25 @@ async def add_chat(store: Store, clock: Clock, chat_id: str, kind: str) -> None:
     await store.schedule_due(join_request(chat_id, kind, clock.now()))
     await record_decision(store, clock, action="wecom.chat_added", actor=CLI_ACTOR, group=f"wecom:{chat_id}", clause="000 §5",
                           outcome=kind)
+
+
+async def set_delivery(store: Store, clock: Clock, name: str, mode: str) -> str:
+    """How a 班级群 gets its reminders and recording notices (bots/wecom/class_delivery.py): refused,
+    with what to do, for a group that mode cannot reach."""
+    group = await resolve_group(store, name)
+    delivery = MODES[mode]
+    if group.key.channel != "wecom":
+        raise CommandRefused(f"{group.key} is a {group.key.channel} group: delivery modes are for WeCom class chats")
+    if delivery == GROUP_SEND and (group.kind not in (CUSTOMER, CLASS_CHAT) or not sender_of(group)):
+        raise CommandRefused(f"{group.key}: a group send goes into a customer group or 班级群 from its 班主任 or owner, and this "
+                             f"group has none the bot knows")
+    if delivery == SCHOOL_NOTICE and not group.address.get("department"):
+        raise CommandRefused(f"{group.key}: a 学校通知 goes to a class of the school contacts, and this group has none: only a "
+                             f"班级群 that `directory sync` joined has one")
+    await store.save_group(replace(group, delivery=delivery))
+    await record_decision(store, clock, action="group.delivery_set", actor=CLI_ACTOR, group=str(group.key), clause="000 §5.5",
+                          outcome=mode)
+    return str(group.key)
 
 
 async def create_chat(api: WecomApi, store: Store, clock: Clock, *, name: str, owner: str, members: list[str]) -> str:

@@ -4,8 +4,11 @@ A group is reached, in order (README "What WeCom can and cannot do"):
 1. through its group robot's webhook, if the school set one (`groups set-webhook`; at most
    20 messages a minute per robot);
 2. with `appchat/send`, if this app created the chat (only such chats: W7);
-3. otherwise (a customer group, 客户群, which an app cannot post into) privately to the group's
-   owner and the class's staff, with the text ready to forward.
+3. for a 班级群 the school chose so (`groups set-delivery`, bots/wecom/class_delivery.py), as a
+   group send its 班主任 confirms (asked privately here), or as a 学校通知 to the class's families;
+4. otherwise (a customer group, 客户群, which an app cannot post into) privately to the group's
+   owner and the class's staff, with the text ready to forward — also when a group send cannot
+   be prepared (WeCom's monthly limit reached, or WeCom refused it), saying why.
 A person is reached with `message/send` (`enable_duplicate_check` guards against our own
 retries). External contacts cannot receive app messages: WeCom reports them invalid, and the
 caller hears `Unreachable` so a person is told (the outbox parks and alerts).
@@ -13,6 +16,7 @@ caller hears `Unreachable` so a person is told (the outbox parks and alerts).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,6 +25,7 @@ from wechatpy.enterprise import WeChatClient
 
 from bots.wecom import render
 from bots.wecom.api import WecomApi, WecomError
+from bots.wecom.class_delivery import GROUP_SEND, SCHOOL_NOTICE, ClassChatDelivery, sender_of
 from bots.wecom.roster import KINDS_WITH_MEMBERS, place_of, read_group
 from handlers.messenger import Message, Sent, Unreachable
 from handlers.send_slots import take_send_slot
@@ -30,6 +35,7 @@ from state.models import STAFF_ROLES, Group, GroupKey, Member, PersonRef
 from state.store import Store
 
 CHANNEL = "wecom"
+log = logging.getLogger("esafety.wecom")
 ROBOT_WINDOWS = ((20, 60.0),)  # a group robot: 20 messages a minute
 PERSON_WINDOWS = ((30, 60.0),)  # app messages to one member: 30 a minute (W7)
 APPCHAT_WINDOWS = ((20, 60.0),)
@@ -39,8 +45,9 @@ ALL_RECIPIENTS_INVALID = 81013
 
 class WecomMessenger:
     def __init__(self, api: WecomApi, store: Store, catalog: Catalog, clock: Clock, *, school_locale: str,
-                 sleep: Callable[[float], Awaitable[None]]) -> None:
+                 sleep: Callable[[float], Awaitable[None]], group_sends_per_month: int = 0) -> None:
         self._api = api
+        self.class_chats = ClassChatDelivery(api, store, clock, group_sends_per_month)
         self._store = store
         self._catalog = Queued(catalog)  # a message queued by an earlier version still renders
         self._clock = clock
@@ -60,6 +67,11 @@ class WecomMessenger:
             await self._slot(f"wecom:appchat:{key}", APPCHAT_WINDOWS)
             await self._api.call(lambda client: client.appchat.send_text(key.conversation_id, words))
             return Sent(channel=CHANNEL, message_id="", address={"route": "appchat"})
+        if group.delivery == GROUP_SEND:
+            return await self._group_send(group, words)
+        if group.delivery == SCHOOL_NOTICE:
+            await self.class_chats.school_notice(group, words)
+            return Sent(channel=CHANNEL, message_id="", address={"route": "school-notice"})
         return await self._forward_through_staff(group, words)
 
     async def send_to_person(self, person: PersonRef, message: Message) -> Sent:
@@ -129,7 +141,21 @@ class WecomMessenger:
             raise Unreachable(f"WeCom cannot deliver app messages to {userid}")
         return result
 
-    async def _forward_through_staff(self, group: Group, words: str) -> Sent:
+    async def _group_send(self, group: Group, words: str) -> Sent:
+        """A group send the 班主任 confirms, asked privately (WeCom's own reminder comes too); when
+        it cannot be prepared, the staff forward it, told why."""
+        msgid = await self.class_chats.group_send(group, words)
+        if msgid is None:
+            return await self._forward_through_staff(group, words, why="wecom.forward_group_send_held")
+        teacher = sender_of(group)
+        ask = self._catalog.say("wecom.group_send_confirm", await self._locale_of(teacher), group=group.name or str(group.key), text=words)
+        try:
+            await self._send(teacher, {"msgtype": "text", "text": {"content": ask}})
+        except Unreachable:
+            log.warning("the group send for %s waits in WeCom, but its teacher cannot be messaged by the app", group.key)
+        return Sent(channel=CHANNEL, message_id=msgid, address={"route": "group-send", "msgid": msgid, "sender": teacher})
+
+    async def _forward_through_staff(self, group: Group, words: str, *, why: str = "wecom.forward_to_group") -> Sent:
         """A customer group cannot be posted into by an app: its owner and the class's staff get
         the text privately, ready to forward (or to send with 群发 from the WeCom client)."""
         recipients = await self._staff_of(group)
@@ -137,8 +163,7 @@ class WecomMessenger:
             raise Unreachable(f"{group.key} is a customer group with no owner or staff the app can message")
         delivered = 0
         for userid in recipients:
-            forward = self._catalog.say("wecom.forward_to_group", await self._locale_of(userid), group=group.name or str(group.key),
-                                        text=words)
+            forward = self._catalog.say(why, await self._locale_of(userid), group=group.name or str(group.key), text=words)
             try:
                 await self._send(userid, {"msgtype": "text", "text": {"content": forward}})
                 delivered += 1

@@ -53,7 +53,8 @@ async def read_group(api: WecomApi, store: Store, chat_id: str, kind: str, addre
 
 def place_of(group: Group) -> dict[str, str]:
     """Where a 班级群 belongs: its class (as the directory names it now) and its 班主任."""
-    return {"class": group.class_name or str(group.address.get("class", "")), "head_teacher": str(group.address.get("head_teacher", ""))}
+    return {"class": group.class_name or str(group.address.get("class", "")), "head_teacher": str(group.address.get("head_teacher", "")),
+            "department": str(group.address.get("department", ""))}
 
 
 async def _class_chat(api: WecomApi, store: Store, chat_id: str, class_name: str, head_teacher: str) -> GroupSnapshot:

@@ -68,7 +68,8 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
             chat_id = str(department["group_chat_id"])
             chats[chat_id] = name
             head_teacher = next((str(admin["userid"]) for admin in admins if admin.get("type") == HEAD_TEACHER), "")
-            joins[GroupKey(CHANNEL, chat_id)] = join_request(chat_id, CLASS_CHAT, now, {"class": name, "head_teacher": head_teacher})
+            place = {"class": name, "head_teacher": head_teacher, "department": str(department["id"])}
+            joins[GroupKey(CHANNEL, chat_id)] = join_request(chat_id, CLASS_CHAT, now, place)
         for admin in admins:
             if admin.get("type") in TEACHING:
                 found.setdefault(str(admin["userid"]), Found("", Role.TEACHER)).classes.add(name)

@@ -22,6 +22,7 @@ class WecomSettings:
     encoding_aes_key: str = field(default="", repr=False)
     api_base_url: str = WECOM_PUBLIC_API
     role_groups: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)  # ESAFETY_ROLE_GROUPS' dept: and tag: groups
+    group_sends_per_month: int = 0  # group sends one 班级群 may receive a month (WeCom's rule); 0: the month's days
 
     @property
     def school_contacts(self) -> bool:
@@ -57,4 +58,5 @@ def wecom_settings(env: Mapping[str, str]) -> WecomSettings:
         encoding_aes_key=given["WECOM_ENCODING_AES_KEY"],
         api_base_url=base.rstrip("/") + "/",
         role_groups=role_groups,
+        group_sends_per_month=read_int(env, "WECOM_GROUP_SENDS_PER_MONTH", 0, low=0, high=31),
     )

@@ -11,6 +11,7 @@ faults: an errcode (e.g. 45009) or a bare HTTP 5xx.
 Route shapes: `GET gettoken`, `POST message/send`, `POST message/update_template_card`,
 `POST appchat/create`, `GET appchat/get`, `POST appchat/send`, `POST menu/create`,
 `POST externalcontact/groupchat/get`, `POST externalcontact/add_msg_template`,
+`POST externalcontact/get_groupmsg_send_result`,
 `POST webhook/send?key=` (a group robot; no access token); the web login's `GET
 /wwlogin/sso/login` page and `GET auth/getuserinfo` (web_login.py); the school contacts and the
 staff directory (school.py).
@@ -82,6 +83,7 @@ class FakeWecomApi(GroupChatRoutes):
     _codes: dict[str, bool] = field(default_factory=dict)  # response code → unused
     _app_chats: dict[str, dict[str, Any]] = field(default_factory=dict)
     _customer_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _templates: dict[str, dict[str, Any]] = field(default_factory=dict)  # group sends by msgid
     _robots: dict[str, str] = field(default_factory=dict)  # key → chat id
     _robot_times: dict[str, list[float]] = field(default_factory=dict)
     _faults: list[_Fault] = field(default_factory=list)
@@ -179,7 +181,8 @@ class FakeWecomApi(GroupChatRoutes):
         return {"message/send": self._message_send, "message/update_template_card": self._update_card,
                 "appchat/create": self._appchat_create, "appchat/get": self._appchat_get, "appchat/send": self._appchat_send,
                 "menu/create": self._menu_create, "externalcontact/groupchat/get": self._groupchat_get,
-                "externalcontact/add_msg_template": self._add_msg_template, "auth/getuserinfo": self.web_login.user_info,
+                "externalcontact/add_msg_template": self._add_msg_template,
+                "externalcontact/get_groupmsg_send_result": self._groupmsg_send_result, "auth/getuserinfo": self.web_login.user_info,
                 **self.school.routes()}
 
     def _take_fault(self, path: str) -> _Fault | None:

@@ -1,7 +1,9 @@
 """The fake WeCom API's group chats: chats this app created (`appchat/*`, the only chats an app
 may post into), customer groups (`externalcontact/groupchat/get`, whose members are staff, type 1,
 and external contacts, type 2; a school class's 班级群 that is not also a customer group is
-answered 90501) and group robots (`webhook/send`, 20 messages a minute each)."""
+answered 90501) group sends into customer groups (`externalcontact/add_msg_template`, waiting until the sender
+confirms them, read back with `get_groupmsg_send_result`) and group robots (`webhook/send`, 20
+messages a minute each)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class GroupChatRoutes:
     _posts: list[tuple[str, dict[str, Any]]]
     _app_chats: dict[str, dict[str, Any]]
     _customer_groups: dict[str, dict[str, Any]]
+    _templates: dict[str, dict[str, Any]]
     _robots: dict[str, str]
     _robot_times: dict[str, list[float]]
     school: SchoolContacts
@@ -86,7 +89,37 @@ class GroupChatRoutes:
         return {"group_chat": group}
 
     def _add_msg_template(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
-        return {"fail_list": [], "msgid": f"msgGAJ-{next(self._ids)}"}
+        """A group send waits for its sender to confirm it; a chat that is not a customer group the
+        sender owns cannot receive it (listed in fail_list)."""
+        sender, chats = str(body.get("sender", "")), [str(chat) for chat in body.get("chat_id_list") or []]
+        failed = [chat for chat in chats if self._customer_groups.get(chat, {}).get("owner") != sender]
+        waiting = [chat for chat in chats if chat not in failed]
+        if body.get("chat_type") != "group" or not waiting:
+            return {"fail_list": failed, "msgid": ""}
+        msgid = f"msgGAJ-{next(self._ids)}"
+        self._templates[msgid] = {"sender": sender, "text": body.get("text", {}), "status": dict.fromkeys(waiting, 0), "send_time": 0}
+        return {"fail_list": failed, "msgid": msgid}
+
+    def _groupmsg_send_result(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        template = self._templates.get(str(body.get("msgid", "")))
+        if template is None:
+            raise WecomFailure(41063)
+        if body.get("userid") != template["sender"]:
+            return {"send_list": [], "next_cursor": ""}
+        return {"next_cursor": "", "send_list": [
+            {"chat_id": chat, "userid": template["sender"], "status": status, **({"send_time": template["send_time"]} if status else {})}
+            for chat, status in template["status"].items()]}
+
+    def waiting_group_sends(self, sender: str) -> list[str]:
+        """The msgids of group sends `sender` has not confirmed yet."""
+        return [msgid for msgid, template in self._templates.items() if template["sender"] == sender and 0 in template["status"].values()]
+
+    def confirm_group_send(self, msgid: str) -> None:
+        """The teacher confirms in WeCom: the message goes into each of its groups."""
+        template = self._templates[msgid]
+        template["status"] = dict.fromkeys(template["status"], 1)
+        template["send_time"] = int(self.now())
+        self._posts.extend((chat, {"msgtype": "text", "text": template["text"]}) for chat in template["status"])
 
     def _robot(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
         chat_id = self._robots.get(key)

@@ -3,6 +3,8 @@
 任课老师 (type 4), and `group_chat_id` when `open_group_chat` is 1), `school/user/list` (one
 department's own students, each with their parents; it does not recurse, as WeCom's does not),
 `school/user/get` (one student with their parents, or one parent with their children),
+`externalcontact/message/send` (a 学校通知 to class departments, refused for a class outside
+`school/agent/get_allow_scope`),
 `user/list` (a department's staff), `tag/get` (a tag's members) and `user/get` (one staff member)."""
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class SchoolContacts:
     staff: dict[str, str] = field(default_factory=dict)  # userid → name
     staff_departments: dict[int, list[str]] = field(default_factory=dict)  # a staff department → userids
     tags: dict[int, list[str]] = field(default_factory=dict)  # tag id → userids
+    parent_scope: set[int] | None = None  # class departments whose families may use the app (None: every class)
+    notices: list[dict[str, Any]] = field(default_factory=list)  # 学校通知 accepted
 
     def add_class(self, department_id: int, name: str, *, parent: int, head_teacher: str, subject_teachers: Sequence[str] = (),
                   group_chat_id: str = "") -> None:
@@ -52,7 +56,12 @@ class SchoolContacts:
 
     def routes(self) -> dict[str, Any]:
         return {"school/department/list": self._department_list, "school/user/list": self._user_list, "user/list": self._staff_list,
-                "tag/get": self._tag_get, "user/get": self._user_get, "school/user/get": self._school_user_get}
+                "tag/get": self._tag_get, "user/get": self._user_get, "school/user/get": self._school_user_get,
+                "externalcontact/message/send": self._school_notice, "school/agent/get_allow_scope": self._allow_scope}
+
+    def notice_texts(self, department_id: int) -> list[str]:
+        """The 学校通知 sent to a class's families."""
+        return [notice["text"]["content"] for notice in self.notices if str(department_id) in notice["to_party"]]
 
     def _department_list(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         return {"departments": self.departments}
@@ -92,6 +101,20 @@ class SchoolContacts:
             "parent_userid": userid, "mobile": parent["mobile"], "is_subscribe": parent["is_subscribe"],
             **({"external_userid": parent["external_userid"]} if "external_userid" in parent else {}),
             "children": [{"student_userid": student["student_userid"], "relation": each["relation"]} for student, each in children]}}
+
+    def _allowed(self) -> set[int]:
+        return self.parent_scope if self.parent_scope is not None else {each["id"] for each in self.departments if each.get("type") == 1}
+
+    def _school_notice(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        """A 学校通知: sent to the parties the app may reach; the others are returned invalid."""
+        parties = [str(party) for party in body.get("to_party") or []]
+        invalid = [party for party in parties if int(party) not in self._allowed()]
+        if len(invalid) < len(parties):
+            self.notices.append({**body, "to_party": [party for party in parties if party not in invalid]})
+        return {"invalid_parent_userid": [], "invalid_student_userid": [], "invalid_party": invalid}
+
+    def _allow_scope(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
+        return {"allow_scope": {"students": {"userid": []}, "departments": {"partyid": sorted(self._allowed())}}}
 
     def _user_get(self, body: dict[str, Any], query: Any) -> dict[str, Any]:
         userid = str(query.get("userid", ""))

@@ -9,7 +9,7 @@ ERRORS = {40001: "invalid credential", 40013: "invalid corpid", 40014: "invalid 
           81013: "user & party & tag all invalid", 86003: "chat not exists", 86215: "chat member count invalid",
           93000: "invalid webhook url", 95007: "response_code invalid or already used", 40050: "chatid not found",
           40029: "invalid code", 60123: "invalid party id", 60111: "userid not found", 40068: "invalid tagid",
-          48002: "api forbidden", 90501: "not a customer group chat"}
+          48002: "api forbidden", 90501: "not a customer group chat", 41063: "invalid msgid"}
 
 
 class WecomFailure(Exception):

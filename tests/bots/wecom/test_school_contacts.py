@@ -48,7 +48,8 @@ async def test_the_school_contacts_become_the_roster(wecom_api: FakeWecomApi, st
     assert listing.classes == {CLASS_CHAT: "一年级1班"}  # 2班 has no 班级群 open
     (join,) = listing.joins.values()
     assert list(listing.joins) == [GroupKey("wecom", CLASS_CHAT)]
-    assert join.payload == {"chat_id": CLASS_CHAT, "kind": "class_chat", "place": {"class": "一年级1班", "head_teacher": "zhang.laoshi"}}
+    assert join.payload == {"chat_id": CLASS_CHAT, "kind": "class_chat", "place": {"class": "一年级1班", "head_teacher": "zhang.laoshi",
+                                                                                     "department": "3"}}
     assert {request.query.get("department_id") for request in wecom_api.received if request.path == "school/user/list"} == {
         "1", "2", "3", "4"}  # every department: school/user/list does not recurse
 
