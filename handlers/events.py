@@ -43,6 +43,7 @@ class GroupJoined(Event):
     by: PersonRef | None = None
     directory_id: str = ""  # a class team's group id in the school's directory: its education class's id
     members_from_roster: bool = False  # the channel cannot list its members; its class on the roster stands in
+    from_directory: bool = False  # joined because the school's directory names it; `by` is its class teacher
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,6 +24,7 @@ async def remember_group(event: GroupJoined, deps: Deps) -> None:
         key=event.group, name=event.name, joined_at=event.at, address=event.address, kind=event.kind,
         locale=normalise_locale(event.locale, deps.school_locale), timezone=deps.school_timezone, added_by=event.by,
         directory_id=event.directory_id, class_name=linked, members_from_roster=event.members_from_roster,
+        joined_from_directory=event.from_directory,
     )
     if await deps.store.register_group(group):
         return

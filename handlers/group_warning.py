@@ -63,12 +63,14 @@ def first_warning_at(deps: Deps, group: Group, now: datetime) -> datetime | None
 
 def note_to_adder(deps: Deps, group: Group, result: Assessment, people: list[Person], watchers: list[Person],
                   label: dict[str, Any], since: str) -> DueItem | None:
-    """The member of staff who added the bot: who to add (the class's admins by name, from
+    """The member of staff who added the bot (or, for a class group the directory brought it
+    into, the class's teacher responsible for it): who to add (the class's admins by name, from
     `watchers`), how, and how long before the group is told."""
     adder = next((person for person in people if group.added_by is not None and person.ref == group.added_by), None)
     if adder is None or adder.role not in STAFF_ROLES:
         return None
-    note = Message(key="supervision.note_to_adder", fields={
+    key = "supervision.note_to_class_teacher" if group.joined_from_directory else "supervision.note_to_adder"
+    note = Message(key=key, fields={
         "group": label, "who": _who_to_add(result, watchers), "how": words(f"supervision.how_to_add_{group.key.channel}"),
         "wait": duration_words(deps.supervision.grace_seconds)})
     return outbox_item(adder.ref, note, key=f"{group.key}|adder|{since}", due_at=deps.clock.now())

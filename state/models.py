@@ -145,4 +145,5 @@ class Group:
     added_by: PersonRef | None = None  # who added the bot: told first, privately, when the group is unsupervised
     directory_id: str = ""  # a class team's group id, which is its education class's id in the school's directory
     members_from_roster: bool = False  # the channel cannot list its members: they are its class's people on the roster
+    joined_from_directory: bool = False  # the directory named it (a 班级群): `added_by` is its class teacher, who added no one
     delivery: str = ""  # how a group the app cannot post into gets its messages ("": through its owner and staff, to forward)

@@ -17,7 +17,7 @@ import aiohttp
 from bots.app import bootstrap
 from bots.config import load_settings
 from bots.console.fakes.identity_provider import FakeIdentityProvider
-from bots.demo import concerns, console, directory, drill, foundation, health, reminders, supervision, teams, wecom
+from bots.demo import concerns, console, directory, drill, foundation, health, reminders, school_contacts, supervision, teams, wecom
 from bots.demo.scene import Scene
 from bots.demo.transcript import Transcript
 from bots.server import run_bot
@@ -78,6 +78,7 @@ async def _play_all(transcript: Transcript, keep: Path | None, browse: asyncio.E
                 await reminders.play_digest(scene, connector)
                 await console.play(scene, idp, port)
                 await directory.play(scene)
+                await school_contacts.play(scene, wecom_api)
             if browse is not None:
                 transcript.section(f"The console stays up for you: open http://localhost:{port}/console and sign in as the lead, the "
                                    "deputy, the head or the admin on the demo sign-in page, or with WeCom as 刘老师 (Ctrl-C to stop)")

@@ -72,7 +72,7 @@ def joined(chat_id: str, kind: str, snapshot: GroupSnapshot, *, event_id: str, a
     return GroupJoined(event_id=event_id, at=at, locale=locale, group=group_of(chat_id), name=snapshot.name,
                        address={"chat_id": chat_id, "kind": kind, "owner": snapshot.owner, **place}, kind=kind,
                        by=person(head_teacher) if head_teacher else None, directory_id=chat_id if place else "",
-                       members_from_roster=snapshot.from_class_roster)
+                       members_from_roster=snapshot.from_class_roster, from_directory=bool(place))
 
 
 def members_now(chat_id: str, snapshot: GroupSnapshot, *, event_id: str, at: datetime) -> MembersChanged:

@@ -78,7 +78,8 @@ async def test_a_class_chat_wecom_cannot_list_is_checked_against_the_class_roste
     assert group.supervision is Supervision.UNSUPERVISED
     assert {member.user_id for member in await school.bot.store.group_members(GROUP)} == {
         "wang.xs", "chen.xs", "wmEXTwangbaba", "wang.mama", "wmEXTchenmama", HEAD_TEACHER, "li.laoshi"}
-    await until(lambda: school.api.texts_to_user(HEAD_TEACHER) and school.api.texts_to_user(LEAD))
+    told = school.bot.catalog.say("supervision.note_to_class_teacher", "zh_CN", group="", who="", how="", wait="")[:8]
+    await until(lambda: any(told in text for text in school.api.texts_to_user(HEAD_TEACHER)) and school.api.texts_to_user(LEAD))
     listing = io.StringIO()
     await groups_list(school.bot.store, listing)
     assert f"wecom:{CLASS_CHAT}\t一年级1班\tclass=一年级1班\tunsupervised\tmembers=class roster" in listing.getvalue()
