@@ -16,6 +16,7 @@ the two ways WeCom allows (issue 22; 000 §5.5: the class must actually receive 
 from __future__ import annotations
 
 import calendar
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ CHECK_AFTER = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 SENT, NOT_A_FRIEND, ALREADY_HAD_ONE = 1, 2, 3  # get_groupmsg_send_result statuses (0: not sent yet)
 PARENTS_AND_STUDENTS = 2
 MONTH_COUNT_SECONDS = 40 * 86_400
+RETRY_WINDOW_SECONDS = 3600  # the same words to the same group within it are one group send (the outbox's retries)
 
 
 def sender_of(group: Group) -> str:
@@ -54,6 +56,9 @@ class ClassChatDelivery:
         """Prepare a group send for the teacher to confirm: its msgid, or None when it cannot go
         this way this time (the month's limit reached, or WeCom refused the chat), noted either way."""
         chat_id, sender = group.key.conversation_id, sender_of(group)
+        prepared = f"wecom:group-send:{group.key}:{hashlib.sha256(words.encode()).hexdigest()[:16]}"
+        if (earlier := await self.store.cache_get(prepared)) is not None:
+            return earlier  # this message's retry: the group send WeCom already holds, not a second one
         counted = self._month_key(group)
         used = int(await self.store.cache_get(counted) or 0)
         if used >= self._cap(group):
@@ -65,6 +70,7 @@ class ClassChatDelivery:
             await note_delivery(self.store, self.clock, group.key, NOT_SENT)
             return None
         msgid = str(result["msgid"])
+        await self.store.cache_set(prepared, msgid, RETRY_WINDOW_SECONDS)
         await self.store.cache_set(counted, str(used + 1), MONTH_COUNT_SECONDS)
         await self.store.schedule_due(self._check(group.key, msgid, sender, 0))
         await note_delivery(self.store, self.clock, group.key, CONFIRM_ASKED, key=f"{msgid}|asked")

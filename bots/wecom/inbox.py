@@ -97,8 +97,9 @@ class WecomInbox:
         if change == "dismiss":
             if known is not None:
                 await self.dispatcher.dispatch(translate.dismissed(message, event_id))
-        elif change == "create" or known is None:
-            await self._join(chat_id, CUSTOMER, event_id=event_id, at=at, place={})
+        elif change == "create" or known is None:  # a 班级群 the bot knows stays one
+            kind, place = (known.kind or CUSTOMER, place_of(known)) if known else (CUSTOMER, {})
+            await self._join(chat_id, kind, event_id=event_id, at=at, place=place)
         elif str(message.update_detail or "") in MEMBER_CHANGES:
             snapshot = await read_group(self.api, self.store, chat_id, known.kind or CUSTOMER, place_of(known))
             await self.dispatcher.dispatch(translate.members_now(chat_id, snapshot, event_id=event_id, at=at))

@@ -103,9 +103,18 @@ class WecomMessenger:
         if group.kind not in KINDS_WITH_MEMBERS:
             return None
         snapshot = await read_group(self._api, self._store, group.key.conversation_id, group.kind, place_of(group))
-        if snapshot.from_class_roster != group.members_from_roster:
-            await self._store.save_group(replace(group, members_from_roster=snapshot.from_class_roster))
+        await self._note_members_source(group.key, snapshot.from_class_roster)
         return list(snapshot.members)
+
+    async def _note_members_source(self, key: GroupKey, from_class_roster: bool) -> None:
+        """Whether the members came from the class roster, compare-and-set on the group as it is
+        now (a supervision check may have changed it while WeCom was being asked)."""
+        for _ in range(3):
+            current = await self._store.get_group(key)
+            if current is None or current.members_from_roster == from_class_roster:
+                return
+            if await self._store.replace_group(current, replace(current, members_from_roster=from_class_roster)):
+                return
 
     async def tell_without_store(self, userid: str, message: Message, locale: str) -> None:
         """A plain text to one member that needs nothing from the Store (no send slot, no
@@ -149,10 +158,11 @@ class WecomMessenger:
             return await self._forward_through_staff(group, words, why="wecom.forward_group_send_held")
         teacher = sender_of(group)
         ask = self._catalog.say("wecom.group_send_confirm", await self._locale_of(teacher), group=group.name or str(group.key), text=words)
-        try:
+        try:  # the group send is prepared whatever happens here: a retry of this message must not prepare a second one
             await self._send(teacher, {"msgtype": "text", "text": {"content": ask}})
-        except Unreachable:
-            log.warning("the group send for %s waits in WeCom, but its teacher cannot be messaged by the app", group.key)
+        except (Unreachable, WecomError):
+            log.warning("the group send for %s waits in WeCom (which reminds its teacher), but the app could not ask them too",
+                        group.key)
         return Sent(channel=CHANNEL, message_id=msgid, address={"route": "group-send", "msgid": msgid, "sender": teacher})
 
     async def _forward_through_staff(self, group: Group, words: str, *, why: str = "wecom.forward_to_group") -> Sent:

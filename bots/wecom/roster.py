@@ -52,7 +52,10 @@ async def read_group(api: WecomApi, store: Store, chat_id: str, kind: str, addre
 
 
 def place_of(group: Group) -> dict[str, str]:
-    """Where a 班级群 belongs: its class (as the directory names it now) and its 班主任."""
+    """Where a 班级群 belongs: its class (as the directory names it now), its 班主任 and its
+    department in the school contacts; nothing for any other kind of group."""
+    if group.kind != CLASS_CHAT:
+        return {}
     return {"class": group.class_name or str(group.address.get("class", "")), "head_teacher": str(group.address.get("head_teacher", "")),
             "department": str(group.address.get("department", ""))}
 

@@ -60,8 +60,8 @@ async def state_is(school: WecomHarness, state: str) -> bool:
     return last is not None and last.state == state
 
 
-async def remind(school: WecomHarness, key: str) -> None:
-    await send_durably(school.bot.deps, GROUP, REMINDER, key=key)
+async def remind(school: WecomHarness, key: str, reminder: Message = REMINDER) -> None:
+    await send_durably(school.bot.deps, GROUP, reminder, key=key)
 
 
 async def listed(school: WecomHarness) -> str:
@@ -106,17 +106,29 @@ async def test_the_monthly_limit_holds_and_the_staff_forward_past_it(school: Wec
     """WECOM_GROUP_SENDS_PER_MONTH=2: the third reminder this month goes to the staff to forward, saying
     why; next month group sends resume."""
     await set_delivery(school.bot.store, school.clock, str(GROUP), "group-send")
-    for n in (1, 2):
-        await remind(school, f"r{n}")
+    for n, tip in ((1, "personal_info"), (2, "photos")):
+        await remind(school, f"r{n}", Message(key=f"reminder.{tip}"))
         await until(lambda n=n: len(school.api.waiting_group_sends(HEAD_TEACHER)) == n)
-    await remind(school, "r3")
+    await remind(school, "r3", Message(key="reminder.scams"))
     held = school.bot.catalog.say("wecom.forward_group_send_held", "zh_CN", group="一年级1班家长群", text="").strip()
     await until(lambda: any(held in text for text in school.api.texts_to_user(HEAD_TEACHER)))
     assert await state_is(school, "cap_reached")
     assert len(school.api.waiting_group_sends(HEAD_TEACHER)) == 2
     school.clock.advance(31 * 86_400)
-    await remind(school, "r4")
+    await remind(school, "r4", Message(key="reminder.harassment"))
     await until(lambda: len(school.api.waiting_group_sends(HEAD_TEACHER)) == 3)
+
+
+async def test_a_retried_message_is_one_group_send(school: WecomHarness) -> None:
+    """The outbox retrying the same words (after a crash, or a failure past WeCom's answer) finds
+    the group send WeCom already holds: not a second one, not counted twice."""
+    await set_delivery(school.bot.store, school.clock, str(GROUP), "group-send")
+    group = await school.bot.store.get_group(GROUP)
+    assert group is not None
+    delivery = school.bot.wecom.messenger.class_chats  # type: ignore[union-attr]
+    first = await delivery.group_send(group, "安全小贴士")
+    assert await delivery.group_send(group, "安全小贴士") == first
+    assert school.api.waiting_group_sends(HEAD_TEACHER) == [first]
 
 
 async def test_a_school_notice_reaches_the_class_families(school: WecomHarness) -> None:
