@@ -1,6 +1,7 @@
 """The groups' supervision board: every class group with where it stands against the supervision
-rule and since when, its guests and consent gaps, its last reminder and its last lesson with the
-register (000 §5, §5.1–5.2, §5.3, §5.5–5.6, §5.10; 004 objectives 10, 12, 13, strategies 15, 18).
+rule and since when, its guests and consent gaps, its last reminder (and, for a 班级群 reached
+through its teacher or a 学校通知, what became of it) and its last lesson with the register
+(000 §5, §5.1–5.2, §5.3, §5.5–5.6, §5.10; 004 objectives 10, 12, 13, strategies 15, 18).
 
 What the console's groups page shows to the admin team and the safeguarding staff: counts and
 states, never a report's words and never a child's name.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.audit import iter_audit
+from handlers.group_delivery import DeliveryNote, last_delivery
 from handlers.supervision_rule import assess
 from state.models import Group, Supervision
 from state.records import Lesson
@@ -28,6 +30,7 @@ class GroupRow:
     consent_gaps: int
     last_reminder: datetime | None
     last_lesson: Lesson | None
+    delivery: DeliveryNote | None = None  # for a group reached through a teacher's confirmation or a 学校通知
 
     @property
     def register_taken(self) -> bool | None:
@@ -50,7 +53,8 @@ async def group_board(store: Store, rule: str) -> list[GroupRow]:
         assessment = assess(await store.group_members(group.key), roster, rule)
         own = [lesson for lesson in lessons if lesson.group == group.key]
         rows.append(GroupRow(group, len(assessment.guests), len(assessment.consent_gaps), reminded.get(str(group.key)),
-                             max(own, key=lambda lesson: lesson.started_at, default=None)))
+                             max(own, key=lambda lesson: lesson.started_at, default=None),
+                             await last_delivery(store, group.key) if group.delivery else None))
     urgent = (Supervision.UNSUPERVISED, Supervision.UNMONITORED)
     return sorted(rows, key=lambda row: (row.group.supervision not in urgent, row.group.class_name, row.group.name))
 

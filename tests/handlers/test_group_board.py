@@ -9,6 +9,7 @@ from datetime import timedelta
 from handlers.audit import record_decision
 from handlers.duties import Deps
 from handlers.group_board import filtered, group_board
+from handlers.group_delivery import CONFIRM_ASKED, CONFIRMED, note_delivery
 from state.models import Group, GroupKey, Member, PersonRef, Supervision
 from state.records import Lesson
 from tests.handlers.conftest import SCHOOL
@@ -61,3 +62,18 @@ async def test_filters_by_class_and_by_state(school: Deps) -> None:
     assert [r.group.key for r in filtered(rows, state="unsupervised")] == [CLASS_5B]
     assert filtered(rows, class_name="5A", state="unsupervised") == []
     assert len(filtered(rows)) == 2
+
+
+async def test_a_group_reached_through_its_teacher_shows_what_became_of_its_last_reminder(school: Deps) -> None:
+    """Only a group with a delivery mode carries a delivery note (handlers/group_delivery.py)."""
+    await two_groups(school)
+    group = await school.store.get_group(CLASS_5A)
+    assert group is not None
+    await school.store.save_group(replace(group, delivery="group-send"))
+    await note_delivery(school.store, school.clock, CLASS_5A, CONFIRM_ASKED)
+    await note_delivery(school.store, school.clock, CLASS_5B, CONFIRMED)
+    rows = {row.group.key: row for row in await group_board(school.store, "admin_team")}
+    note = rows[CLASS_5A].delivery
+    assert note is not None
+    assert (note.state, note.at) == (CONFIRM_ASKED, school.clock.now())
+    assert rows[CLASS_5B].delivery is None

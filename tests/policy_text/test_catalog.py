@@ -11,6 +11,7 @@ from bots.findings import Verdict
 from handlers.case_keys import EscalationStep
 from handlers.case_queue import SECTIONS
 from handlers.case_record import STAFF_WORDS
+from handlers.group_delivery import STATES as DELIVERY_STATES
 from handlers.health import LANE_NAMES
 from handlers.read_trail import CHAT, CLI_EXPORT, CLI_SHOW, CONSOLE, DELIVERED, TRANSFER
 from policy_text.catalog import LOCALES, Catalog, CatalogError, Entry, normalise_locale
@@ -88,6 +89,7 @@ BUILT = {  # keys built at run time from a value: the code that builds each fami
     '"console.section_" ~': {f"console.section_{section}" for section in SECTIONS},
     '"console.state_" ~': {f"console.state_{state.value}" for state in CaseState},
     '"console.supervision_" ~': {f"console.supervision_{state.value}" for state in Supervision},
+    '"console.delivery_" ~': {f"console.delivery_{state}" for state in DELIVERY_STATES},
     '"console.lane_" ~': {f"console.lane_{lane}" for lane in LANE_NAMES.values()},
     '"console.written_" ~': {f"console.written_{name}" for name in STAFF_WORDS},
     '"console.verdict_" ~': {f"console.verdict_{verdict.name.lower()}" for verdict in Verdict},
