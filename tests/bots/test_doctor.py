@@ -49,7 +49,7 @@ def microsoft() -> Iterator[FakeTokenAuthority]:
 
 @pytest.fixture
 async def wecom() -> AsyncIterator[FakeWecomApi]:
-    api = FakeWecomApi(corp_id="wwfakecorp000001")
+    api = FakeWecomApi()
     await api.start()
     yield api
     await api.stop()

@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bots.wecom.fakes.callbacks import CORP_ID
 from bots.wecom.fakes.group_chats import GroupChatRoutes
 from bots.wecom.fakes.school import SchoolContacts
 from bots.wecom.fakes.web_login import LOGIN_PATH, WebLogin
@@ -62,7 +63,7 @@ class _Fault:
 
 @dataclass
 class FakeWecomApi(GroupChatRoutes):
-    corp_id: str = "ww-fake-corp"
+    corp_id: str = CORP_ID
     secret: str = "fake-secret"
     agent_id: int = 1000002
     token_lifetime: int = 7200

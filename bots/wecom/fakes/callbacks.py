@@ -17,7 +17,7 @@ from state.clock import Clock
 
 TOKEN = "esafetyTestToken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeCom issues them
-CORP_ID = "ww-fake-corp"
+CORP_ID = "wwfakecorp000001"  # shaped like a real corp id, which doctor checks before asking for a token
 AGENT_ID = 1000002
 
 

@@ -3,10 +3,6 @@ them, and which classes' families a 学校通知 from it reaches (school/agent/g
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bots.config import load_settings
 from bots.findings import Verdict
 from bots.wecom.doctor import SCHOOL, SCOPE, wecom_findings
@@ -16,17 +12,8 @@ from bots.wecom.fakes.school import SCHOOL_ROLE_GROUPS, small_school
 from bots.wecom.settings import WecomSettings
 
 
-@pytest.fixture
-async def wecom_api() -> AsyncIterator[FakeWecomApi]:
-    """A corp id shaped like WeCom's (doctor checks its shape before asking for a token)."""
-    api = FakeWecomApi(corp_id="wwfakecorp000001")
-    await api.start()
-    yield api
-    await api.stop()
-
-
 def wecom_settings(api: FakeWecomApi, **env: str) -> WecomSettings:
-    return load_settings({**settings_env(api.base_url), "WECOM_CORP_ID": api.corp_id, **env}).wecom
+    return load_settings({**settings_env(api.base_url), **env}).wecom
 
 
 async def test_readable_school_contacts_and_the_classes_a_notice_reaches(wecom_api: FakeWecomApi) -> None:
