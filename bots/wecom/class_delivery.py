@@ -72,7 +72,7 @@ class ClassChatDelivery:
         msgid = str(result["msgid"])
         await self.store.cache_set(prepared, msgid, RETRY_WINDOW_SECONDS)
         await self.store.cache_set(counted, str(used + 1), MONTH_COUNT_SECONDS)
-        await self.store.schedule_due(self._check(group.key, msgid, sender, 0))
+        await self.store.schedule_due(_check(group.key, msgid, sender, self.clock.now(), 0))
         await note_delivery(self.store, self.clock, group.key, CONFIRM_ASKED, key=f"{msgid}|asked")
         return msgid
 
@@ -89,8 +89,8 @@ class ClassChatDelivery:
     async def check(self, item: DueItem) -> None:
         """Read a group send's result back: confirmed, refused, or asked again later; after the
         last look, noted as never confirmed (the digest shows it to the leads)."""
-        key, msgid, sender, attempt = GroupKey.parse(item.payload["group"]), item.payload["msgid"], item.payload["sender"], \
-            int(item.payload["attempt"])
+        key, msgid, sender = GroupKey.parse(item.payload["group"]), str(item.payload["msgid"]), str(item.payload["sender"])
+        attempt, prepared = int(item.payload["attempt"]), datetime.fromisoformat(item.payload["prepared"])
         body = {"msgid": msgid, "userid": sender, "limit": 1000}
         result: dict[str, Any] = await self.api.call(lambda client: client.post("externalcontact/get_groupmsg_send_result", data=body))
         status = next((int(entry.get("status", 0)) for entry in result.get("send_list") or []
@@ -100,14 +100,9 @@ class ClassChatDelivery:
         elif status in (NOT_A_FRIEND, ALREADY_HAD_ONE):
             await note_delivery(self.store, self.clock, key, NOT_SENT, key=f"{msgid}|done")
         elif attempt + 1 < len(CHECK_AFTER):
-            await self.store.schedule_due(self._check(key, msgid, sender, attempt + 1, since=item.due_at - CHECK_AFTER[attempt]))
+            await self.store.schedule_due(_check(key, msgid, sender, prepared, attempt + 1))
         else:
             await note_delivery(self.store, self.clock, key, UNCONFIRMED, key=f"{msgid}|done")
-
-    def _check(self, key: GroupKey, msgid: str, sender: str, attempt: int, *, since: datetime | None = None) -> DueItem:
-        prepared = since or self.clock.now()
-        return DueItem(queue=Queue.TIMERS, item_id=f"group-send|{msgid}|{attempt}", kind=CHECK, due_at=prepared + CHECK_AFTER[attempt],
-                       payload={"group": str(key), "msgid": msgid, "sender": sender, "attempt": attempt})
 
     def _month(self, group: Group) -> tuple[int, int]:
         local = self.clock.now().astimezone(zone(group.timezone))
@@ -119,3 +114,9 @@ class ClassChatDelivery:
 
     def _cap(self, group: Group) -> int:
         return self.per_month or calendar.monthrange(*self._month(group))[1]
+
+
+def _check(key: GroupKey, msgid: str, sender: str, prepared: datetime, attempt: int) -> DueItem:
+    """The `attempt`-th look at a group send prepared at `prepared` (CHECK_AFTER after it)."""
+    return DueItem(queue=Queue.TIMERS, item_id=f"group-send|{msgid}|{attempt}", kind=CHECK, due_at=prepared + CHECK_AFTER[attempt],
+                   payload={"group": str(key), "msgid": msgid, "sender": sender, "prepared": prepared.isoformat(), "attempt": attempt})

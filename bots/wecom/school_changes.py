@@ -20,7 +20,7 @@ from typing import Any
 from wechatpy.enterprise import WeChatClient
 
 from bots.wecom.api import WecomApi
-from bots.wecom.school_contacts import Found, ParentName, classes_by_department, note_student
+from bots.wecom.school_contacts import Found, ParentName, classes_by_department, note_student, read_departments
 from handlers.directory_schedule import directory_change
 from handlers.directory_sync import Changes
 from state.due import DueItem
@@ -46,19 +46,18 @@ def change_item(message: Any, event_id: str, at: datetime) -> DueItem:
 async def read_changes(api: WecomApi, change: Mapping[str, str], parent_name: ParentName) -> Changes:
     """The people one change touched, as the school contacts list them now. Only records read
     whole are returned: the students read, and the parents whose every child was read."""
-    departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
-    placed = classes_by_department(departments)
+    placed = classes_by_department(await read_departments(api))
+    students: dict[str, dict[str, Any]] = {}
     if change["change"] in PARENT_CHANGES:
         parents = [(await _school_user(api, change["id"]))["parent"]]
     else:
-        student = (await _school_user(api, change["new_id"] or change["id"]))["student"]
-        parents = [(await _school_user(api, str(each["parent_userid"])))["parent"] for each in student.get("parents") or []]
-    children = {str(child["student_userid"]) for parent in parents for child in parent.get("children") or []}
-    if change["change"] in STUDENT_CHANGES:
-        children.add(change["new_id"] or change["id"])
+        changed = change["new_id"] or change["id"]
+        students[changed] = (await _school_user(api, changed))["student"]
+        parents = [(await _school_user(api, str(each["parent_userid"])))["parent"] for each in students[changed].get("parents") or []]
+    children = set(students) | {str(child["student_userid"]) for parent in parents for child in parent.get("children") or []}
     found: dict[str, Found] = {}
     for userid in sorted(children):
-        student = (await _school_user(api, userid))["student"]
+        student = students.get(userid) or (await _school_user(api, userid))["student"]
         classes = {placed.get(int(department), "") for department in student.get("department") or []} - {""}
         note_student(found, student, classes, parent_name)
     whole = children | {str(parent.get("external_userid") or parent["parent_userid"]) for parent in parents}

@@ -57,7 +57,7 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
                       now: datetime) -> Listing:
     """Everyone the school contacts and the role groups give a role; the classes' 班级群 by chat id,
     each with the join the bot makes when it is not in it yet (its class and 班主任 with it)."""
-    departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
+    departments = await read_departments(api)
     found: dict[str, Found] = {}
     chats: dict[str, str] = {}
     joins: dict[GroupKey, DueItem] = {}
@@ -82,6 +82,12 @@ async def read_school(api: WecomApi, role_groups: Mapping[Role, tuple[str, ...]]
             entry.name = await _staff_name(api, userid)
     people = [entry.person(userid, staff.get(userid)) for userid, entry in found.items()]
     return Listing(tuple(sorted(people, key=lambda person: person.user_id)), chats, joins)
+
+
+async def read_departments(api: WecomApi) -> list[dict[str, Any]]:
+    """The whole tree of the school contacts (school, grades, classes), as `school/department/list` gives it."""
+    departments: list[dict[str, Any]] = (await api.call(lambda client: client.get("school/department/list")))["departments"]
+    return departments
 
 
 def classes_by_department(departments: list[dict[str, Any]]) -> dict[int, str]:
