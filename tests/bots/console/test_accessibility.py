@@ -4,6 +4,8 @@ control to use."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -94,6 +96,7 @@ async def test_an_admin_filters_groups_and_sends_a_message_again_from_the_keyboa
         await page.keyboard.press("ArrowDown")  # the first class after "all classes"
         await _tab_to(page, "Show")
         await page.keyboard.press("Enter")
+        await expect(page).to_have_url(re.compile(r"[?&]class=5A"))  # the filtered page, not the one before it (also one row)
         await expect(page.locator("tbody tr")).to_have_count(1)
         await _tab_to(page, "Operations")
         await page.keyboard.press("Enter")
