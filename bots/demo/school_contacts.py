@@ -25,7 +25,7 @@ from bots.wecom.fakes.school import CLASS_CHAT, SCHOOL_ROLE_GROUPS, small_school
 from handlers.group_delivery import last_delivery
 from handlers.messenger import Message
 from handlers.outbox import send_durably
-from state.due import Queue
+from state.due import OUTBOX_LANES, Queue
 from state.models import GroupKey, Role, Supervision
 
 CLASS_2_CHAT = "wrOgQhDgAAclass2B"
@@ -109,6 +109,11 @@ async def delivery(scene: Scene, bot: Bot, api: FakeWecomApi) -> None:
     t, clock = scene.transcript, scene.clock
     reminder = Message(key="reminder.personal_info")
     class_1, class_2 = GroupKey("wecom", CLASS_CHAT), GroupKey("wecom", CLASS_2_CHAT)
+
+    async def delivered() -> bool:  # the welcomes have gone (to staff): the next group send is the reminder's
+        return not any([await bot.store.due_depth(lane) for lane in OUTBOX_LANES])
+
+    await eventually(delivered)
     await set_delivery(bot.store, clock, str(class_1), "group-send")
     t.say(f"$ esafety-bot groups set-delivery {class_1} group-send")
     await send_durably(bot.deps, class_1, reminder, key="demo-reminder-1")

@@ -23,8 +23,8 @@ from handlers.group_delivery import last_delivery
 from handlers.messenger import Message
 from handlers.outbox import send_durably
 from state.clock import ManualClock
-from state.due import Queue
-from state.models import GroupKey
+from state.due import OUTBOX_LANES, Queue
+from state.models import GroupKey, Supervision
 from tests.bots.wecom.conftest import CUSTOMER_GROUP, WecomHarness, start_harness, until
 
 GROUP = GroupKey("wecom", CLASS_CHAT)
@@ -41,10 +41,14 @@ async def school_with(tmp_path: Path, api: FakeWecomApi, clock: ManualClock, *, 
     read = directory_readers(harness.bot.settings, harness.bot.store, clock)["wecom"]
     await sync_listing(harness.bot.store, clock, "wecom", await read())
 
-    async def joined() -> bool:
-        return await harness.bot.store.get_group(GROUP) is not None
+    async def joined_and_welcomed() -> bool:
+        """Joined and checked (so its welcome is queued), and the welcome gone to staff (the default
+        then): it must not be taken for a reminder the test sends."""
+        group = await harness.bot.store.get_group(GROUP)
+        depths = [await harness.bot.store.due_depth(lane) for lane in OUTBOX_LANES]
+        return group is not None and group.supervision is not Supervision.UNCHECKED and not any(depths)
 
-    await until(joined)
+    await until(joined_and_welcomed)
     return harness
 
 
